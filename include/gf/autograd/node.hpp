@@ -1,0 +1,84 @@
+#pragma once
+// A Node is one recorded op in the autograd graph.
+//
+// When an op runs with grad mode on and some input requires grad, it records a
+// Node holding (a) a backward function that maps d(loss)/d(output) to
+// d(loss)/d(each input), with whatever forward values it needs captured inside,
+// and (b) an edge per input to the Node that produced that input (or to the
+// leaf's AccumulateGrad node). backward() walks these edges from the loss.
+//
+//   y = mul(a, b)  records  Node{"mul", backward: g -> {g * b, g * a}, next: {a, b}}
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gf/core/tensor.hpp"
+
+namespace gf::autograd {
+
+class Node {
+ public:
+  /// Maps the output's gradient to one gradient per input (undefined where an
+  /// input does not need one).
+  using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
+
+  virtual ~Node() = default;
+
+  const std::string& name() const { return name_; }
+  /// One entry per op input: the node to send that input's gradient to, or null.
+  const std::vector<std::shared_ptr<Node>>& next() const { return next_; }
+  /// Shapes of the inputs, to check each gradient backward returns.
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+
+  /// Runs the backward function and checks every returned gradient's shape.
+  virtual std::vector<Tensor> apply(const Tensor& grad_output);
+  /// Frees what the node captured (after backward without retain_graph).
+  virtual void release() { backward_ = nullptr; released_ = true; }
+  bool released() const { return released_; }
+
+ protected:
+  Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<Shape> input_shapes,
+       BackwardFn backward)
+      : name_(std::move(name)), next_(std::move(next)), input_shapes_(std::move(input_shapes)),
+        backward_(std::move(backward)) {}
+  friend std::shared_ptr<Node> make_function_node(std::string, std::vector<std::shared_ptr<Node>>,
+                                                  std::vector<Shape>, BackwardFn);
+
+ private:
+  std::string name_;
+  std::vector<std::shared_ptr<Node>> next_;
+  std::vector<Shape> input_shapes_;
+  BackwardFn backward_;
+  bool released_ = false;
+};
+
+/// The sink for a leaf tensor: adds the incoming gradient into leaf.grad().
+/// Holds the leaf weakly, so the graph does not keep parameters alive.
+class AccumulateGrad : public Node {
+ public:
+  explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
+  std::vector<Tensor> apply(const Tensor& grad_output) override;
+  void release() override {}  // nothing captured; reusable across backward calls
+  std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
+
+ private:
+  std::weak_ptr<TensorImpl> leaf_;
+};
+
+std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shared_ptr<Node>> next,
+                                         std::vector<Shape> input_shapes, Node::BackwardFn backward);
+
+/// Where a gradient for `t` must go: its grad_fn, its leaf accumulator, or null.
+std::shared_ptr<Node> gradient_edge(const Tensor& t);
+
+/// True when grad mode is on and any defined input requires grad.
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+/// Records `output` as produced by op `name` from `inputs`. Capture in
+/// `backward` only what it needs; capture outputs as output.detach() so the
+/// node does not own the tensor that owns it.
+void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs,
+            Node::BackwardFn backward);
+
+}  // namespace gf::autograd

@@ -1,0 +1,43 @@
+#pragma once
+// 2-D convolution and transposed convolution (NCHW).
+#include <cstdint>
+
+#include "gf/core/tensor.hpp"
+
+namespace gf {
+
+struct Conv2dParams {
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_h = 0, pad_w = 0;
+  std::int64_t dilation_h = 1, dilation_w = 1;
+  std::int64_t groups = 1;
+  /// Square shorthand: Conv2dParams::make(stride, pad, dilation, groups).
+  static Conv2dParams make(std::int64_t stride, std::int64_t pad = 0, std::int64_t dilation = 1,
+                           std::int64_t groups = 1) {
+    return {stride, stride, pad, pad, dilation, dilation, groups};
+  }
+};
+
+/// x (N, C_in, H, W), weight (C_out, C_in/groups, kH, kW), bias (C_out,) or undefined
+/// -> (N, C_out, H_out, W_out), H_out = (H + 2 pad - dilation (kH - 1) - 1) / stride + 1.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), Conv2dParams p = {});
+
+struct ConvTranspose2dParams {
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_h = 0, pad_w = 0;
+  std::int64_t output_pad_h = 0, output_pad_w = 0;
+  std::int64_t dilation_h = 1, dilation_w = 1;
+  std::int64_t groups = 1;
+  static ConvTranspose2dParams make(std::int64_t stride, std::int64_t pad = 0, std::int64_t output_pad = 0,
+                                    std::int64_t groups = 1, std::int64_t dilation = 1) {
+    return {stride, stride, pad, pad, output_pad, output_pad, dilation, dilation, groups};
+  }
+};
+
+/// The adjoint (gradient w.r.t. input) of conv2d: x (N, C_in, H, W),
+/// weight (C_in, C_out/groups, kH, kW), bias (C_out,) or undefined ->
+/// (N, C_out, H_out, W_out), H_out = (H - 1) stride - 2 pad + dilation (kH - 1) + output_pad + 1.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
+                        ConvTranspose2dParams p = {});
+
+}  // namespace gf

@@ -1,0 +1,71 @@
+#include "gf/autograd/node.hpp"
+
+#include "gf/autograd/grad_mode.hpp"
+#include "gf/ops/elementwise.hpp"
+
+namespace gf::autograd {
+
+std::vector<Tensor> Node::apply(const Tensor& grad_output) {
+  GF_CHECK(!released_, "backward: the graph through '", name_,
+           "' was already freed by an earlier backward(); pass retain_graph=true to the first call");
+  std::vector<Tensor> grads = backward_(grad_output);
+  GF_CHECK(grads.size() == next_.size(), "backward of '", name_, "' returned ", grads.size(), " gradients for ",
+           next_.size(), " inputs");
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i].defined() || !next_[i]) continue;
+    GF_CHECK(grads[i].shape() == input_shapes_[i], "backward of '", name_, "' returned a gradient of shape ",
+             grads[i].shape(), " for input ", i, " of shape ", input_shapes_[i]);
+  }
+  return grads;
+}
+
+std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shared_ptr<Node>> next,
+                                         std::vector<Shape> input_shapes, Node::BackwardFn backward) {
+  return std::shared_ptr<Node>(new Node(std::move(name), std::move(next), std::move(input_shapes), std::move(backward)));
+}
+
+AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
+    : Node("AccumulateGrad", {}, {}, nullptr), leaf_(leaf) {}
+
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
+  std::shared_ptr<TensorImpl> impl = leaf_.lock();
+  if (!impl) return {};  // the leaf died; nobody can read its gradient
+  Tensor leaf(impl);
+  GF_CHECK(grad_output.shape() == leaf.shape(), "AccumulateGrad: gradient of shape ", grad_output.shape(),
+           " for leaf of shape ", leaf.shape());
+  Tensor g = grad_output.dtype() == leaf.dtype() ? grad_output : grad_output.to(leaf.dtype());
+  // Gradients add up across backward calls until zero_grad(): never alias the
+  // incoming tensor, since the caller may reuse it.
+  impl->grad = impl->grad ? add(Tensor(impl->grad), g).impl_ptr() : g.contiguous().clone().impl_ptr();
+  return {};
+}
+
+std::shared_ptr<Node> gradient_edge(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return nullptr;
+  if (t.grad_fn()) return t.grad_fn();
+  TensorImpl* impl = t.impl();
+  if (!impl->grad_accumulator) impl->grad_accumulator = std::make_shared<AccumulateGrad>(t.impl_ptr());
+  return impl->grad_accumulator;
+}
+
+bool needs_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs, Node::BackwardFn backward) {
+  std::vector<std::shared_ptr<Node>> next;
+  std::vector<Shape> shapes;
+  next.reserve(inputs.size());
+  for (const Tensor& t : inputs) {
+    next.push_back(gradient_edge(t));
+    shapes.push_back(t.defined() ? t.shape() : Shape{});
+  }
+  TensorImpl* out = output.impl();
+  out->grad_fn = make_function_node(name, std::move(next), std::move(shapes), std::move(backward));
+  out->requires_grad = true;
+}
+
+}  // namespace gf::autograd

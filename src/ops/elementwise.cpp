@@ -1,0 +1,275 @@
+// Elementwise ops: forward kernel call and backward formula side by side.
+#include "gf/ops/elementwise.hpp"
+
+#include "cpu/elementwise.hpp"
+#include "dispatch.hpp"
+#include "gf/autograd/node.hpp"
+#include "gf/core/factory.hpp"
+#include "gf/ops/reduce.hpp"
+
+namespace gf {
+namespace {
+
+using cpu::BinaryOp;
+using cpu::UnaryOp;
+using Grads = std::vector<Tensor>;
+
+void check_same_kind(const char* op, const Tensor& a, const Tensor& b) {
+  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
+  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
+           b.dtype(), " ", b.shape(), ")");
+}
+
+Tensor binary_forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_same_kind(name, a, b);
+  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), {a.dtype(), a.device()});
+  GF_DISPATCH(out.device(), binary, op, out, a, b);
+  return out;
+}
+
+Tensor unary_forward(UnaryOp op, const Tensor& x) {
+  Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(out.device(), unary, op, out, x);
+  return out;
+}
+
+Tensor scalar_forward(BinaryOp op, const Tensor& x, double s) {
+  Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(out.device(), binary_scalar, op, out, x, s);
+  return out;
+}
+
+}  // namespace
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  // Sum the leading dims broadcasting added, then the dims that were size 1.
+  const std::int64_t lead = grad.dim() - shape.dim();
+  std::vector<std::int64_t> dims;
+  for (std::int64_t i = 0; i < grad.dim(); ++i)
+    if (i < lead || (shape[static_cast<std::size_t>(i - lead)] == 1 && grad.size(i) != 1)) dims.push_back(i);
+  Tensor s = dims.empty() ? grad : sum(grad, dims, /*keepdim=*/true);
+  return s.reshape(shape);
+}
+
+// ---- binary -------------------------------------------------------------------
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("add", BinaryOp::kAdd, a, b);
+  if (autograd::needs_grad({a, b})) {
+    autograd::record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+      return Grads{sum_to(g, sa), sum_to(g, sb)};
+    });
+  }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("sub", BinaryOp::kSub, a, b);
+  if (autograd::needs_grad({a, b})) {
+    autograd::record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+      return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
+    });
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("mul", BinaryOp::kMul, a, b);
+  if (autograd::needs_grad({a, b})) {
+    // d(ab)/da = b, d(ab)/db = a
+    autograd::record("mul", out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
+      return Grads{sum_to(mul(g, b), a.shape()), sum_to(mul(g, a), b.shape())};
+    });
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("div", BinaryOp::kDiv, a, b);
+  if (autograd::needs_grad({a, b})) {
+    // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+    autograd::record("div", out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
+      return Grads{sum_to(div(g, b), a.shape()), sum_to(neg(div(mul(g, a), mul(b, b))), b.shape())};
+    });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("pow", BinaryOp::kPow, a, b);
+  if (autograd::needs_grad({a, b})) {
+    // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
+    autograd::record("pow", out, {a, b}, [a = a.detach(), b = b.detach(), y = out.detach()](const Tensor& g) {
+      return Grads{sum_to(mul(g, mul(b, pow(a, sub(b, 1.0)))), a.shape()),
+                   sum_to(mul(g, mul(y, log(a))), b.shape())};
+    });
+  }
+  return out;
+}
+
+namespace {
+// max/min send the gradient to the chosen input (to `a` on ties).
+Tensor select_binary(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(name, op, a, b);
+  if (autograd::needs_grad({a, b})) {
+    autograd::record(name, out, {a, b}, [a = a.detach(), b = b.detach(), y = out.detach()](const Tensor& g) {
+      // take_a = 1 where y == a (sign(|y - a|) is 0 there, 1 elsewhere)
+      Tensor take_a = rsub(1.0, unary_forward(UnaryOp::kSign, abs(sub(y, a))));
+      return Grads{sum_to(mul(g, take_a), a.shape()), sum_to(mul(g, rsub(1.0, take_a)), b.shape())};
+    });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return select_binary("maximum", BinaryOp::kMax, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return select_binary("minimum", BinaryOp::kMin, a, b); }
+
+// ---- with a scalar ----------------------------------------------------------
+
+Tensor add(const Tensor& a, double s) {
+  Tensor out = scalar_forward(BinaryOp::kAdd, a, s);
+  if (autograd::needs_grad({a})) autograd::record("add_scalar", out, {a}, [](const Tensor& g) { return Grads{g}; });
+  return out;
+}
+
+Tensor sub(const Tensor& a, double s) { return add(a, -s); }
+
+Tensor mul(const Tensor& a, double s) {
+  Tensor out = scalar_forward(BinaryOp::kMul, a, s);
+  if (autograd::needs_grad({a}))
+    autograd::record("mul_scalar", out, {a}, [s](const Tensor& g) { return Grads{mul(g, s)}; });
+  return out;
+}
+
+Tensor div(const Tensor& a, double s) { return mul(a, 1.0 / s); }
+
+Tensor pow(const Tensor& a, double exponent) {
+  Tensor out = scalar_forward(BinaryOp::kPow, a, exponent);
+  if (autograd::needs_grad({a})) {
+    // d(a^p)/da = p a^(p-1)
+    autograd::record("pow_scalar", out, {a}, [a = a.detach(), exponent](const Tensor& g) {
+      return Grads{mul(g, mul(pow(a, exponent - 1.0), exponent))};
+    });
+  }
+  return out;
+}
+
+Tensor rsub(double s, const Tensor& a) {
+  Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
+  GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kSub, out, s, a);
+  if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, [](const Tensor& g) { return Grads{neg(g)}; });
+  return out;
+}
+
+Tensor rdiv(double s, const Tensor& a) {
+  Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
+  GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kDiv, out, s, a);
+  if (autograd::needs_grad({a})) {
+    // d(s/a)/da = -s/a^2 = -y/a
+    autograd::record("rdiv", out, {a}, [a = a.detach(), y = out.detach()](const Tensor& g) {
+      return Grads{neg(div(mul(g, y), a))};
+    });
+  }
+  return out;
+}
+
+// ---- unary --------------------------------------------------------------------
+
+Tensor neg(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kNeg, x);
+  if (autograd::needs_grad({x})) autograd::record("neg", out, {x}, [](const Tensor& g) { return Grads{neg(g)}; });
+  return out;
+}
+
+Tensor exp(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kExp, x);
+  if (autograd::needs_grad({x}))  // d e^x = e^x
+    autograd::record("exp", out, {x}, [y = out.detach()](const Tensor& g) { return Grads{mul(g, y)}; });
+  return out;
+}
+
+Tensor log(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kLog, x);
+  if (autograd::needs_grad({x}))  // d log x = 1/x
+    autograd::record("log", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{div(g, x)}; });
+  return out;
+}
+
+Tensor sqrt(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kSqrt, x);
+  if (autograd::needs_grad({x}))  // d sqrt(x) = 1 / (2 sqrt(x))
+    autograd::record("sqrt", out, {x}, [y = out.detach()](const Tensor& g) { return Grads{div(g, mul(y, 2.0))}; });
+  return out;
+}
+
+Tensor abs(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kAbs, x);
+  if (autograd::needs_grad({x}))  // d|x| = sign(x) (0 at 0)
+    autograd::record("abs", out, {x}, [x = x.detach()](const Tensor& g) {
+      return Grads{mul(g, unary_forward(UnaryOp::kSign, x))};
+    });
+  return out;
+}
+
+Tensor square(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kSquare, x);
+  if (autograd::needs_grad({x}))  // d x^2 = 2x
+    autograd::record("square", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{mul(g, mul(x, 2.0))}; });
+  return out;
+}
+
+Tensor clamp(const Tensor& x, double lo, double hi) {
+  GF_CHECK(lo <= hi, "clamp: lo ", lo, " > hi ", hi);
+  Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(out.device(), clamp, out, x, lo, hi);
+  if (autograd::needs_grad({x}))
+    autograd::record("clamp", out, {x}, [x = x.detach(), lo, hi](const Tensor& g) {
+      Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+      GF_DISPATCH(gx.device(), clamp_backward, gx, g, x, lo, hi);
+      return Grads{gx};
+    });
+  return out;
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kTanh, x);
+  if (autograd::needs_grad({x}))  // d tanh = 1 - tanh^2
+    autograd::record("tanh", out, {x}, [y = out.detach()](const Tensor& g) {
+      return Grads{mul(g, rsub(1.0, mul(y, y)))};
+    });
+  return out;
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kSigmoid, x);
+  if (autograd::needs_grad({x}))  // d s = s (1 - s)
+    autograd::record("sigmoid", out, {x}, [y = out.detach()](const Tensor& g) {
+      return Grads{mul(g, mul(y, rsub(1.0, y)))};
+    });
+  return out;
+}
+
+Tensor relu(const Tensor& x) { return leaky_relu(x, 0.0); }
+
+Tensor leaky_relu(const Tensor& x, double slope) {
+  Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(out.device(), leaky_relu, out, x, slope);
+  if (autograd::needs_grad({x}))
+    autograd::record(slope == 0.0 ? "relu" : "leaky_relu", out, {x}, [x = x.detach(), slope](const Tensor& g) {
+      Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+      GF_DISPATCH(gx.device(), leaky_relu_backward, gx, g, x, slope);
+      return Grads{gx};
+    });
+  return out;
+}
+
+Tensor softplus(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::kSoftplus, x);
+  if (autograd::needs_grad({x}))  // d softplus = sigmoid
+    autograd::record("softplus", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{mul(g, sigmoid(x))}; });
+  return out;
+}
+
+}  // namespace gf
