@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "cpu/index.hpp"
 #include "cpu/reduce.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
@@ -44,6 +45,20 @@ std::int64_t reduced_count(const Shape& s, const std::vector<std::int64_t>& dims
   return n;
 }
 
+// Values and int64 indices of the first maximum along `dim`, both with the
+// reduced dim kept as size 1.
+struct MaxResult {
+  Tensor values, indices;
+};
+
+MaxResult max_along(const Tensor& x, std::int64_t dim, const char* op) {
+  GF_CHECK(x.size(dim) > 0, op, ": cannot take the maximum over dim ", dim, " of size 0 (shape ", x.shape(), ")");
+  const Shape kshape = keepdim_shape(x.shape(), {dim});
+  MaxResult r{Tensor::empty(kshape, {x.dtype(), x.device()}), Tensor::empty(kshape, {DType::kInt64, x.device()})};
+  GF_DISPATCH(x.device(), max_dim, r.values, r.indices, x, dim);
+  return r;
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keepdim) {
@@ -71,5 +86,49 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keep
 }
 
 Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+
+Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool unbiased, bool keepdim) {
+  const std::vector<std::int64_t> dims = normalize_dims(dims_in, x.dim(), "var");
+  const std::int64_t n = reduced_count(x.shape(), dims);
+  const std::int64_t divisor = unbiased ? n - 1 : n;
+  GF_CHECK(divisor > 0, "var: ", unbiased ? "unbiased" : "biased", " variance of ", n, " element(s) of shape ",
+           x.shape(), " is undefined (divides by ", divisor, ")");
+  // Two passes -- the mean, then squared deviations from it -- avoid the
+  // cancellation of E[x^2] - E[x]^2. Autograd differentiates the composition:
+  // d var / dx = 2 (x - mean) / divisor (the mean's own path sums to zero).
+  const Tensor deviation = sub(x, mean(x, dims, /*keepdim=*/true));
+  return div(sum(square(deviation), dims, keepdim), static_cast<double>(divisor));
+}
+
+Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
+
+Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  dim = wrap_dim(dim, x.dim(), "max");
+  const Shape kshape = keepdim_shape(x.shape(), {dim});
+  const MaxResult r = max_along(x, dim, "max");
+  Tensor values = r.values;
+  if (!keepdim) values = values.view(dropped_shape(x.shape(), {dim}));
+  if (autograd::needs_grad({x})) {
+    // Only the first arg-max of each fibre moved the output, so it alone
+    // receives the gradient; every other element gets zero.
+    autograd::record("max", values, {x}, [in_shape = x.shape(), kshape, indices = r.indices, dim](const Tensor& g) {
+      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+      GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape(kshape).contiguous(), indices, dim);
+      return Grads{gx};
+    });
+  }
+  return values;
+}
+
+Tensor max(const Tensor& x) { return max(x.reshape({-1}), 0, false); }
+
+Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
+  dim = wrap_dim(dim, x.dim(), "argmax");
+  const Tensor indices = max_along(x, dim, "argmax").indices;
+  return keepdim ? indices : indices.view(dropped_shape(x.shape(), {dim}));
+}
+
+// An index is not differentiable: detach so the flattening records nothing.
+Tensor argmax(const Tensor& x) { return argmax(x.detach().reshape({-1}), 0, false); }
 
 }  // namespace gf

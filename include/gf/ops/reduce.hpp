@@ -1,6 +1,7 @@
 #pragma once
 // Reductions. `dims` empty means all dims; keepdim keeps reduced dims as size 1.
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "gf/core/tensor.hpp"
@@ -14,6 +15,12 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
 /// Variance; unbiased divides by (n - 1), biased by n.
 Tensor var(const Tensor& x, bool unbiased = true);
 Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased = true, bool keepdim = false);
+/// Makes var(x, {0}) mean "along dim 0": without it a one-element brace list
+/// would convert to the `bool unbiased` overload above.
+inline Tensor var(const Tensor& x, std::initializer_list<std::int64_t> dims, bool unbiased = true,
+                  bool keepdim = false) {
+  return var(x, std::vector<std::int64_t>(dims), unbiased, keepdim);
+}
 
 /// Maximum along `dim`; the gradient flows to the (first) arg-max element.
 Tensor max(const Tensor& x, std::int64_t dim, bool keepdim = false);

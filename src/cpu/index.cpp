@@ -1,0 +1,57 @@
+#include "cpu/index.hpp"
+
+#include <algorithm>
+
+#include "gf/core/parallel.hpp"
+
+namespace gf::cpu {
+namespace {
+
+// Sizes of the dims before `dim` (outer) and after it (inner).
+struct Fibres {
+  std::int64_t outer = 1, k = 1, inner = 1;
+};
+
+Fibres fibres_of(const Shape& full, std::int64_t dim) {
+  Fibres f;
+  for (std::int64_t d = 0; d < dim; ++d) f.outer *= full[static_cast<std::size_t>(d)];
+  f.k = full[static_cast<std::size_t>(dim)];
+  for (std::int64_t d = dim + 1; d < full.dim(); ++d) f.inner *= full[static_cast<std::size_t>(d)];
+  return f;
+}
+
+// Calls visit(p, q) for every picked position p = (o, 0, i), with q the
+// matching element (o, index[p], i) of the full tensor.
+template <typename Visit>
+void for_each_pick(const Fibres& f, const std::int64_t* index, Visit&& visit) {
+  parallel_for(0, f.outer, std::max<std::int64_t>(1, 16384 / f.inner), [&](std::int64_t o0, std::int64_t o1) {
+    for (std::int64_t o = o0; o < o1; ++o)
+      for (std::int64_t i = 0; i < f.inner; ++i) {
+        const std::int64_t p = o * f.inner + i;
+        visit(p, (o * f.k + index[p]) * f.inner + i);
+      }
+  });
+}
+
+}  // namespace
+
+void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim) {
+  const Fibres f = fibres_of(x.shape(), dim);
+  GF_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
+    const scalar_t* px = x.data<scalar_t>();
+    scalar_t* po = out.data<scalar_t>();
+    for_each_pick(f, index.data<std::int64_t>(), [&](std::int64_t p, std::int64_t q) { po[p] = px[q]; });
+  });
+}
+
+void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, std::int64_t dim) {
+  const Fibres f = fibres_of(out.shape(), dim);
+  GF_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
+    const scalar_t* ps = src.data<scalar_t>();
+    scalar_t* po = out.data<scalar_t>();
+    // Each fibre (o, :, i) is written by its own pick only, so threads never collide.
+    for_each_pick(f, index.data<std::int64_t>(), [&](std::int64_t p, std::int64_t q) { po[q] += ps[p]; });
+  });
+}
+
+}  // namespace gf::cpu
