@@ -1,0 +1,258 @@
+// Blocked, packed GEMM in the style of Goto and van de Geijn ("Anatomy of
+// high-performance matrix multiplication", 2008).
+//
+// C is computed in tiles of MR x NR by the register-resident micro-kernel
+// (gemm_microkernel.hpp). Around it, five loops pick which data sits in which
+// cache level:
+//
+//   for jc in N step NC:                 B block (KC, NC) packed: stays in L3 / L2
+//     for pc in K step KC:
+//       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide micro-panels
+//       for ic in M step MC:             A block (MC, KC) packed: stays in L2
+//         pack alpha * op(A)[ic:ic+MC, pc:pc+KC] into MR-tall micro-panels
+//         for jr in NC step NR:          one B micro-panel (KC, NR): stays in L1
+//           for ir in MC step MR:        A micro-panels stream from L2
+//             micro_kernel -> C[ic+ir : +MR, jc+jr : +NR]
+//
+// Packing copies each block once into the exact order the micro-kernel reads
+// it (unit stride, zero-padded to whole tiles), which also absorbs transposes,
+// alpha and arbitrary leading dimensions. The cores split C into column (or
+// row) ranges aligned to whole tiles; each thread packs into its own buffers
+// and writes a disjoint part of C, so no locks and no shared packed data.
+#include "cpu/gemm.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "cpu/gemm_microkernel.hpp"
+#include "gf/core/error.hpp"
+#include "gf/core/parallel.hpp"
+
+namespace gf::cpu {
+namespace {
+
+using gemm_detail::micro_kernel;
+using gemm_detail::Tile;
+
+// Cache blocks, in elements. Sapphire Rapids has 48 KiB L1d and 2 MiB L2 per
+// core: a B micro-panel (KC x NR) takes ~half of L1 for either type (doubles
+// come in half-as-wide tiles), an A block (MC x KC) ~half of L2, and the B
+// block (KC x NC) a slice of the large shared L3.
+template <typename T>
+struct Blocking {
+  static constexpr std::int64_t kMR = Tile<T>::kMR, kNR = Tile<T>::kNR;
+  static constexpr std::int64_t kKC = 256;
+  static constexpr std::int64_t kMC = kMR * (sizeof(T) == 4 ? 16 : 16);
+  static constexpr std::int64_t kNC = kNR * 128;
+};
+
+// Below this many flops a GEMM runs on one core: starting threads would cost more.
+constexpr double kMinParallelFlops = 2.0 * 96 * 96 * 96;
+
+// A packing buffer per thread and role, kept between calls so a GEMM neither
+// allocates nor faults in fresh pages each time. 64-byte aligned for SIMD.
+template <typename T>
+T* thread_buffer(int role, std::size_t count) {
+  struct Buffer {
+    std::unique_ptr<T, decltype(&std::free)> data{nullptr, &std::free};
+    std::size_t capacity = 0;
+  };
+  thread_local Buffer buffers[2];
+  Buffer& buf = buffers[role];
+  if (buf.capacity < count) {
+    const std::size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+    buf.data.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
+    GF_CHECK(buf.data != nullptr, "gemm: out of memory allocating a ", bytes, "-byte packing buffer");
+    buf.capacity = count;
+  }
+  return buf.data.get();
+}
+
+/// Everything that stays fixed while one GEMM runs.
+template <typename T>
+struct Problem {
+  bool trans_a, trans_b;
+  std::int64_t k;
+  T alpha;
+  const T* a;
+  std::int64_t lda;
+  const T* b;
+  std::int64_t ldb;
+  T beta;
+  T* c;
+  std::int64_t ldc;
+
+  // op(A)(i, p) and op(B)(p, j), whichever way the matrices are stored.
+  T a_at(std::int64_t i, std::int64_t p) const { return trans_a ? a[p * lda + i] : a[i * lda + p]; }
+  T b_at(std::int64_t p, std::int64_t j) const { return trans_b ? b[j * ldb + p] : b[p * ldb + j]; }
+};
+
+/// Packs alpha * op(A)[i0 : i0+mc, p0 : p0+kc] as MR-row micro-panels: panel r
+/// holds, for p = 0..kc-1, the MR values of column p. Rows past mc are zero.
+template <typename T>
+void pack_a(const Problem<T>& g, std::int64_t i0, std::int64_t mc, std::int64_t p0, std::int64_t kc, T* out) {
+  constexpr std::int64_t MR = Tile<T>::kMR;
+  for (std::int64_t r = 0; r < mc; r += MR) {
+    const std::int64_t rows = std::min(MR, mc - r);
+    if (!g.trans_a) {
+      // Each row of A is contiguous along p: read it in order, write with stride MR.
+      for (std::int64_t i = 0; i < rows; ++i) {
+        const T* src = g.a + (i0 + r + i) * g.lda + p0;
+        for (std::int64_t p = 0; p < kc; ++p) out[p * MR + i] = g.alpha * src[p];
+      }
+    } else {
+      // A^T: for fixed p the MR values are contiguous in memory.
+      for (std::int64_t p = 0; p < kc; ++p) {
+        const T* src = g.a + (p0 + p) * g.lda + i0 + r;
+        for (std::int64_t i = 0; i < rows; ++i) out[p * MR + i] = g.alpha * src[i];
+      }
+    }
+    for (std::int64_t p = 0; p < kc; ++p)
+      for (std::int64_t i = rows; i < MR; ++i) out[p * MR + i] = T(0);
+    out += MR * kc;
+  }
+}
+
+/// Packs op(B)[p0 : p0+kc, j0 : j0+nc] as NR-column micro-panels: panel s holds,
+/// for p = 0..kc-1, the NR values of row p. Columns past nc are zero.
+template <typename T>
+void pack_b(const Problem<T>& g, std::int64_t p0, std::int64_t kc, std::int64_t j0, std::int64_t nc, T* out) {
+  constexpr std::int64_t NR = Tile<T>::kNR;
+  for (std::int64_t s = 0; s < nc; s += NR) {
+    const std::int64_t cols = std::min(NR, nc - s);
+    if (!g.trans_b) {
+      for (std::int64_t p = 0; p < kc; ++p) {
+        const T* src = g.b + (p0 + p) * g.ldb + j0 + s;
+        T* dst = out + p * NR;
+        for (std::int64_t j = 0; j < cols; ++j) dst[j] = src[j];
+        for (std::int64_t j = cols; j < NR; ++j) dst[j] = T(0);
+      }
+    } else {
+      // B^T: each column of op(B) is contiguous along p.
+      for (std::int64_t j = 0; j < cols; ++j) {
+        const T* src = g.b + (j0 + s + j) * g.ldb + p0;
+        for (std::int64_t p = 0; p < kc; ++p) out[p * NR + j] = src[p];
+      }
+      for (std::int64_t p = 0; p < kc; ++p)
+        for (std::int64_t j = cols; j < NR; ++j) out[p * NR + j] = T(0);
+    }
+    out += NR * kc;
+  }
+}
+
+/// c (mc, nc) = packed A (mc, kc) @ packed B (kc, nc) + beta * c, tile by tile.
+/// Edge tiles run the same kernel into a scratch tile, then copy what is valid.
+template <typename T>
+void macro_kernel(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* ap, const T* bp, T* c,
+                  std::int64_t ldc, T beta) {
+  constexpr std::int64_t MR = Tile<T>::kMR, NR = Tile<T>::kNR;
+  for (std::int64_t jr = 0; jr < nc; jr += NR) {
+    const std::int64_t nr = std::min(NR, nc - jr);
+    for (std::int64_t ir = 0; ir < mc; ir += MR) {
+      const std::int64_t mr = std::min(MR, mc - ir);
+      T* cij = c + ir * ldc + jr;
+      const T* a = ap + ir * kc;
+      const T* b = bp + jr * kc;
+      if (mr == MR && nr == NR) {
+        micro_kernel(kc, a, b, cij, ldc, beta);
+        continue;
+      }
+      alignas(64) T tile[MR * NR];
+      micro_kernel(kc, a, b, tile, NR, T(0));
+      for (std::int64_t i = 0; i < mr; ++i)
+        for (std::int64_t j = 0; j < nr; ++j)
+          cij[i * ldc + j] = beta == T(0) ? tile[i * NR + j] : tile[i * NR + j] + beta * cij[i * ldc + j];
+    }
+  }
+}
+
+/// The five blocked loops on one thread, for C[m0:m1, n0:n1].
+template <typename T>
+void gemm_block(const Problem<T>& g, std::int64_t m0, std::int64_t m1, std::int64_t n0, std::int64_t n1) {
+  using B = Blocking<T>;
+  T* a_pack = thread_buffer<T>(0, static_cast<std::size_t>(B::kMC * B::kKC));
+  T* b_pack = thread_buffer<T>(1, static_cast<std::size_t>(B::kKC * B::kNC));
+  for (std::int64_t jc = n0; jc < n1; jc += B::kNC) {
+    const std::int64_t nc = std::min(B::kNC, n1 - jc);
+    for (std::int64_t pc = 0; pc < g.k; pc += B::kKC) {
+      const std::int64_t kc = std::min(B::kKC, g.k - pc);
+      pack_b(g, pc, kc, jc, nc, b_pack);
+      // The first depth block applies beta; later ones accumulate onto it.
+      const T beta = pc == 0 ? g.beta : T(1);
+      for (std::int64_t ic = m0; ic < m1; ic += B::kMC) {
+        const std::int64_t mc = std::min(B::kMC, m1 - ic);
+        pack_a(g, ic, mc, pc, kc, a_pack);
+        macro_kernel(mc, nc, kc, a_pack, b_pack, g.c + ic * g.ldc + jc, g.ldc, beta);
+      }
+    }
+  }
+}
+
+/// C = beta * C, for the cases with nothing to multiply (k == 0 or alpha == 0).
+template <typename T>
+void scale_c(std::int64_t m, std::int64_t n, T beta, T* c, std::int64_t ldc) {
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a,
+          std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc) {
+  GF_CHECK(m >= 0 && n >= 0 && k >= 0, "gemm: negative size (m=", m, ", n=", n, ", k=", k, ")");
+  if (m == 0 || n == 0) return;
+  if (k == 0 || alpha == T(0)) return scale_c(m, n, beta, c, ldc);
+  const Problem<T> g{trans_a, trans_b, k, alpha, a, lda, b, ldb, beta, c, ldc};
+
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (num_threads() == 1 || flops < kMinParallelFlops) return gemm_block(g, 0, m, 0, n);
+  // Split the longer side of C into whole tiles, one contiguous range per core.
+  if (n >= m) {
+    constexpr std::int64_t NR = Tile<T>::kNR;
+    parallel_for(0, (n + NR - 1) / NR, 1, [&](std::int64_t t0, std::int64_t t1) {
+      gemm_block(g, 0, m, t0 * NR, std::min(n, t1 * NR));
+    });
+  } else {
+    constexpr std::int64_t MR = Tile<T>::kMR;
+    parallel_for(0, (m + MR - 1) / MR, 1, [&](std::int64_t t0, std::int64_t t1) {
+      gemm_block(g, t0 * MR, std::min(m, t1 * MR), 0, n);
+    });
+  }
+}
+
+template <typename T>
+void gemm_batched(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
+                  const T* a, std::int64_t lda, std::int64_t stride_a, const T* b, std::int64_t ldb,
+                  std::int64_t stride_b, T beta, T* c, std::int64_t ldc, std::int64_t stride_c,
+                  std::int64_t batch) {
+  auto one = [&](std::int64_t i) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta, c + i * stride_c,
+         ldc);
+  };
+  // Whole products per core when that balances (the inner GEMMs then run on
+  // one core each, since parallel_for does not nest); otherwise one product at
+  // a time, each split over the cores.
+  const std::int64_t threads = num_threads();
+  if (threads > 1 && (batch % threads == 0 || batch >= 4 * threads)) {
+    parallel_for(0, batch, 1, [&](std::int64_t i0, std::int64_t i1) {
+      for (std::int64_t i = i0; i < i1; ++i) one(i);
+    });
+  } else {
+    for (std::int64_t i = 0; i < batch; ++i) one(i);
+  }
+}
+
+template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*, std::int64_t,
+                          const float*, std::int64_t, float, float*, std::int64_t);
+template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*,
+                           std::int64_t, const double*, std::int64_t, double, double*, std::int64_t);
+template void gemm_batched<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, float, const float*,
+                                  std::int64_t, std::int64_t, const float*, std::int64_t, std::int64_t, float,
+                                  float*, std::int64_t, std::int64_t, std::int64_t);
+template void gemm_batched<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, double, const double*,
+                                   std::int64_t, std::int64_t, const double*, std::int64_t, std::int64_t, double,
+                                   double*, std::int64_t, std::int64_t, std::int64_t);
+
+}  // namespace gf::cpu

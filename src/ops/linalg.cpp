@@ -1,0 +1,102 @@
+// Matrix products and their backward passes.
+//
+// For C = A B the chain rule gives dA = dC B^T and dB = A^T dC; a matrix that
+// was broadcast over a batch collects the sum of its per-item gradients.
+#include "gf/ops/linalg.hpp"
+
+#include "cpu/elementwise.hpp"
+#include "cpu/matmul.hpp"
+#include "dispatch.hpp"
+#include "gf/autograd/node.hpp"
+#include "gf/ops/elementwise.hpp"
+#include "gf/ops/reduce.hpp"
+
+namespace gf {
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+void check_operands(const char* op, const Tensor& a, const Tensor& b) {
+  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
+  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
+           b.dtype(), " ", b.shape(), ")");
+  GF_CHECK(is_floating(a.dtype()), op, ": expected float32 or float64 inputs, got ", a.dtype());
+}
+
+/// Output shape of a @ b, or an error naming both shapes.
+Shape matmul_shape(const Tensor& a, const Tensor& b) {
+  GF_CHECK((a.dim() == 2 || a.dim() == 3) && (b.dim() == 2 || b.dim() == 3), "matmul: ", a.shape(), " @ ",
+           b.shape(), ": expected 2-D (M, K) or batched 3-D (B, M, K) operands");
+  const std::int64_t k = a.size(-1);
+  GF_CHECK(k == b.size(-2), "matmul: ", a.shape(), " @ ", b.shape(), ": inner dimensions ", k, " and ", b.size(-2),
+           " differ");
+  if (a.dim() == 3 && b.dim() == 3)
+    GF_CHECK(a.size(0) == b.size(0), "matmul: ", a.shape(), " @ ", b.shape(), ": batch sizes ", a.size(0), " and ",
+             b.size(0), " differ");
+  const std::int64_t m = a.size(-2), n = b.size(-1);
+  if (a.dim() == 2 && b.dim() == 2) return {m, n};
+  return {a.dim() == 3 ? a.size(0) : b.size(0), m, n};
+}
+
+/// a @ b without autograd: the batched GEMM kernel, a 2-D operand broadcast
+/// over the batch with a batch stride of 0.
+Tensor matmul_forward(const Tensor& a, const Tensor& b) {
+  const Shape shape = matmul_shape(a, b);
+  Tensor out = Tensor::empty(shape, {a.dtype(), a.device()});
+  const std::int64_t batch = shape.dim() == 3 ? shape[0] : 1;
+  auto as_batch = [batch](const Tensor& t) {
+    return t.dim() == 3 ? t : t.detach().expand({batch, t.size(0), t.size(1)});
+  };
+  GF_DISPATCH(out.device(), matmul, out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a),
+              as_batch(b));
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_operands("matmul", a, b);
+  Tensor out = matmul_forward(a, b);
+  if (autograd::needs_grad({a, b})) {
+    autograd::record("matmul", out, {a, b},
+                     [a = a.detach(), b = b.detach(), need_a = a.requires_grad(),
+                      need_b = b.requires_grad()](const Tensor& g) {
+                       // dA = dC B^T, dB = A^T dC; sum_to folds a broadcast batch back.
+                       Tensor ga = need_a ? sum_to(matmul(g, b.transpose(-1, -2)), a.shape()) : Tensor();
+                       Tensor gb = need_b ? sum_to(matmul(a.transpose(-1, -2), g), b.shape()) : Tensor();
+                       return Grads{ga, gb};
+                     });
+  }
+  return out;
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_operands("linear", x, weight);
+  GF_CHECK(x.dim() == 2 && weight.dim() == 2, "linear: expected x (N, in) and weight (out, in), got x ", x.shape(),
+           " and weight ", weight.shape());
+  GF_CHECK(x.size(1) == weight.size(1), "linear: x ", x.shape(), " has ", x.size(1), " features, weight ",
+           weight.shape(), " expects ", weight.size(1));
+  if (bias.defined()) {
+    check_operands("linear", x, bias);
+    GF_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape(), " should be (",
+             weight.size(0), ",) for weight ", weight.shape());
+  }
+  // (N, in) @ (in, out): the transposed view costs nothing, the GEMM reads W^T in place.
+  Tensor out = matmul_forward(x, weight.detach().t());  // (N, out)
+  if (bias.defined()) GF_DISPATCH(out.device(), binary, cpu::BinaryOp::kAdd, out, out, bias);
+
+  if (autograd::needs_grad({x, weight, bias})) {
+    autograd::record("linear", out, {x, weight, bias},
+                     [x = x.detach(), w = weight.detach(), need_x = x.requires_grad(),
+                      need_w = weight.requires_grad(),
+                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, out)
+                       Tensor gx = need_x ? matmul(g, w) : Tensor();       // (N, out) @ (out, in)
+                       Tensor gw = need_w ? matmul(g.t(), x) : Tensor();   // (out, N) @ (N, in)
+                       Tensor gb = need_b ? sum(g, {0}) : Tensor();        // every row added the bias
+                       return Grads{gx, gw, gb};
+                     });
+  }
+  return out;
+}
+
+}  // namespace gf
