@@ -60,6 +60,7 @@ StridedLayout<K> coalesce(const Shape& shape, const std::array<Shape, K>& stride
 /// over threads when the total work is large.
 template <std::size_t K, typename Row>
 void for_each_row(const StridedLayout<K>& L, Row&& row) {
+  if (L.shape.numel() == 0) return;  // an empty tensor: no rows to visit
   const std::int64_t nd = L.shape.dim();
   const std::int64_t inner = L.shape.back();
   const std::int64_t rows = L.shape.numel() / inner;
