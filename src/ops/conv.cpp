@@ -1,0 +1,167 @@
+// conv2d and conv_transpose2d: checks, the kernel calls, and backward.
+//
+// Both ops run on the same three kernels (cpu/conv.hpp). A transposed
+// convolution is the adjoint of a convolution: its forward pass is the
+// convolution's input gradient, and its backward pass uses the convolution's
+// forward and weight-gradient kernels with input and output swapped. The bias
+// is added, and its gradient summed, over (N, H, W) in both.
+#include "gf/ops/conv.hpp"
+
+#include "cpu/conv.hpp"
+#include "cpu/elementwise.hpp"
+#include "dispatch.hpp"
+#include "gf/autograd/node.hpp"
+#include "gf/ops/reduce.hpp"
+
+namespace gf {
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tensor& bias) {
+  GF_CHECK(x.device() == w.device(), op, ": input is on ", x.device(), ", weight on ", w.device());
+  GF_CHECK(x.dtype() == w.dtype(), op, ": input is ", x.dtype(), ", weight is ", w.dtype());
+  GF_CHECK(is_floating(x.dtype()), op, ": expected float32 or float64, got ", x.dtype());
+  GF_CHECK(x.dim() == 4, op, ": input must be 4-D (N, C, H, W), got ", x.shape());
+  GF_CHECK(w.dim() == 4, op, ": weight must be 4-D, got ", w.shape());
+  if (bias.defined()) {
+    GF_CHECK(bias.device() == x.device() && bias.dtype() == x.dtype(), op, ": bias is ", bias.dtype(), " on ",
+             bias.device(), ", input is ", x.dtype(), " on ", x.device());
+    GF_CHECK(bias.dim() == 1, op, ": bias must be 1-D (C_out,), got ", bias.shape());
+  }
+}
+
+void check_window(const char* op, std::int64_t stride_h, std::int64_t stride_w, std::int64_t pad_h,
+                  std::int64_t pad_w, std::int64_t dilation_h, std::int64_t dilation_w, std::int64_t groups) {
+  GF_CHECK(stride_h >= 1 && stride_w >= 1, op, ": stride must be >= 1, got (", stride_h, ", ", stride_w, ")");
+  GF_CHECK(pad_h >= 0 && pad_w >= 0, op, ": padding must be >= 0, got (", pad_h, ", ", pad_w, ")");
+  GF_CHECK(dilation_h >= 1 && dilation_w >= 1, op, ": dilation must be >= 1, got (", dilation_h, ", ",
+           dilation_w, ")");
+  GF_CHECK(groups >= 1, op, ": groups must be >= 1, got ", groups);
+}
+
+void check_bias(const char* op, const Tensor& bias, std::int64_t c_out) {
+  if (bias.defined())
+    GF_CHECK(bias.size(0) == c_out, op, ": bias ", bias.shape(), " should have one value per output channel (",
+             c_out, ")");
+}
+
+/// The convolution whose input gradient a transposed convolution computes.
+Conv2dParams adjoint_conv(const ConvTranspose2dParams& p) {
+  return {p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups};
+}
+
+/// y += bias broadcast over (N, H, W), in place; y is freshly made by the op.
+void add_bias(const Tensor& y, const Tensor& bias) {
+  if (bias.defined())
+    GF_DISPATCH(y.device(), binary, cpu::BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
+}
+
+Tensor empty_like_shape(const Tensor& like, const Shape& shape) {
+  return Tensor::empty(shape, {like.dtype(), like.device()});
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p) {
+  const char* op = "conv2d";
+  check_operands(op, x, weight, bias);
+  check_window(op, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups);
+  const std::int64_t n = x.size(0), c_in = x.size(1), c_out = weight.size(0);
+  const std::int64_t kh = weight.size(2), kw = weight.size(3);
+  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in, " channels, not divisible by groups=",
+           p.groups);
+  GF_CHECK(c_out % p.groups == 0, op, ": weight ", weight.shape(), " has ", c_out,
+           " output channels, not divisible by groups=", p.groups);
+  GF_CHECK(weight.size(1) * p.groups == c_in, op, ": weight has ", weight.size(1),
+           " input channels per group, input has ", c_in, " channels and groups=", p.groups);
+  check_bias(op, bias, c_out);
+  // H_out = (H + 2 pad - dilation (k - 1) - 1) / stride + 1; the dilated kernel must fit the padded input.
+  const std::int64_t span_h = p.dilation_h * (kh - 1) + 1, span_w = p.dilation_w * (kw - 1) + 1;
+  const std::int64_t padded_h = x.size(2) + 2 * p.pad_h, padded_w = x.size(3) + 2 * p.pad_w;
+  GF_CHECK(padded_h >= span_h && padded_w >= span_w, op, ": input ", x.shape(), " padded to (", padded_h, ", ",
+           padded_w, ") is smaller than the dilated kernel (", span_h, ", ", span_w, ")");
+  const std::int64_t h_out = (padded_h - span_h) / p.stride_h + 1, w_out = (padded_w - span_w) / p.stride_w + 1;
+
+  const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
+  Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
+  GF_DISPATCH(y.device(), conv2d_forward, y, xc, wc, p);
+  add_bias(y, bias);
+
+  if (autograd::needs_grad({x, weight, bias})) {
+    autograd::record(op, y, {x, weight, bias},
+                     [xc, wc, p, need_x = x.requires_grad(), need_w = weight.requires_grad(),
+                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
+                       const Tensor gc = g.detach().contiguous();
+                       Tensor gx, gw, gb;
+                       if (need_x) {  // scatter each output's gradient back through its window: col2im
+                         gx = empty_like_shape(xc, xc.shape());
+                         GF_DISPATCH(gx.device(), conv2d_backward_input, gx, gc, wc, p);
+                       }
+                       if (need_w) {  // correlate the input with the output gradient
+                         gw = empty_like_shape(wc, wc.shape());
+                         GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+                       }
+                       if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
+                       return Grads{gx, gw, gb};
+                     });
+  }
+  return y;
+}
+
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, ConvTranspose2dParams p) {
+  const char* op = "conv_transpose2d";
+  check_operands(op, x, weight, bias);
+  check_window(op, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups);
+  const std::int64_t n = x.size(0), c_in = x.size(1), c_out = weight.size(1) * p.groups;
+  const std::int64_t kh = weight.size(2), kw = weight.size(3);
+  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in, " channels, not divisible by groups=",
+           p.groups);
+  GF_CHECK(weight.size(0) == c_in, op, ": weight ", weight.shape(), " has ", weight.size(0),
+           " input channels, input has ", c_in, " (weight is (C_in, C_out / groups, kH, kW))");
+  check_bias(op, bias, c_out);
+  // output_padding picks one of the sizes that the adjoint convolution maps back to H; it
+  // must be smaller than the stride (or dilation) or it would name a size for another H.
+  GF_CHECK(p.output_pad_h >= 0 && p.output_pad_w >= 0 &&
+               (p.output_pad_h < p.stride_h || p.output_pad_h < p.dilation_h) &&
+               (p.output_pad_w < p.stride_w || p.output_pad_w < p.dilation_w),
+           op, ": output_padding (", p.output_pad_h, ", ", p.output_pad_w,
+           ") must be >= 0 and smaller than stride (", p.stride_h, ", ", p.stride_w, ") or dilation (",
+           p.dilation_h, ", ", p.dilation_w, ")");
+  // H_out = (H - 1) stride - 2 pad + dilation (k - 1) + output_pad + 1
+  const std::int64_t h_out =
+      (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kh - 1) + p.output_pad_h + 1;
+  const std::int64_t w_out =
+      (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kw - 1) + p.output_pad_w + 1;
+  GF_CHECK(h_out > 0 && w_out > 0, op, ": input ", x.shape(), " with kernel (", kh, ", ", kw, ") and padding (",
+           p.pad_h, ", ", p.pad_w, ") gives an empty output (", h_out, ", ", w_out, ")");
+
+  const Conv2dParams cp = adjoint_conv(p);
+  const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
+  Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
+  // y is the input gradient of the convolution y -> x with the same weight.
+  GF_DISPATCH(y.device(), conv2d_backward_input, y, xc, wc, cp);
+  add_bias(y, bias);
+
+  if (autograd::needs_grad({x, weight, bias})) {
+    autograd::record(op, y, {x, weight, bias},
+                     [xc, wc, cp, need_x = x.requires_grad(), need_w = weight.requires_grad(),
+                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
+                       const Tensor gc = g.detach().contiguous();
+                       Tensor gx, gw, gb;
+                       if (need_x) {  // the adjoint of the adjoint: the convolution itself
+                         gx = empty_like_shape(xc, xc.shape());
+                         GF_DISPATCH(gx.device(), conv2d_forward, gx, gc, wc, cp);
+                       }
+                       if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
+                         gw = empty_like_shape(wc, wc.shape());
+                         GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
+                       }
+                       if (need_b) gb = sum(g, {0, 2, 3});
+                       return Grads{gx, gw, gb};
+                     });
+  }
+  return y;
+}
+
+}  // namespace gf
