@@ -1,0 +1,90 @@
+// Pooling and upsampling over (N, C, H, W), forward and backward side by side.
+#include "gf/ops/pool.hpp"
+
+#include "cpu/pool.hpp"
+#include "dispatch.hpp"
+#include "gf/autograd/node.hpp"
+#include "gf/core/factory.hpp"
+
+namespace gf {
+namespace {
+
+using cpu::Pool2dParams;
+using Grads = std::vector<Tensor>;
+
+// A checked pooling call: its window parameters and output shape (N, C, Ho, Wo).
+struct PoolPlan {
+  Pool2dParams params;
+  Shape out_shape;
+};
+
+PoolPlan plan_pool(const char* op, const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
+  GF_CHECK(x.dim() == 4, op, ": expected a 4-D input (N, C, H, W), got shape ", x.shape());
+  GF_CHECK(kernel > 0 && stride >= 0, op, ": kernel ", kernel, " must be positive and stride ", stride,
+           " non-negative (0 means stride = kernel)");
+  // More padding than half a window would let a window see only padding.
+  GF_CHECK(padding >= 0 && 2 * padding <= kernel, op, ": padding ", padding, " must be in [0, kernel / 2] for kernel ",
+           kernel);
+  const std::int64_t h = x.size(2) + 2 * padding, w = x.size(3) + 2 * padding;
+  GF_CHECK(h >= kernel && w >= kernel, op, ": kernel ", kernel, " does not fit the padded input ", h, "x", w,
+           " (input ", x.shape(), ", padding ", padding, ")");
+  const Pool2dParams p{kernel, stride == 0 ? kernel : stride, padding};
+  return {p, Shape{x.size(0), x.size(1), (h - kernel) / p.stride + 1, (w - kernel) / p.stride + 1}};
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
+  const PoolPlan plan = plan_pool("max_pool2d", x, kernel, stride, padding);
+  Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});                 // (N, C, Ho, Wo)
+  Tensor indices = Tensor::empty(plan.out_shape, {DType::kInt64, x.device()});        // (N, C, Ho, Wo)
+  GF_DISPATCH(x.device(), max_pool2d, out, indices, x.contiguous(), plan.params);
+  if (autograd::needs_grad({x})) {
+    // Only each window's (first) maximum moved the output: route the gradient there.
+    autograd::record("max_pool2d", out, {x}, [in_shape = x.shape(), indices](const Tensor& g) {
+      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+      GF_DISPATCH(gx.device(), max_pool2d_backward, gx, g.contiguous(), indices);
+      return Grads{gx};
+    });
+  }
+  return out;
+}
+
+Tensor avg_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
+  const PoolPlan plan = plan_pool("avg_pool2d", x, kernel, stride, padding);
+  Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});  // (N, C, Ho, Wo)
+  GF_DISPATCH(x.device(), avg_pool2d, out, x.contiguous(), plan.params);
+  if (autograd::needs_grad({x})) {
+    // out = (sum of the window) / kernel^2, so each pixel of a window gets g / kernel^2.
+    autograd::record("avg_pool2d", out, {x}, [in_shape = x.shape(), p = plan.params](const Tensor& g) {
+      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+      GF_DISPATCH(gx.device(), avg_pool2d_backward, gx, g.contiguous(), p);
+      return Grads{gx};
+    });
+  }
+  return out;
+}
+
+Tensor upsample2d(const Tensor& x, std::int64_t scale, UpsampleMode mode) {
+  GF_CHECK(x.dim() == 4, "upsample2d: expected a 4-D input (N, C, H, W), got shape ", x.shape());
+  GF_CHECK(scale >= 1, "upsample2d: scale_factor must be an integer >= 1, got ", scale);
+  Tensor out = Tensor::empty({x.size(0), x.size(1), x.size(2) * scale, x.size(3) * scale},
+                             {x.dtype(), x.device()});  // (N, C, s H, s W)
+  const bool nearest = mode == UpsampleMode::kNearest;
+  if (nearest) GF_DISPATCH(x.device(), upsample_nearest2d, out, x.contiguous(), scale);
+  else GF_DISPATCH(x.device(), upsample_bilinear2d, out, x.contiguous(), scale);
+  if (autograd::needs_grad({x})) {
+    // Both modes are linear maps; backward applies their transpose, adding
+    // each output gradient to the input pixels (and weights) it was read from.
+    autograd::record(nearest ? "upsample_nearest2d" : "upsample_bilinear2d", out, {x},
+                     [in_shape = x.shape(), scale, nearest](const Tensor& g) {
+                       Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+                       if (nearest) GF_DISPATCH(gx.device(), upsample_nearest2d_backward, gx, g.contiguous(), scale);
+                       else GF_DISPATCH(gx.device(), upsample_bilinear2d_backward, gx, g.contiguous(), scale);
+                       return Grads{gx};
+                     });
+  }
+  return out;
+}
+
+}  // namespace gf
