@@ -1,0 +1,29 @@
+#pragma once
+// Linear: y = x W^T + b.
+#include <cstdint>
+
+#include "gf/core/generator.hpp"
+#include "gf/nn/module.hpp"
+
+namespace gf::nn {
+
+/// x (N, in_features) -> (N, out_features); extra leading dims (*, in) are
+/// carried through. Weight and bias start uniform in +-1/sqrt(in_features),
+/// PyTorch's default (kaiming_uniform with a = sqrt(5)); `gen` null uses the
+/// default generator.
+class Linear : public Module {
+ public:
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Generator* gen = nullptr);
+
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Linear"; }
+  std::string extra_repr() const override;
+  /// Draws fresh weights the way the constructor does.
+  void reset_parameters(Generator& gen);
+
+  const std::int64_t in_features, out_features;
+  Tensor weight;  // (out_features, in_features)
+  Tensor bias;    // (out_features,) or undefined
+};
+
+}  // namespace gf::nn

@@ -1,0 +1,47 @@
+#pragma once
+// Normalisation layers (see gf::batch_norm and gf::instance_norm).
+#include <cstdint>
+
+#include "gf/nn/module.hpp"
+
+namespace gf::nn {
+
+/// Batch norm over (N, C, H, W), or (N, C). Training normalises with the
+/// batch's statistics and updates the running ones; eval uses the running
+/// ones. Without track_running_stats it always uses batch statistics.
+/// gamma starts at 1, beta at 0.
+class BatchNorm2d : public Module {
+ public:
+  explicit BatchNorm2d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
+                       bool track_running_stats = true);
+
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "BatchNorm2d"; }
+  std::string extra_repr() const override;
+
+  const std::int64_t num_features;
+  const double eps, momentum;
+  Tensor weight;               // (C,) gamma, or undefined without affine
+  Tensor bias;                 // (C,) beta, or undefined without affine
+  Tensor running_mean;         // (C,) buffer, starts at 0
+  Tensor running_var;          // (C,) buffer, starts at 1
+  Tensor num_batches_tracked;  // () int64 buffer, kept for PyTorch-compatible checkpoints
+};
+
+/// Instance norm over (N, C, H, W): each plane normalised on its own, in
+/// training and eval alike (no running statistics). Optional affine.
+class InstanceNorm2d : public Module {
+ public:
+  explicit InstanceNorm2d(std::int64_t num_features, double eps = 1e-5, bool affine = false);
+
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "InstanceNorm2d"; }
+  std::string extra_repr() const override;
+
+  const std::int64_t num_features;
+  const double eps;
+  Tensor weight;  // (C,) or undefined
+  Tensor bias;    // (C,) or undefined
+};
+
+}  // namespace gf::nn

@@ -1,0 +1,37 @@
+#include "gf/nn/linear.hpp"
+
+#include "gf/core/factory.hpp"
+#include "gf/nn/init.hpp"
+#include "gf/ops/linalg.hpp"
+
+namespace gf::nn {
+
+Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Generator* gen)
+    : in_features(in_features), out_features(out_features) {
+  GF_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in_features=", in_features,
+           ", out_features=", out_features);
+  weight = empty({out_features, in_features});
+  if (bias) this->bias = empty({out_features});
+  reset_parameters(gen ? *gen : default_generator());
+  register_parameter("weight", weight);
+  register_parameter("bias", this->bias);
+}
+
+void Linear::reset_parameters(Generator& gen) { init::default_layer_init_(weight, bias, gen); }
+
+Tensor Linear::forward(const Tensor& x) {
+  GF_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear: input ", x.shape(), " must end in in_features = ",
+           in_features);
+  if (x.dim() == 2) return linear(x, weight, bias);
+  // (*, in) -> (rows, in) -> (rows, out) -> (*, out)
+  Shape out_shape = x.shape();
+  out_shape.back() = out_features;
+  return linear(x.reshape({-1, in_features}), weight, bias).reshape(out_shape);
+}
+
+std::string Linear::extra_repr() const {
+  return detail::concat("in_features=", in_features, ", out_features=", out_features,
+                        ", bias=", bias.defined() ? "true" : "false");
+}
+
+}  // namespace gf::nn
