@@ -1,0 +1,43 @@
+#include "gf/nn/embedding.hpp"
+
+#include "gf/autograd/grad_mode.hpp"
+#include "gf/core/factory.hpp"
+#include "gf/nn/init.hpp"
+#include "gf/ops/linalg.hpp"
+
+namespace gf::nn {
+
+Tensor one_hot(const Tensor& labels, std::int64_t num_classes, DType dtype) {
+  GF_CHECK(labels.dtype() == DType::kInt64 && labels.dim() == 1, "one_hot: expected int64 labels (N,), got ",
+           labels.dtype(), " ", labels.shape());
+  const std::vector<std::int64_t> ids = labels.to_vector<std::int64_t>();
+  std::vector<float> rows(ids.size() * static_cast<std::size_t>(num_classes), 0.0f);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    GF_CHECK(ids[i] >= 0 && ids[i] < num_classes, "one_hot: label ", ids[i], " at index ", i, " is outside [0, ",
+             num_classes, ")");
+    rows[i * static_cast<std::size_t>(num_classes) + static_cast<std::size_t>(ids[i])] = 1.0f;
+  }
+  return from_vector<float>(rows, {labels.size(0), num_classes}, {dtype, labels.device()});
+}
+
+Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator* gen)
+    : num_embeddings(num_embeddings), embedding_dim(embedding_dim) {
+  GF_CHECK(num_embeddings > 0 && embedding_dim > 0, "Embedding: sizes must be positive, got ", num_embeddings, " x ",
+           embedding_dim);
+  weight = empty({num_embeddings, embedding_dim});
+  {
+    NoGradGuard no_grad;
+    init::normal_(weight, gen ? *gen : default_generator());
+  }
+  register_parameter("weight", weight);
+}
+
+Tensor Embedding::forward(const Tensor& labels) {
+  return matmul(one_hot(labels, num_embeddings, weight.dtype()).to(weight.device()), weight);
+}
+
+std::string Embedding::extra_repr() const {
+  return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);
+}
+
+}  // namespace gf::nn
