@@ -55,12 +55,23 @@ if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
   endif()
 endif()
 enable_language(CUDA)
+
+# CMake 3.25 predates nvcc's C++20 support (nvcc 12+): teach it the flag so
+# the backend compiles with the same dialect as the rest of the library.
+if(NOT DEFINED CMAKE_CUDA20_STANDARD_COMPILE_OPTION AND CMAKE_CUDA_COMPILER_VERSION VERSION_GREATER_EQUAL 12.0)
+  set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+  set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+  set(CMAKE_CUDA20_COMPILE_FEATURES cuda_std_20)
+endif()
 set(CMAKE_CUDA_STANDARD 20)
 set(CMAKE_CUDA_STANDARD_REQUIRED ON)
 
 file(GLOB GF_CUDA_SOURCES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/cuda/*.cu" "${PROJECT_SOURCE_DIR}/cuda/*.cpp")
 target_sources(ganforge PRIVATE ${GF_CUDA_SOURCES})
+set_target_properties(ganforge PROPERTIES CUDA_ARCHITECTURES "${CMAKE_CUDA_ARCHITECTURES}" CUDA_STANDARD 20)
 target_include_directories(ganforge PRIVATE ${PROJECT_SOURCE_DIR}/cuda ${CUDNN_INCLUDE_DIR})
+target_compile_options(ganforge PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
 target_link_libraries(ganforge PRIVATE CUDA::cudart CUDA::cublas ${CUDNN_LIBRARY})
 target_compile_definitions(ganforge PRIVATE GF_WITH_CUDA=1)
 set(GF_WITH_CUDA ON)

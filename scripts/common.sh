@@ -1,0 +1,34 @@
+# Shared by scripts/main.sh and scripts/test.sh: install what is missing,
+# then configure and build. Sourced, not run.
+set -euo pipefail
+
+GF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GF_BUILD="${GF_BUILD:-$GF_ROOT/build}"
+
+# Debian packages the build, tests and main job need.
+GF_PACKAGES=(build-essential cmake pkg-config libstb-dev doctest-dev nlohmann-json3-dev zlib1g-dev
+             libcli11-dev libbenchmark-dev libcpp-httplib-dev dataset-fashion-mnist python3-numpy)
+
+gf_install_packages() {
+  local missing=()
+  for p in "${GF_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local line="apt-get update && apt-get install -y ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ganforge needs these Debian packages: ${missing[*]}" >&2
+    echo "Run as root:  $line" >&2
+    exit 1
+  fi
+  echo "== installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+gf_configure_and_build() {
+  # The CUDA toolkit, when present, lives here on Debian/NVIDIA installs.
+  [ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
+  cmake -S "$GF_ROOT" -B "$GF_BUILD" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$GF_BUILD" -j"$(nproc)"
+}
