@@ -1,0 +1,184 @@
+// Images through stb: files and buffers become (C, H, W) float32 planes in [0, 1],
+// and such planes become PNG or JPEG bytes. stb works on interleaved (H, W, C)
+// pixels, so both directions reorder between the two layouts.
+#include "gf/io/image.hpp"
+
+// Declarations only: Debian's libstb provides the implementations.
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "gf/core/factory.hpp"
+#include "io/file.hpp"
+
+namespace gf::io {
+namespace {
+
+// ---- decoding ---------------------------------------------------------------------
+
+// Interleaved pixels (H, W, C) of 8- or 16-bit samples -> planes (C, H, W) in [0, 1].
+template <typename Sample>
+Tensor planes_from_pixels(const Sample* pixels, int height, int width, int channels) {
+  constexpr float scale = 1.0f / static_cast<float>(std::numeric_limits<Sample>::max());
+  Tensor out = Tensor::empty({channels, height, width});  // (C, H, W)
+  float* planes = out.data<float>();
+  const std::int64_t plane_size = static_cast<std::int64_t>(height) * width;
+  for (std::int64_t p = 0; p < plane_size; ++p)
+    for (int c = 0; c < channels; ++c) planes[c * plane_size + p] = static_cast<float>(pixels[p * channels + c]) * scale;
+  return out;
+}
+
+// stb's reason for the last failure. Some reasons are built from bytes of the
+// file and come out empty for zeroed data; say something useful then.
+std::string stb_reason() {
+  const char* reason = stbi_failure_reason();
+  return reason && *reason ? reason : "corrupt or truncated data";
+}
+
+Tensor decode(const std::uint8_t* bytes, std::size_t size, int channels, const char* op, const std::string& what) {
+  GF_CHECK(channels == 0 || channels == 1 || channels == 3 || channels == 4, op,
+           ": channels must be 0 (as stored), 1, 3 or 4, got ", channels);
+  GF_CHECK(size > 0, op, ": '", what, "' is empty (0 bytes), not an image");
+  GF_CHECK(size <= static_cast<std::size_t>(INT_MAX), op, ": '", what, "' is ", size,
+           " bytes, more than stb_image can read");
+  const int length = static_cast<int>(size);
+
+  int width = 0, height = 0, stored = 0;
+  GF_CHECK(stbi_info_from_memory(bytes, length, &width, &height, &stored), op, ": '", what,
+           "' is not an image stb_image can read (", stb_reason(), ")");
+  // Gray + alpha comes out as RGBA, so every image has 1, 3 or 4 channels.
+  const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
+
+  const auto fail = [&] {
+    throw Error(detail::concat(op, ": cannot decode '", what, "' (", stb_reason(), ")"));
+  };
+  if (stbi_is_16_bit_from_memory(bytes, length)) {
+    std::unique_ptr<stbi_us, decltype(&stbi_image_free)> pixels(
+        stbi_load_16_from_memory(bytes, length, &width, &height, &stored, want), stbi_image_free);
+    if (!pixels) fail();
+    return planes_from_pixels(pixels.get(), height, width, want);
+  }
+  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> pixels(
+      stbi_load_from_memory(bytes, length, &width, &height, &stored, want), stbi_image_free);
+  if (!pixels) fail();
+  return planes_from_pixels(pixels.get(), height, width, want);
+}
+
+// ---- encoding ---------------------------------------------------------------------
+
+// 8-bit interleaved pixels, what stb_image_write takes.
+struct Pixels {
+  std::vector<unsigned char> data;  // (H, W, C)
+  int height, width, channels;
+};
+
+// (C, H, W) or (H, W) values -> 8-bit (H, W, C): clamped to [0, 1] (NaN -> 0), rounded.
+Pixels pixels_from_planes(const Tensor& image, const char* op) {
+  GF_CHECK(image.dim() == 2 || image.dim() == 3, op, ": expected an image (C, H, W) or (H, W), got shape ",
+           image.shape());
+  const Tensor chw = image.dim() == 2 ? image.unsqueeze(0) : image;  // (C, H, W)
+  const std::int64_t c = chw.size(0), h = chw.size(1), w = chw.size(2);
+  GF_CHECK(c == 1 || c == 3 || c == 4, op, ": expected 1 (gray), 3 (RGB) or 4 (RGBA) channels, got shape ",
+           image.shape());
+  GF_CHECK(h > 0 && w > 0 && w <= INT_MAX / c && h <= INT_MAX / (w * c), op, ": cannot encode an image of shape ",
+           image.shape());
+  const Tensor planes = chw.detach().to(Device::cpu()).to(DType::kFloat32).contiguous();
+
+  Pixels px{std::vector<unsigned char>(static_cast<std::size_t>(c * h * w)), static_cast<int>(h),
+            static_cast<int>(w), static_cast<int>(c)};
+  const float* src = planes.data<float>();
+  const std::int64_t plane_size = h * w;
+  for (std::int64_t p = 0; p < plane_size; ++p)
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      const float v = src[ch * plane_size + p];
+      const float clamped = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+      px.data[static_cast<std::size_t>(p * c + ch)] = static_cast<unsigned char>(std::lround(clamped * 255.0f));
+    }
+  return px;
+}
+
+// stb_image_write's output callback: appends each chunk to a std::string.
+void append_to_string(void* context, void* data, int size) {
+  static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+enum class Format { kPng, kJpeg };
+
+Format format_from_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (ext == ".png") return Format::kPng;
+  if (ext == ".jpg" || ext == ".jpeg") return Format::kJpeg;
+  throw Error(detail::concat("write_image: cannot tell the format of '", path, "' from its extension '", ext,
+                             "' (use .png, .jpg or .jpeg)"));
+}
+
+std::string encode(const Pixels& px, Format format, int jpeg_quality, const char* op) {
+  std::string bytes;
+  const int ok = format == Format::kPng
+                     ? stbi_write_png_to_func(append_to_string, &bytes, px.width, px.height, px.channels,
+                                              px.data.data(), px.width * px.channels)
+                     : stbi_write_jpg_to_func(append_to_string, &bytes, px.width, px.height, px.channels,
+                                              px.data.data(), jpeg_quality);
+  GF_CHECK(ok, op, ": stb_image_write failed to encode a ", px.channels, "x", px.height, "x", px.width, " image");
+  return bytes;
+}
+
+}  // namespace
+
+Tensor read_image(const std::string& path, int channels) {
+  const std::string bytes = read_file(path, "read_image");
+  return decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), channels, "read_image", path);
+}
+
+Tensor decode_image(const std::uint8_t* bytes, std::size_t size, int channels, const std::string& what) {
+  return decode(bytes, size, channels, "decode_image", what);
+}
+
+void write_image(const std::string& path, const Tensor& image, int jpeg_quality) {
+  const Format format = format_from_extension(path);
+  GF_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100, "write_image: jpeg_quality must be in 1..100, got ",
+           jpeg_quality);
+  write_file_atomic(path, encode(pixels_from_planes(image, "write_image"), format, jpeg_quality, "write_image"),
+                    "write_image");
+}
+
+std::string encode_png(const Tensor& image) {
+  return encode(pixels_from_planes(image, "encode_png"), Format::kPng, 0, "encode_png");
+}
+
+Tensor make_grid(const Tensor& batch, std::int64_t nrow, std::int64_t padding, double pad_value) {
+  GF_CHECK(batch.dim() == 4, "make_grid: expected a batch (N, C, H, W), got shape ", batch.shape());
+  GF_CHECK(batch.size(0) > 0, "make_grid: the batch ", batch.shape(), " holds no images");
+  GF_CHECK(nrow >= 1, "make_grid: nrow must be at least 1, got ", nrow);
+  GF_CHECK(padding >= 0, "make_grid: padding must be non-negative, got ", padding);
+  const std::int64_t n = batch.size(0), c = batch.size(1), h = batch.size(2), w = batch.size(3);
+  const std::int64_t cols = std::min(nrow, n), rows = (n + cols - 1) / cols;
+
+  // Every image sits in a cell with `padding` pixels above and to its left; one
+  // more strip closes the bottom and right edges (torchvision's layout).
+  const std::int64_t cell_h = h + padding, cell_w = w + padding;
+  Tensor grid = full({c, rows * cell_h + padding, cols * cell_w + padding}, pad_value,
+                     {batch.dtype(), batch.device()});  // (C, H', W')
+  const Tensor images = batch.detach();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t top = (i / cols) * cell_h + padding, left = (i % cols) * cell_w + padding;
+    grid.narrow(1, top, h).narrow(2, left, w).copy_(images.select(0, i));
+  }
+  return grid;
+}
+
+void save_image_grid(const std::string& path, const Tensor& batch, std::int64_t nrow, std::int64_t padding,
+                     double pad_value) {
+  write_image(path, make_grid(batch, nrow, padding, pad_value));
+}
+
+}  // namespace gf::io
