@@ -1,0 +1,271 @@
+#include "gf/models/gan_trainer.hpp"
+
+#include <cmath>
+
+#include "gf/autograd/grad_mode.hpp"
+#include "gf/core/factory.hpp"
+#include "gf/ops/elementwise.hpp"
+#include "gf/ops/reduce.hpp"
+
+namespace gf::models {
+namespace {
+
+// sqrt(sum over parameters of |grad|^2): one number per network per step.
+double global_grad_norm(const nn::Module& m) {
+  double total = 0.0;
+  for (const Tensor& p : m.parameters())
+    if (p.grad().defined()) total += sum(square(p.grad().to(DType::kFloat64))).item<double>();
+  return std::sqrt(total);
+}
+
+double mean_probability(const Tensor& logits) { return mean(sigmoid(logits.detach())).item<double>(); }
+
+// Prefixes every name of a state dict: "G." + "main.0.weight".
+void add_prefixed(io::NamedTensors& out, const std::string& prefix, const nn::NamedTensors& state) {
+  for (const auto& [name, t] : state) out.emplace_back(prefix + name, t);
+}
+void add_prefixed(io::NamedTensors& out, const std::string& prefix, const std::map<std::string, Tensor>& state) {
+  for (const auto& [name, t] : state) out.emplace_back(prefix + name, t);
+}
+
+// The entries of `file` under `prefix`, with the prefix removed.
+std::map<std::string, Tensor> with_prefix(const io::SafetensorsFile& file, const std::string& prefix) {
+  std::map<std::string, Tensor> out;
+  for (const auto& [name, t] : file.tensors)
+    if (name.rfind(prefix, 0) == 0) out.emplace(name.substr(prefix.size()), t);
+  return out;
+}
+
+const Tensor& required(const io::SafetensorsFile& file, const std::string& name, const std::string& path) {
+  auto it = file.tensors.find(name);
+  GF_CHECK(it != file.tensors.end(), "checkpoint ", path, ": missing tensor '", name,
+           "' (not a ganforge DCGAN training checkpoint?)");
+  return it->second;
+}
+
+const std::string& required(const io::Metadata& meta, const std::string& key, const std::string& path) {
+  auto it = meta.find(key);
+  GF_CHECK(it != meta.end(), "checkpoint ", path, ": missing metadata '", key, "'");
+  return it->second;
+}
+
+}  // namespace
+
+NonFiniteLoss::NonFiniteLoss(std::int64_t step, const std::string& which, double value)
+    : Error(detail::concat("training stopped at step ", step, ": ", which, " is ", value,
+                           " (try a lower learning rate, or another --loss)")),
+      step(step), which(which) {}
+
+GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options)), rng_(options_.seed) {
+  options_.model.validate();
+  // Model initialisation draws from its own stream, so the noise stream below
+  // does not depend on how many numbers the init used.
+  Generator init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
+  G_ = std::make_shared<DcganGenerator>(options_.model, init_rng);
+  D_ = std::make_shared<DcganDiscriminator>(options_.model, init_rng);
+  G_->to(options_.device);
+  D_->to(options_.device);
+  if (options_.ema_decay > 0.0) {
+    G_ema_ = std::make_shared<DcganGenerator>(options_.model, init_rng);
+    G_ema_->to(options_.device);
+    G_ema_->load_state_dict(G_->state_dict());
+    G_ema_->eval();
+    for (Tensor& p : G_ema_->parameters()) p.requires_grad_(false);
+  }
+  opt_g_ = std::make_unique<optim::Adam>(
+      G_->parameters(), optim::AdamOptions{.lr = options_.lr_g, .beta1 = options_.beta1, .beta2 = options_.beta2});
+  opt_d_ = std::make_unique<optim::Adam>(
+      D_->parameters(), optim::AdamOptions{.lr = options_.lr_d, .beta1 = options_.beta1, .beta2 = options_.beta2});
+
+  Generator fixed_rng(options_.seed + 1);
+  fixed_noise_ = randn({options_.num_fixed_samples, options_.model.nz}, {DType::kFloat32, options_.device}, &fixed_rng);
+  if (options_.model.conditional()) {
+    std::vector<std::int64_t> labels(static_cast<std::size_t>(options_.num_fixed_samples));
+    // Row r of an 8-wide grid shows class r: each class in its own row.
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      labels[i] = static_cast<std::int64_t>(i / 8) % options_.model.num_classes;
+    fixed_labels_ = from_vector<std::int64_t>(labels, {options_.num_fixed_samples});
+  }
+}
+
+StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
+  const DcganConfig& cfg = options_.model;
+  GF_CHECK(cfg.conditional() == labels.defined(), "train_step: ",
+           cfg.conditional() ? "a conditional model needs the batch's labels" : "labels given to an unconditional model");
+  const Tensor real = real_in.to(options_.device);
+  const std::int64_t n = real.size(0);
+  StepStats stats;
+  stats.step = step_ + 1;
+  G_->train();
+  D_->train();
+
+  // 1. Fakes from fresh noise.
+  const Tensor z = randn({n, cfg.nz}, {DType::kFloat32, options_.device}, &rng_);
+  const Tensor fake = G_->forward(z, labels);
+
+  // 2. Discriminator step: real vs detached fake.
+  D_->zero_grad();
+  const Tensor real_logits = D_->forward(real, labels);
+  const Tensor fake_logits = D_->forward(fake.detach(), labels);
+  const Tensor loss_d = discriminator_loss(options_.loss, real_logits, fake_logits, options_.real_label);
+  stats.loss_d = loss_d.item<double>();
+  if (!std::isfinite(stats.loss_d)) throw NonFiniteLoss(stats.step, "loss_D", stats.loss_d);
+  loss_d.backward();
+  stats.grad_norm_d = global_grad_norm(*D_);
+  opt_d_->step();
+  stats.d_real = mean_probability(real_logits);
+  stats.d_fake = mean_probability(fake_logits);
+
+  // 3. Generator step: gradients flow through D (its update is over) into G.
+  G_->zero_grad();
+  const Tensor loss_g = generator_loss(options_.loss, D_->forward(fake, labels));
+  stats.loss_g = loss_g.item<double>();
+  if (!std::isfinite(stats.loss_g)) throw NonFiniteLoss(stats.step, "loss_G", stats.loss_g);
+  loss_g.backward();
+  stats.grad_norm_g = global_grad_norm(*G_);
+  opt_g_->step();
+
+  // 4. Moving average of G for sampling.
+  ++step_;
+  update_ema();
+  return stats;
+}
+
+void GanTrainer::update_ema() {
+  if (!G_ema_) return;
+  // Warm-up as in TensorFlow's ExponentialMovingAverage: early on the average
+  // follows G closely instead of remembering the random initialisation.
+  const double decay = std::min(options_.ema_decay, (1.0 + static_cast<double>(step_)) / (10.0 + static_cast<double>(step_)));
+  NoGradGuard no_grad;
+  const auto params = G_->parameters(), ema_params = G_ema_->parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    Tensor average = ema_params[i];
+    average.copy_(add(mul(average, decay), mul(params[i], 1.0 - decay)));
+  }
+  const auto buffers = G_->named_buffers(), ema_buffers = G_ema_->named_buffers();
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    Tensor copy = ema_buffers[i].second;
+    copy.copy_(buffers[i].second);
+  }
+}
+
+Tensor GanTrainer::sample(const Tensor& z, const Tensor& labels, bool use_ema) {
+  DcganGenerator& g = use_ema ? sampling_generator() : *G_;
+  NoGradGuard no_grad;
+  const bool was_training = g.is_training();
+  g.eval();
+  Tensor images = g.forward(z.to(options_.device), labels);
+  g.train(was_training);
+  return images;
+}
+
+Tensor GanTrainer::sample_fixed(bool use_ema) { return sample(fixed_noise_, fixed_labels_, use_ema); }
+
+void GanTrainer::save(const std::string& path, const io::Metadata& extra) const {
+  io::NamedTensors tensors;
+  add_prefixed(tensors, "G.", G_->state_dict());
+  add_prefixed(tensors, "D.", D_->state_dict());
+  if (G_ema_) add_prefixed(tensors, "G_ema.", G_ema_->state_dict());
+  add_prefixed(tensors, "opt_G.", opt_g_->state_dict());
+  add_prefixed(tensors, "opt_D.", opt_d_->state_dict());
+  tensors.emplace_back("fixed_noise", fixed_noise_);
+  if (fixed_labels_.defined()) tensors.emplace_back("fixed_labels", fixed_labels_);
+  const Generator::State s = rng_.state();
+  tensors.emplace_back("rng_state", from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed),
+                                                               static_cast<std::int64_t>(s.counter),
+                                                               static_cast<std::int64_t>(s.unused_words)},
+                                                              {3}));
+  tensors.emplace_back("step", from_vector<std::int64_t>({step_}, {}));
+
+  const DcganConfig& m = options_.model;
+  io::Metadata meta = extra;
+  meta["kind"] = "ganforge-dcgan-trainer";
+  meta["image_size"] = std::to_string(m.image_size);
+  meta["channels"] = std::to_string(m.channels);
+  meta["nz"] = std::to_string(m.nz);
+  meta["ngf"] = std::to_string(m.ngf);
+  meta["ndf"] = std::to_string(m.ndf);
+  meta["num_classes"] = std::to_string(m.num_classes);
+  meta["embed_dim"] = std::to_string(m.embed_dim);
+  meta["spectral_norm"] = m.spectral_norm ? "1" : "0";
+  meta["loss"] = gan_loss_name(options_.loss);
+  meta["lr_g"] = detail::concat(options_.lr_g);
+  meta["lr_d"] = detail::concat(options_.lr_d);
+  meta["beta1"] = detail::concat(options_.beta1);
+  meta["beta2"] = detail::concat(options_.beta2);
+  meta["real_label"] = detail::concat(options_.real_label);
+  meta["ema_decay"] = detail::concat(options_.ema_decay);
+  meta["seed"] = std::to_string(options_.seed);
+  io::save_safetensors(path, tensors, meta);
+}
+
+GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const std::string& path) {
+  const io::Metadata& meta = file.metadata;
+  auto it = meta.find("kind");
+  GF_CHECK(it != meta.end() && it->second == "ganforge-dcgan-trainer", "checkpoint ", path,
+           ": not a DCGAN training checkpoint written by dcgan_train (metadata 'kind' is ",
+           it == meta.end() ? "missing" : "'" + it->second + "'", ")");
+  auto integer = [&](const char* key) { return std::stoll(required(meta, key, path)); };
+  auto real = [&](const char* key) { return std::stod(required(meta, key, path)); };
+  GanTrainerOptions o;
+  try {
+    o.model.image_size = integer("image_size");
+    o.model.channels = integer("channels");
+    o.model.nz = integer("nz");
+    o.model.ngf = integer("ngf");
+    o.model.ndf = integer("ndf");
+    o.model.num_classes = integer("num_classes");
+    o.model.embed_dim = integer("embed_dim");
+    o.model.spectral_norm = integer("spectral_norm") != 0;
+    o.loss = parse_gan_loss(required(meta, "loss", path));
+    o.lr_g = real("lr_g");
+    o.lr_d = real("lr_d");
+    o.beta1 = real("beta1");
+    o.beta2 = real("beta2");
+    o.real_label = real("real_label");
+    o.ema_decay = real("ema_decay");
+    o.seed = static_cast<std::uint64_t>(integer("seed"));
+  } catch (const std::logic_error& e) {  // stoll / stod on a malformed value
+    throw Error(detail::concat("checkpoint ", path, ": malformed configuration metadata (", e.what(), ")"));
+  }
+  o.num_fixed_samples = required(file, "fixed_noise", path).size(0);
+  return o;
+}
+
+io::Metadata GanTrainer::load(const std::string& path) {
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  const GanTrainerOptions saved = read_trainer_options(file, path);
+  GF_CHECK(saved.model.name() == options_.model.name() && saved.model.num_classes == options_.model.num_classes &&
+               saved.model.spectral_norm == options_.model.spectral_norm,
+           "checkpoint ", path, " holds a ", saved.model.name(), " model (classes ", saved.model.num_classes,
+           "), this run builds a ", options_.model.name(), " (classes ", options_.model.num_classes, ")");
+  G_->load_state_dict(with_prefix(file, "G."));
+  D_->load_state_dict(with_prefix(file, "D."));
+  if (G_ema_) {
+    const auto ema = with_prefix(file, "G_ema.");
+    G_ema_->load_state_dict(ema.empty() ? with_prefix(file, "G.") : ema);
+  }
+  opt_g_->load_state_dict(with_prefix(file, "opt_G."));
+  opt_d_->load_state_dict(with_prefix(file, "opt_D."));
+  fixed_noise_ = required(file, "fixed_noise", path).to(options_.device);
+  if (options_.model.conditional()) fixed_labels_ = required(file, "fixed_labels", path);
+  const std::vector<std::int64_t> s = required(file, "rng_state", path).to_vector<std::int64_t>();
+  GF_CHECK(s.size() == 3, "checkpoint ", path, ": rng_state has ", s.size(), " values, expected 3");
+  rng_.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
+  step_ = required(file, "step", path).item<std::int64_t>();
+  return file.metadata;
+}
+
+std::shared_ptr<DcganGenerator> load_generator(const std::string& path, bool prefer_ema, Device device) {
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  const GanTrainerOptions o = read_trainer_options(file, path);
+  Generator unused(0);
+  auto g = std::make_shared<DcganGenerator>(o.model, unused);
+  auto ema = with_prefix(file, "G_ema.");
+  g->load_state_dict(prefer_ema && !ema.empty() ? ema : with_prefix(file, "G."));
+  g->to(device);
+  g->eval();
+  return g;
+}
+
+}  // namespace gf::models

@@ -1,0 +1,142 @@
+// The DCGAN training step: learning on synthetic data, exact resume,
+// stopping on a non-finite loss, checkpoint contents.
+#include "helpers.hpp"
+
+#include <filesystem>
+
+#include "gf/models/gan_trainer.hpp"
+
+using namespace gf;
+using namespace gf::models;
+
+namespace {
+
+// A small DCGAN-28 so the tests run in seconds.
+GanTrainerOptions small_options(std::uint64_t seed = 11) {
+  GanTrainerOptions o;
+  o.model.ngf = 8;
+  o.model.ndf = 8;
+  o.seed = seed;
+  o.num_fixed_samples = 16;
+  return o;
+}
+
+// Synthetic "blobs": background -1 with one bright 8x8 square at a random
+// place. A fixed function of (seed, batch index), so every run sees the same data.
+Tensor blob_batch(std::int64_t index, std::int64_t n = 16) {
+  Generator g(1000 + static_cast<std::uint64_t>(index));
+  Tensor x = full({n, 1, 28, 28}, -1.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto r = static_cast<std::int64_t>(g.below(20)), c = static_cast<std::int64_t>(g.below(20));
+    x.select(0, i).narrow(1, r, 8).narrow(2, c, 8).fill_(1.0);
+  }
+  return x;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("gf_test_" + name)).string();
+}
+
+}  // namespace
+
+TEST_SUITE("gan_trainer") {
+  TEST_CASE("the generator's distribution moves toward the data") {
+    // Data: grey images, pixels N(0.5, 0.1^2). G starts near 0 (tanh of small values).
+    // Adam moves each weight by about lr per step; the tiny test networks
+    // take a larger rate to travel far in 60 steps.
+    GanTrainerOptions o = small_options();
+    o.lr_g = o.lr_d = 2e-3;
+    GanTrainer trainer(o);
+    auto grey_batch = [](std::int64_t index) {
+      Generator g(500 + static_cast<std::uint64_t>(index));
+      return add(mul(randn({16, 1, 28, 28}, {}, &g), 0.1), 0.5);
+    };
+    const double data_mean = 0.5;
+    auto gen_mean = [&] { return mean(trainer.sample_fixed(false)).item(); };
+    const double before = std::abs(gen_mean() - data_mean);
+    for (std::int64_t s = 0; s < 60; ++s) {
+      const StepStats st = trainer.train_step(grey_batch(s));
+      CHECK(std::isfinite(st.loss_d));
+      CHECK(st.grad_norm_g > 0);
+    }
+    const double after = std::abs(gen_mean() - data_mean);
+    MESSAGE("|mean(G(z)) - mean(data)|: ", before, " -> ", after, " (data mean ", data_mean, ")");
+    CHECK(after < 0.5 * before);
+    CHECK(trainer.step() == 60);
+  }
+
+  TEST_CASE("N steps + save + load + N steps equals 2N steps exactly") {
+    const int n = 3;
+    GanTrainer straight(small_options());
+    for (int s = 0; s < 2 * n; ++s) straight.train_step(blob_batch(s));
+
+    const std::string path = temp_path("resume.safetensors");
+    {
+      GanTrainer first(small_options());
+      for (int s = 0; s < n; ++s) first.train_step(blob_batch(s));
+      first.save(path, {{"epoch", "0"}});
+    }
+    GanTrainer resumed(small_options());
+    const auto meta = resumed.load(path);
+    CHECK(meta.at("epoch") == "0");
+    CHECK(resumed.step() == n);
+    for (int s = n; s < 2 * n; ++s) resumed.train_step(blob_batch(s));
+
+    auto same = [](const nn::NamedTensors& a, const nn::NamedTensors& b) {
+      REQUIRE(a.size() == b.size());
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        CAPTURE(a[i].first);
+        CHECK(a[i].second.to_vector<float>() == b[i].second.to_vector<float>());
+      }
+    };
+    same(straight.generator().state_dict(), resumed.generator().state_dict());
+    same(straight.discriminator().state_dict(), resumed.discriminator().state_dict());
+    same(straight.sampling_generator().state_dict(), resumed.sampling_generator().state_dict());
+    std::filesystem::remove(path);
+  }
+
+  TEST_CASE("a NaN loss stops the step, names it, and changes no weight") {
+    GanTrainer trainer(small_options());
+    trainer.train_step(blob_batch(0));
+    const auto before = trainer.discriminator().state_dict()[0].second.to_vector<float>();
+    Tensor bad = blob_batch(1);
+    bad.select(0, 0).fill_(std::nan(""));
+    try {
+      trainer.train_step(bad);
+      FAIL("expected NonFiniteLoss");
+    } catch (const NonFiniteLoss& e) {
+      CHECK(e.step == 2);
+      CHECK(e.which == "loss_D");
+      CHECK(std::string(e.what()).find("step 2") != std::string::npos);
+    }
+    CHECK(trainer.step() == 1);
+    CHECK(trainer.discriminator().state_dict()[0].second.to_vector<float>() == before);
+  }
+
+  TEST_CASE("checkpoints rebuild the generator and reject mismatches") {
+    GanTrainer trainer(small_options());
+    trainer.train_step(blob_batch(0));
+    const std::string path = temp_path("g.safetensors");
+    trainer.save(path);
+    auto g = load_generator(path);
+    NoGradGuard no_grad;
+    GF_CHECK_CLOSE(g->forward(trainer.fixed_noise()), trainer.sample_fixed(), 1e-5, 1e-6);
+
+    GanTrainerOptions other = small_options();
+    other.model.ngf = 16;
+    GanTrainer wrong(other);
+    CHECK_THROWS_AS(wrong.load(path), gf::Error);
+    std::filesystem::remove(path);
+  }
+
+  TEST_CASE("conditional training runs with labels") {
+    GanTrainerOptions o = small_options();
+    o.model.num_classes = 3;
+    GanTrainer trainer(o);
+    const Tensor labels = from_vector<std::int64_t>(std::vector<std::int64_t>(16, 2), {16});
+    const StepStats st = trainer.train_step(blob_batch(0), labels);
+    CHECK(std::isfinite(st.loss_g));
+    CHECK(trainer.sample_fixed().shape() == Shape{16, 1, 28, 28});
+    CHECK_THROWS_WITH_AS(trainer.train_step(blob_batch(0)), doctest::Contains("labels"), gf::Error);
+  }
+}
