@@ -1,4 +1,7 @@
 #pragma once
-// Everything in gf::io: images (stb) and safetensors checkpoints.
+// Everything in gf::io: images (stb), safetensors checkpoints, the progress
+// bar and line plots.
 #include "gf/io/image.hpp"
+#include "gf/io/plot.hpp"
+#include "gf/io/progress.hpp"
 #include "gf/io/safetensors.hpp"
