@@ -1,0 +1,319 @@
+// dcgan_train: trains a DCGAN on Fashion-MNIST, MNIST or a folder of images.
+//
+// The algorithm (Goodfellow et al. 2014; architecture of Radford et al. 2016):
+//   for each batch of real images x (scaled to [-1, 1]):
+//     z ~ N(0, I), fake = G(z)
+//     D step: maximise log D(x) + log(1 - D(fake))   -- fake detached from G
+//     G step: maximise log D(G(z))                    -- non-saturating loss
+//     G_ema <- moving average of G (used for the pictures)
+// One step is GanTrainer::train_step (src/models/gan_trainer.cpp); this file
+// is the program around it: data, progress, pictures, metrics, checkpoints.
+//
+// Everything goes to --out:
+//   samples/epoch_NNN.png   the same 64 latent vectors, decoded after each epoch
+//   samples/step_NNNNNN.png with --sample-every
+//   metrics.csv             one row per step
+//   loss_curve.png          loss_D and loss_G; d_outputs.png: D(x) and D(G(z))
+//   checkpoint.safetensors  everything needed for --resume and dcgan_sample
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "gf/gf.hpp"
+#include "gf/models/classifier.hpp"
+#include "gf/models/gan_trainer.hpp"
+
+namespace fs = std::filesystem;
+using namespace gf;
+
+namespace {
+
+constexpr std::int64_t kGridColumns = 8;
+constexpr int kCurveSmoothing = 25;  // steps in the moving average of the curves
+
+struct Options {
+  std::string data;                       // default per dataset
+  std::string dataset = "fashion-mnist";  // fashion-mnist | mnist | folder
+  std::string arch = "dcgan28";
+  std::int64_t image_size = 0;  // 0: the architecture's
+  int channels = 0;             // folder only; 0: 3 (RGB)
+  std::int64_t epochs = 1;
+  std::int64_t steps = 0;       // > 0 overrides epochs
+  std::int64_t batch_size = 64;
+  double lr = 2e-4, lr_g = 0, lr_d = 0;
+  double beta1 = 0.5;
+  std::string loss = "nonsaturating";
+  double real_label = 1.0;
+  double ema_decay = 0.999;
+  bool spectral_norm = false;
+  bool conditional = false;
+  std::uint64_t seed = 1;
+  std::string device = "cpu";
+  std::string out = "runs/dcgan";
+  std::string resume;
+  std::int64_t sample_every = 0;
+  bool deterministic = false;
+  int threads = 0;
+  std::string classifier = "runs/classifier/fmnist_classifier.safetensors";
+  std::int64_t fid_samples = 5000;
+};
+
+struct Row {
+  models::StepStats stats;
+  std::int64_t epoch;
+  double images_per_s;
+};
+
+std::shared_ptr<const data::Dataset> open_dataset(const Options& o, int& channels) {
+  if (o.dataset == "fashion-mnist" || o.dataset == "mnist") {
+    channels = 1;
+    const std::string root = o.data.empty() ? data::kFashionMnistDir : o.data;
+    if (o.dataset == "fashion-mnist") return std::make_shared<data::FashionMnist>(data::Split::kTrain, root);
+    return std::make_shared<data::MnistDataset>(root, data::Split::kTrain);
+  }
+  if (o.dataset == "folder") {
+    GF_CHECK(!o.data.empty(), "--dataset folder needs --data DIR");
+    channels = o.channels ? o.channels : 3;
+    auto folder = std::make_shared<data::ImageFolder>(o.data, data::ImageFolderOptions{.channels = channels,
+                                                                                         .classes = o.conditional});
+    if (!folder->skipped().empty())
+      std::cerr << "dcgan_train: skipped " << folder->skipped().size() << " unreadable file(s) in " << o.data << "\n";
+    return folder;
+  }
+  throw Error("--dataset must be fashion-mnist, mnist or folder, got '" + o.dataset + "'");
+}
+
+// metrics.csv: rewritten up to `keep_until` steps when resuming, appended after.
+class MetricsLog {
+ public:
+  MetricsLog(const fs::path& path, std::int64_t keep_until) {
+    std::vector<std::string> kept;
+    if (keep_until > 0 && fs::exists(path)) {
+      std::ifstream in(path);
+      std::string line;
+      std::getline(in, line);  // header
+      while (std::getline(in, line))
+        if (std::stoll(line.substr(0, line.find(','))) <= keep_until) kept.push_back(line);
+    }
+    out_.open(path, std::ios::trunc);
+    GF_CHECK(out_.good(), "cannot write ", path.string());
+    out_ << "step,epoch,loss_d,loss_g,d_real,d_fake,grad_norm_d,grad_norm_g,images_per_s\n";
+    for (const auto& l : kept) out_ << l << "\n";
+    for (const auto& l : kept) rows_.push_back(parse(l));
+  }
+  void add(const Row& r) {
+    const auto& s = r.stats;
+    out_ << s.step << ',' << r.epoch << ',' << s.loss_d << ',' << s.loss_g << ',' << s.d_real << ',' << s.d_fake << ','
+         << s.grad_norm_d << ',' << s.grad_norm_g << ',' << r.images_per_s << '\n';
+    rows_.push_back(r);
+  }
+  void flush() { out_.flush(); }
+  const std::vector<Row>& rows() const { return rows_; }
+
+ private:
+  static Row parse(const std::string& line) {
+    std::stringstream ss(line);
+    std::string f;
+    std::vector<double> v;
+    while (std::getline(ss, f, ',')) v.push_back(std::stod(f));
+    Row r{};
+    r.stats = {static_cast<std::int64_t>(v.at(0)), v.at(2), v.at(3), v.at(4), v.at(5), v.at(6), v.at(7)};
+    r.epoch = static_cast<std::int64_t>(v.at(1));
+    r.images_per_s = v.at(8);
+    return r;
+  }
+  std::ofstream out_;
+  std::vector<Row> rows_;
+};
+
+void save_curves(const fs::path& dir, const std::vector<Row>& rows) {
+  if (rows.empty()) return;
+  io::Series loss_d{"loss_D", {}, {}, std::nullopt}, loss_g{"loss_G", {}, {}, std::nullopt};
+  io::Series d_real{"D(x)", {}, {}, std::nullopt}, d_fake{"D(G(z))", {}, {}, std::nullopt};
+  for (const Row& r : rows) {
+    const auto x = static_cast<double>(r.stats.step);
+    loss_d.x.push_back(x), loss_d.y.push_back(r.stats.loss_d);
+    loss_g.x.push_back(x), loss_g.y.push_back(r.stats.loss_g);
+    d_real.x.push_back(x), d_real.y.push_back(r.stats.d_real);
+    d_fake.x.push_back(x), d_fake.y.push_back(r.stats.d_fake);
+  }
+  io::save_plot((dir / "loss_curve.png").string(), {loss_d, loss_g},
+                {.title = "DCGAN losses", .x_label = "step", .y_label = "loss", .smoothing = kCurveSmoothing});
+  io::save_plot((dir / "d_outputs.png").string(), {d_real, d_fake},
+                {.title = "Discriminator outputs", .x_label = "step", .y_label = "mean probability",
+                 .smoothing = kCurveSmoothing, .y_min = 0.0, .y_max = 1.0});
+}
+
+void save_grid(models::GanTrainer& trainer, const fs::path& path) {
+  io::save_image_grid(path.string(), data::denormalize(trainer.sample_fixed()), kGridColumns);
+}
+
+std::string zero_padded(std::int64_t v, int width) {
+  std::string s = std::to_string(v);
+  return std::string(static_cast<std::size_t>(std::max<int>(0, width - static_cast<int>(s.size()))), '0') + s;
+}
+
+// FID of `count` samples against the classifier's test-set statistics.
+void report_fid(models::GanTrainer& trainer, const Options& o) {
+  if (trainer.options().model.image_size != 28 || trainer.options().model.channels != 1) return;
+  if (!fs::exists(o.classifier)) {
+    std::cout << "FID: skipped (no classifier at " << o.classifier << "; train one with fmnist_classifier)\n";
+    return;
+  }
+  const models::ClassifierCheckpoint cls = models::load_classifier(o.classifier);
+  Generator noise(o.seed + 2);
+  std::vector<Tensor> images;
+  const std::int64_t nz = trainer.options().model.nz, classes = trainer.options().model.num_classes;
+  for (std::int64_t i = 0; i < o.fid_samples; i += 500) {
+    const std::int64_t n = std::min<std::int64_t>(500, o.fid_samples - i);
+    Tensor labels = classes > 0 ? randint(0, classes, {n}, {DType::kInt64}, &noise) : Tensor();
+    images.push_back(trainer.sample(randn({n, nz}, {}, &noise), labels).to(Device::cpu()));
+  }
+  std::cout << "FID (ganforge classifier features, " << o.fid_samples << " samples vs " << cls.test_stats.count
+            << " test images): " << models::classifier_fid(cls, cat(images, 0)) << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Train a DCGAN (Radford et al.) with ganforge and watch it learn."};
+  app.add_option("--data", o.data, "dataset directory (default for fashion-mnist: " + std::string(data::kFashionMnistDir) + ")");
+  app.add_option("--dataset", o.dataset, "fashion-mnist, mnist or folder")->capture_default_str();
+  app.add_option("--arch", o.arch, "dcgan28 (1x28x28) or dcgan64 (Radford et al., 64x64)")->capture_default_str();
+  app.add_option("--image-size", o.image_size, "28, 32 or 64 (default: the architecture's); images are resized");
+  app.add_option("--channels", o.channels, "folder datasets: 1 (gray) or 3 (RGB, default)");
+  app.add_option("--epochs", o.epochs, "passes over the data")->capture_default_str();
+  app.add_option("--steps", o.steps, "stop after this many steps in total (overrides --epochs)");
+  app.add_option("--batch-size", o.batch_size, "images per step")->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam learning rate for G and D")->capture_default_str();
+  app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; default --lr)");
+  app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; default --lr)");
+  app.add_option("--beta1", o.beta1, "Adam beta1")->capture_default_str();
+  app.add_option("--loss", o.loss, "nonsaturating, minimax, lsgan or hinge")->capture_default_str();
+  app.add_option("--real-label", o.real_label, "target for real images in D's loss; 0.9 = one-sided label smoothing")
+      ->capture_default_str();
+  app.add_option("--ema-decay", o.ema_decay, "moving average of G's weights for samples; 0 turns it off")
+      ->capture_default_str();
+  app.add_flag("--spectral-norm", o.spectral_norm, "spectral normalisation on D's convolutions");
+  app.add_flag("--conditional", o.conditional, "class-conditional G and D (labels from the dataset)");
+  app.add_option("--seed", o.seed, "seed for weights, noise and shuffling")->capture_default_str();
+  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  app.add_option("--out", o.out, "output directory")->capture_default_str();
+  app.add_option("--resume", o.resume, "checkpoint to continue from (its model and optimiser settings win)");
+  app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)");
+  app.add_flag("--deterministic", o.deterministic, "reproducible kernels only (CPU kernels always are)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
+  app.add_option("--fid-samples", o.fid_samples, "samples for FID")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  const fs::path out(o.out);
+  try {
+    if (o.threads > 0) set_num_threads(o.threads);
+    set_deterministic(o.deterministic);
+    fs::create_directories(out / "samples");
+
+    // ---- data -------------------------------------------------------------------
+    int channels = 1;
+    const auto dataset = open_dataset(o, channels);
+    models::GanTrainerOptions t;
+    t.model = models::dcgan_config_by_name(o.arch);
+    if (o.image_size) t.model.image_size = o.image_size;
+    t.model.channels = channels;
+    t.model.spectral_norm = o.spectral_norm;
+    if (o.conditional) {
+      GF_CHECK(!dataset->class_names().empty(), "--conditional needs a dataset with classes");
+      t.model.num_classes = static_cast<std::int64_t>(dataset->class_names().size());
+    }
+    t.loss = models::parse_gan_loss(o.loss);
+    t.lr_g = o.lr_g > 0 ? o.lr_g : o.lr;
+    t.lr_d = o.lr_d > 0 ? o.lr_d : o.lr;
+    t.beta1 = o.beta1;
+    t.real_label = o.real_label;
+    t.ema_decay = o.ema_decay;
+    t.seed = o.seed;
+    t.device = Device::parse(o.device);
+    if (!o.resume.empty()) {  // the checkpoint's configuration wins
+      const Device device = t.device;
+      t = models::read_trainer_options(io::load_safetensors(o.resume), o.resume);
+      t.device = device;
+    }
+
+    std::vector<data::Transform> steps;
+    const auto sample_shape = dataset->get(0).image.shape();
+    if (sample_shape[1] != t.model.image_size || sample_shape[2] != t.model.image_size)
+      steps.push_back(data::transforms::resize_center_crop(t.model.image_size));
+    steps.push_back(data::transforms::normalize());
+    data::DataLoader loader(dataset, {.batch_size = o.batch_size, .drop_last = true, .seed = t.seed,
+                                      .transform = data::Compose(steps)});
+    const std::int64_t per_epoch = loader.batches_per_epoch();
+    GF_CHECK(per_epoch > 0, "the dataset has ", dataset->size(), " images, fewer than one batch of ", o.batch_size);
+
+    // ---- model ------------------------------------------------------------------
+    models::GanTrainer trainer(t);
+    if (!o.resume.empty()) trainer.load(o.resume);
+    const std::int64_t total = o.steps > 0 ? o.steps : o.epochs * per_epoch;
+    std::cout << "dcgan_train: " << t.model.name() << " on " << o.dataset << " (" << dataset->size()
+              << " images, " << per_epoch << " steps/epoch), G " << trainer.generator().num_parameters()
+              << " params, D " << trainer.discriminator().num_parameters() << " params, loss "
+              << models::gan_loss_name(t.loss) << ", " << t.device << ", " << num_threads() << " threads\n";
+    if (trainer.step() > 0) std::cout << "resuming from " << o.resume << " at step " << trainer.step() << "\n";
+    if (trainer.step() >= total) {
+      std::cout << "nothing to do: the checkpoint is at step " << trainer.step() << " of " << total << "\n";
+      return 0;
+    }
+
+    // ---- training -----------------------------------------------------------------
+    MetricsLog log(out / "metrics.csv", trainer.step());
+    const fs::path checkpoint = out / "checkpoint.safetensors";
+    auto save_checkpoint = [&] {
+      trainer.save(checkpoint.string(), {{"dataset", o.dataset}, {"batch_size", std::to_string(o.batch_size)}});
+    };
+    io::ProgressBar bar(total, "dcgan", {.items_per_step = static_cast<double>(o.batch_size), .unit = "img",
+                                         .initial_step = trainer.step()});
+    try {
+      while (trainer.step() < total) {
+        const std::int64_t epoch = trainer.step() / per_epoch;
+        bar.set_label("epoch " + std::to_string(epoch + 1));
+        for (auto& batch : loader.epoch(epoch, trainer.step() % per_epoch)) {
+          const auto stats = trainer.train_step(batch.images, t.model.conditional() ? batch.labels : Tensor());
+          bar.update(stats.step, {{"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real},
+                                  {"D(G(z))", stats.d_fake}});
+          log.add({stats, epoch, bar.view().steps_per_s * static_cast<double>(o.batch_size)});
+          if (o.sample_every > 0 && stats.step % o.sample_every == 0)
+            save_grid(trainer, out / "samples" / ("step_" + zero_padded(stats.step, 6) + ".png"));
+          if (stats.step >= total) break;
+        }
+        // End of an epoch (or of the run): pictures and a checkpoint.
+        save_grid(trainer, out / "samples" / ("epoch_" + zero_padded(epoch + 1, 3) + ".png"));
+        log.flush();
+        save_curves(out, log.rows());
+        save_checkpoint();
+      }
+    } catch (const models::NonFiniteLoss& e) {
+      bar.finish();
+      save_checkpoint();  // the failing loss changed no weight: this is the last good state
+      log.flush();
+      save_curves(out, log.rows());
+      std::cerr << "dcgan_train: " << e.what() << "\nlast good state saved to " << checkpoint.string() << "\n";
+      return 2;
+    }
+    bar.finish();
+
+    report_fid(trainer, o);
+    const fs::path last_grid = out / "samples" / ("epoch_" + zero_padded((trainer.step() - 1) / per_epoch + 1, 3) + ".png");
+    std::cout << "done: " << trainer.step() << " steps\n"
+              << "  samples     " << last_grid.string() << "\n"
+              << "  curves      " << (out / "loss_curve.png").string() << ", " << (out / "d_outputs.png").string() << "\n"
+              << "  metrics     " << (out / "metrics.csv").string() << "\n"
+              << "  checkpoint  " << checkpoint.string() << "  (dcgan_sample --checkpoint " << checkpoint.string()
+              << ")\n";
+  } catch (const std::exception& e) {
+    std::cerr << "dcgan_train: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
