@@ -8,6 +8,7 @@
 #include "gf/nn/linear.hpp"
 #include "gf/nn/module.hpp"
 #include "gf/nn/norm.hpp"
+#include "gf/nn/pool.hpp"
 #include "gf/nn/sequential.hpp"
 #include "gf/nn/shape.hpp"
 #include "gf/nn/spectral_norm.hpp"
