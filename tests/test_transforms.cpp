@@ -157,8 +157,8 @@ TEST_SUITE("transforms") {
     CHECK(seen.size() == 7 * 6);  // every offset occurs
     Generator gen(1);
     CHECK(equal(random_crop(x, 6, 5, 0, gen), x));
-    CHECK_THROWS_WITH_AS(random_crop(x, 11, 4, 2, gen), doctest::Contains("cannot cut 11x4 from a 6x5 image padded by 2"),
-                         gf::Error);
+    CHECK_THROWS_WITH_AS(random_crop(x, 11, 4, 2, gen),
+                         doctest::Contains("cannot cut 11x4 from a 6x5 image padded by 2"), gf::Error);
   }
 
   TEST_CASE("random_horizontal_flip: p = 0 never, p = 1 always, p = 0.5 about half") {
@@ -242,10 +242,10 @@ TEST_SUITE("transforms") {
   }
 
   TEST_CASE("transforms name the problem with their input") {
-    CHECK_THROWS_WITH_AS(resize(zeros({4, 4}), 2, 2), doctest::Contains("resize: expected an image (C, H, W), got shape (4, 4)"),
-                         gf::Error);
-    CHECK_THROWS_WITH_AS(hflip(zeros({1, 2, 2}, {DType::kInt64})), doctest::Contains("hflip: expected a float32/float64"),
-                         gf::Error);
+    CHECK_THROWS_WITH_AS(resize(zeros({4, 4}), 2, 2),
+                         doctest::Contains("resize: expected an image (C, H, W), got shape (4, 4)"), gf::Error);
+    CHECK_THROWS_WITH_AS(hflip(zeros({1, 2, 2}, {DType::kInt64})),
+                         doctest::Contains("hflip: expected a float32/float64"), gf::Error);
     CHECK_THROWS_WITH_AS(center_crop(zeros({1, 2, 2}), 0, 2), doctest::Contains("center_crop: size must be positive"),
                          gf::Error);
   }
