@@ -1,6 +1,7 @@
 // conv2d and conv_transpose2d: the im2col/GEMM kernels against their
 // direct-loop reference twins on many geometries (odd sizes, stride,
-// padding, dilation, groups, 1x1, the DCGAN layers), gradcheck in float64
+// padding, dilation, groups, 1x1, the DCGAN layers, blocks of several images
+// and bands of rows of large images), gradcheck in float64
 // for input, weight and bias of both ops, and the shape errors.
 #include <vector>
 
@@ -32,7 +33,10 @@ const std::vector<ConvCase> kConvCases = {
     {"DCGAN-28 D layer 1: Conv(1,64,k4,s2,p1)", {4, 1, 28, 28}, 64, 4, 4, Conv2dParams::make(2, 1)},
     {"DCGAN-28 D layer 2: Conv(64,128,k4,s2,p1)", {2, 64, 14, 14}, 128, 4, 4, Conv2dParams::make(2, 1)},
     {"DCGAN-28 D layer 3: Conv(128,1,k7)", {3, 128, 7, 7}, 1, 7, 7, {}},
-    {"several chunks of images per GEMM", {9, 16, 64, 64}, 4, 3, 3, Conv2dParams::make(1, 1)},
+    {"window covers the input, groups 2", {3, 4, 3, 3}, 6, 3, 3, Conv2dParams::make(1, 0, 1, 2)},
+    {"blocks of 6 images, then 1", {7, 12, 40, 40}, 4, 3, 3, Conv2dParams::make(1, 1)},
+    {"large maps: bands of output rows", {2, 8, 100, 100}, 3, 5, 5, Conv2dParams::make(1, 2)},
+    {"bands with stride 2 and dilation 2", {1, 40, 150, 130}, 2, 3, 3, Conv2dParams::make(2, 2, 2)},
 };
 
 Shape conv_weight_shape(const ConvCase& c) { return {c.c_out, c.x[1] / c.p.groups, c.k_h, c.k_w}; }
@@ -63,7 +67,7 @@ TEST_SUITE("conv") {
   TEST_CASE("conv2d kernels match the direct-loop reference: forward, input and weight gradients") {
     Generator g(20);
     for (const ConvCase& c : kConvCases) {
-      CAPTURE(c.name);
+      INFO(c.name);
       Tensor x = randn(c.x, {}, &g), w = randn(conv_weight_shape(c), {}, &g);
       const Shape ys = conv_output_shape(c);
       Tensor gy = randn(ys, {}, &g);
@@ -120,7 +124,7 @@ TEST_SUITE("conv") {
     };
     Generator g(22);
     for (const TCase& c : cases) {
-      CAPTURE(c.name);
+      INFO(c.name);
       Tensor x = randn(c.x, {}, &g);
       Tensor w = randn({c.x[1], c.c_out / c.p.groups, c.k, c.k}, {}, &g), b = randn({c.c_out}, {}, &g);
       Tensor y = conv_transpose2d(x, w, b, c.p);
@@ -163,6 +167,15 @@ TEST_SUITE("conv") {
                     leaves({randn({2, 4, 3, 4}, f64, &g), randn({4, 6 / p.groups, 3, 3}, f64, &g),
                             randn({6}, f64, &g)}));
     }
+  }
+
+  TEST_CASE("a window covering the whole input (run as a fully connected layer) passes gradcheck") {
+    Generator g(25);
+    const TensorOptions f64{DType::kFloat64};
+    GF_CHECK_GRAD([](auto& in) { return conv2d(in[0], in[1], in[2], Conv2dParams::make(1, 0, 1, 2)); },
+                  leaves({randn({2, 4, 3, 3}, f64, &g), randn({6, 2, 3, 3}, f64, &g), randn({6}, f64, &g)}));
+    GF_CHECK_GRAD([](auto& in) { return conv_transpose2d(in[0], in[1], in[2], ConvTranspose2dParams::make(1, 0, 0, 2)); },
+                  leaves({randn({2, 4, 1, 1}, f64, &g), randn({4, 3, 3, 3}, f64, &g), randn({6}, f64, &g)}));
   }
 
   TEST_CASE("backward computes only the gradients asked for, and they accumulate") {

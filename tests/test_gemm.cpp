@@ -94,7 +94,7 @@ TEST_SUITE("gemm") {
     // Deeper than one KC block, wider than one NC block, taller than one MC block,
     // and both split directions (more columns than rows and the reverse).
     const GemmCase<float> float_cases[] = {
-        {false, false, 37, 4200, 300, 1.0f, 0.0f, 0},  {true, true, 37, 4200, 300, 0.5f, 1.0f, 3},
+        {false, false, 37, 4200, 400, 1.0f, 0.0f, 0},  {true, true, 37, 4200, 400, 0.5f, 1.0f, 3},
         {false, true, 1100, 40, 520, 1.0f, 0.0f, 1},   {true, false, 1100, 40, 520, -1.0f, 2.0f, 0},
         {false, false, 250, 260, 600, 1.0f, 0.25f, 5},
     };
@@ -104,7 +104,7 @@ TEST_SUITE("gemm") {
     }
     const GemmCase<double> double_cases[] = {
         {false, false, 300, 2100, 130, 1.0, 0.0, 0},  // NC for doubles is half as wide
-        {true, true, 700, 50, 300, 2.0, -1.0, 2},
+        {true, true, 700, 50, 400, 2.0, -1.0, 2},
     };
     for (const auto& c : double_cases) {
       const std::string err = c.check(rng);

@@ -19,13 +19,14 @@
 // alpha and arbitrary leading dimensions. The cores split C into column (or
 // row) ranges aligned to whole tiles; each thread packs into its own buffers
 // and writes a disjoint part of C, so no locks and no shared packed data.
+// The packing buffers are per-thread workspaces (cpu/workspace.hpp), reused
+// from call to call.
 #include "cpu/gemm.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
 
 #include "cpu/gemm_microkernel.hpp"
+#include "cpu/workspace.hpp"
 #include "gf/core/error.hpp"
 #include "gf/core/parallel.hpp"
 
@@ -35,39 +36,20 @@ namespace {
 using gemm_detail::micro_kernel;
 using gemm_detail::Tile;
 
-// Cache blocks, in elements. Sapphire Rapids has 48 KiB L1d and 2 MiB L2 per
-// core: a B micro-panel (KC x NR) takes ~half of L1 for either type (doubles
-// come in half-as-wide tiles), an A block (MC x KC) ~half of L2, and the B
-// block (KC x NC) a slice of the large shared L3.
+// Cache blocks, in elements, for Sapphire Rapids (48 KiB L1d, 2 MiB L2 per
+// core) and measured there against OpenBLAS: a B micro-panel (KC x NR) fills
+// most of L1 for either type (doubles come in half-as-wide tiles), the A
+// block (MC x KC) takes a fraction of L2, and the B block (KC x NC) sits in
+// L2 / the shared L3. A deep KC means C is read and written fewer times.
 template <typename T>
 struct Blocking {
-  static constexpr std::int64_t kMR = Tile<T>::kMR, kNR = Tile<T>::kNR;
-  static constexpr std::int64_t kKC = 256;
-  static constexpr std::int64_t kMC = kMR * (sizeof(T) == 4 ? 16 : 16);
-  static constexpr std::int64_t kNC = kNR * 128;
+  static constexpr std::int64_t kKC = 384;
+  static constexpr std::int64_t kMC = Tile<T>::kMR * 8;
+  static constexpr std::int64_t kNC = Tile<T>::kNR * 64;
 };
 
 // Below this many flops a GEMM runs on one core: starting threads would cost more.
 constexpr double kMinParallelFlops = 2.0 * 96 * 96 * 96;
-
-// A packing buffer per thread and role, kept between calls so a GEMM neither
-// allocates nor faults in fresh pages each time. 64-byte aligned for SIMD.
-template <typename T>
-T* thread_buffer(int role, std::size_t count) {
-  struct Buffer {
-    std::unique_ptr<T, decltype(&std::free)> data{nullptr, &std::free};
-    std::size_t capacity = 0;
-  };
-  thread_local Buffer buffers[2];
-  Buffer& buf = buffers[role];
-  if (buf.capacity < count) {
-    const std::size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
-    buf.data.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
-    GF_CHECK(buf.data != nullptr, "gemm: out of memory allocating a ", bytes, "-byte packing buffer");
-    buf.capacity = count;
-  }
-  return buf.data.get();
-}
 
 /// Everything that stays fixed while one GEMM runs.
 template <typename T>
@@ -82,63 +64,44 @@ struct Problem {
   T beta;
   T* c;
   std::int64_t ldc;
-
-  // op(A)(i, p) and op(B)(p, j), whichever way the matrices are stored.
-  T a_at(std::int64_t i, std::int64_t p) const { return trans_a ? a[p * lda + i] : a[i * lda + p]; }
-  T b_at(std::int64_t p, std::int64_t j) const { return trans_b ? b[j * ldb + p] : b[p * ldb + j]; }
 };
 
-/// Packs alpha * op(A)[i0 : i0+mc, p0 : p0+kc] as MR-row micro-panels: panel r
-/// holds, for p = 0..kc-1, the MR values of column p. Rows past mc are zero.
-template <typename T>
-void pack_a(const Problem<T>& g, std::int64_t i0, std::int64_t mc, std::int64_t p0, std::int64_t kc, T* out) {
-  constexpr std::int64_t MR = Tile<T>::kMR;
-  for (std::int64_t r = 0; r < mc; r += MR) {
-    const std::int64_t rows = std::min(MR, mc - r);
-    if (!g.trans_a) {
-      // Each row of A is contiguous along p: read it in order, write with stride MR.
-      for (std::int64_t i = 0; i < rows; ++i) {
-        const T* src = g.a + (i0 + r + i) * g.lda + p0;
-        for (std::int64_t p = 0; p < kc; ++p) out[p * MR + i] = g.alpha * src[p];
+/// Packs a (lines, depth) slice, whose element (l, p) sits at src[l * ls + p * ps],
+/// times `scale`, into micro-panels of W lines: panel after panel, for each p the
+/// W values of lines l0..l0+W-1, zero past the last line. Reading W lines side by
+/// side keeps the writes sequential; the W source lines stay in L1 meanwhile.
+template <std::int64_t W, typename T>
+void pack_panels(const T* src, std::int64_t ls, std::int64_t ps, std::int64_t lines, std::int64_t depth, T scale,
+                 T* out) {
+  for (std::int64_t l0 = 0; l0 < lines; l0 += W) {
+    const std::int64_t n = std::min(W, lines - l0);
+    const T* panel = src + l0 * ls;
+    for (std::int64_t p = 0; p < depth; ++p, out += W) {
+      const T* s = panel + p * ps;
+      if (ls == 1) {  // unit stride: a plain (vectorisable) copy
+        for (std::int64_t l = 0; l < n; ++l) out[l] = scale * s[l];
+      } else {
+        for (std::int64_t l = 0; l < n; ++l) out[l] = scale * s[l * ls];
       }
-    } else {
-      // A^T: for fixed p the MR values are contiguous in memory.
-      for (std::int64_t p = 0; p < kc; ++p) {
-        const T* src = g.a + (p0 + p) * g.lda + i0 + r;
-        for (std::int64_t i = 0; i < rows; ++i) out[p * MR + i] = g.alpha * src[i];
-      }
+      for (std::int64_t l = n; l < W; ++l) out[l] = T(0);
     }
-    for (std::int64_t p = 0; p < kc; ++p)
-      for (std::int64_t i = rows; i < MR; ++i) out[p * MR + i] = T(0);
-    out += MR * kc;
   }
 }
 
-/// Packs op(B)[p0 : p0+kc, j0 : j0+nc] as NR-column micro-panels: panel s holds,
-/// for p = 0..kc-1, the NR values of row p. Columns past nc are zero.
+/// alpha * op(A)[i0 : i0+mc, p0 : p0+kc] as MR-row micro-panels (lines = rows of op(A)).
+template <typename T>
+void pack_a(const Problem<T>& g, std::int64_t i0, std::int64_t mc, std::int64_t p0, std::int64_t kc, T* out) {
+  // op(A)(i, p) is a[i * lda + p], or a[p * lda + i] when transposed.
+  const std::int64_t ls = g.trans_a ? 1 : g.lda, ps = g.trans_a ? g.lda : 1;
+  pack_panels<Tile<T>::kMR>(g.a + i0 * ls + p0 * ps, ls, ps, mc, kc, g.alpha, out);
+}
+
+/// op(B)[p0 : p0+kc, j0 : j0+nc] as NR-column micro-panels (lines = columns of op(B)).
 template <typename T>
 void pack_b(const Problem<T>& g, std::int64_t p0, std::int64_t kc, std::int64_t j0, std::int64_t nc, T* out) {
-  constexpr std::int64_t NR = Tile<T>::kNR;
-  for (std::int64_t s = 0; s < nc; s += NR) {
-    const std::int64_t cols = std::min(NR, nc - s);
-    if (!g.trans_b) {
-      for (std::int64_t p = 0; p < kc; ++p) {
-        const T* src = g.b + (p0 + p) * g.ldb + j0 + s;
-        T* dst = out + p * NR;
-        for (std::int64_t j = 0; j < cols; ++j) dst[j] = src[j];
-        for (std::int64_t j = cols; j < NR; ++j) dst[j] = T(0);
-      }
-    } else {
-      // B^T: each column of op(B) is contiguous along p.
-      for (std::int64_t j = 0; j < cols; ++j) {
-        const T* src = g.b + (j0 + s + j) * g.ldb + p0;
-        for (std::int64_t p = 0; p < kc; ++p) out[p * NR + j] = src[p];
-      }
-      for (std::int64_t p = 0; p < kc; ++p)
-        for (std::int64_t j = cols; j < NR; ++j) out[p * NR + j] = T(0);
-    }
-    out += NR * kc;
-  }
+  // op(B)(p, j) is b[p * ldb + j], or b[j * ldb + p] when transposed.
+  const std::int64_t ls = g.trans_b ? g.ldb : 1, ps = g.trans_b ? 1 : g.ldb;
+  pack_panels<Tile<T>::kNR>(g.b + j0 * ls + p0 * ps, ls, ps, nc, kc, T(1), out);
 }
 
 /// c (mc, nc) = packed A (mc, kc) @ packed B (kc, nc) + beta * c, tile by tile.
@@ -171,8 +134,8 @@ void macro_kernel(std::int64_t mc, std::int64_t nc, std::int64_t kc, const T* ap
 template <typename T>
 void gemm_block(const Problem<T>& g, std::int64_t m0, std::int64_t m1, std::int64_t n0, std::int64_t n1) {
   using B = Blocking<T>;
-  T* a_pack = thread_buffer<T>(0, static_cast<std::size_t>(B::kMC * B::kKC));
-  T* b_pack = thread_buffer<T>(1, static_cast<std::size_t>(B::kKC * B::kNC));
+  T* a_pack = workspace<T>(Workspace::kGemmPackA, static_cast<std::size_t>(B::kMC * B::kKC));
+  T* b_pack = workspace<T>(Workspace::kGemmPackB, static_cast<std::size_t>(B::kKC * B::kNC));
   for (std::int64_t jc = n0; jc < n1; jc += B::kNC) {
     const std::int64_t nc = std::min(B::kNC, n1 - jc);
     for (std::int64_t pc = 0; pc < g.k; pc += B::kKC) {

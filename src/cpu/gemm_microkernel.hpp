@@ -104,6 +104,13 @@ inline void micro_kernel(std::int64_t kc, const T* __restrict a, const T* __rest
                          std::int64_t ldc, T beta) {
   using V = Simd<T>;
   constexpr int MR = Tile<T>::kMR, NV = kVectorsPerTile, W = V::kWidth;
+  // Start fetching the C tile now (for writing), so the stores at the end do
+  // not stall on cache misses; the k loop below hides the latency.
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    __builtin_prefetch(c + i * ldc, 1);
+    __builtin_prefetch(c + i * ldc + NV * W - 1, 1);
+  }
   typename V::Reg acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i)

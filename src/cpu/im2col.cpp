@@ -1,6 +1,7 @@
 #include "cpu/im2col.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "gf/core/parallel.hpp"
 
@@ -23,41 +24,63 @@ ValidRange valid_range(std::int64_t out, std::int64_t in, std::int64_t stride, s
   return {lo, std::clamp(first_at_least(in), lo, out)};
 }
 
-/// Calls fn(plane_index) for every (image, channel) plane, split over the
-/// cores. Each plane owns its own rows of cols and its own plane of x, so
-/// the work units never write the same memory.
+/// The valid output range of every kernel tap, along each axis: tap i reads
+/// input row oh * stride_h + i * dilation_h - pad_h. Computed once per call,
+/// so the per-pixel loops below do no division.
+struct TapRanges {
+  std::vector<ValidRange> rows, cols;
+  explicit TapRanges(const Window2d& w) {
+    for (std::int64_t i = 0; i < w.k_h; ++i)
+      rows.push_back(valid_range(w.out_h, w.in_h, w.stride_h, i * w.dilation_h - w.pad_h));
+    for (std::int64_t j = 0; j < w.k_w; ++j)
+      cols.push_back(valid_range(w.out_w, w.in_w, w.stride_w, j * w.dilation_w - w.pad_w));
+  }
+};
+
+/// The part of a tap's valid output rows that lies in the band [begin, end).
+ValidRange clip(ValidRange r, std::int64_t begin, std::int64_t end) {
+  const std::int64_t lo = std::clamp(r.lo, begin, end);
+  return {lo, std::clamp(r.hi, lo, end)};
+}
+
+/// Calls fn(image, channel) for every plane, split over the cores. Each plane
+/// owns its own columns of cols and its own plane of x, so the work units
+/// never write the same memory. Planes go channel by channel, image after
+/// image: consecutive planes then use neighbouring columns of the same cols
+/// rows, which keeps those rows in cache when feature maps are small.
 template <typename Fn>
-void for_each_plane(std::int64_t images, std::int64_t channels, const Window2d& w, Fn fn) {
-  const std::int64_t work_per_plane = std::max<std::int64_t>(1, w.k_h * w.k_w * w.out_h * w.out_w);
-  parallel_for(0, images * channels, std::max<std::int64_t>(1, 32768 / work_per_plane),
+void for_each_plane(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
+  parallel_for(0, images * channels, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(work_per_plane, 1)),
                [&](std::int64_t p0, std::int64_t p1) {
-                 for (std::int64_t p = p0; p < p1; ++p) fn(p / channels, p % channels);
+                 for (std::int64_t p = p0; p < p1; ++p) fn(p % images, p / images);
                });
 }
 
 }  // namespace
 
 template <typename T>
-void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, T* cols) {
-  const std::int64_t plane_out = w.out_h * w.out_w, ld = images * plane_out;
-  for_each_plane(images, channels, w, [&](std::int64_t b, std::int64_t c) {
+void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+            std::int64_t row_end, T* cols) {
+  const TapRanges taps(w);
+  const std::int64_t per_image = (row_end - row_begin) * w.out_w, ld = images * per_image;
+  for_each_plane(images, channels, w.k_h * w.k_w * per_image, [&](std::int64_t b, std::int64_t c) {
     const T* plane = x + (b * channels + c) * w.in_h * w.in_w;
     for (std::int64_t i = 0; i < w.k_h; ++i) {
-      const ValidRange rows = valid_range(w.out_h, w.in_h, w.stride_h, i * w.dilation_h - w.pad_h);
+      const ValidRange rows = clip(taps.rows[static_cast<std::size_t>(i)], row_begin, row_end);
       for (std::int64_t j = 0; j < w.k_w; ++j) {
+        const ValidRange cs = taps.cols[static_cast<std::size_t>(j)];
         const std::int64_t col_offset = j * w.dilation_w - w.pad_w;
-        const ValidRange cs = valid_range(w.out_w, w.in_w, w.stride_w, col_offset);
-        T* row = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * plane_out;  // this (c, i, j), image b
-        for (std::int64_t oh = 0; oh < w.out_h; ++oh) {
-          T* dst = row + oh * w.out_w;
-          if (oh < rows.lo || oh >= rows.hi) {
-            std::fill(dst, dst + w.out_w, T(0));
-            continue;
-          }
+        // Row (c, i, j) of cols, image b's columns; output row oh starts at (oh - row_begin) * out_w.
+        T* row = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * per_image;
+        // Window rows above and below the image read only padding.
+        std::fill(row, row + (rows.lo - row_begin) * w.out_w, T(0));
+        std::fill(row + (rows.hi - row_begin) * w.out_w, row + per_image, T(0));
+        for (std::int64_t oh = rows.lo; oh < rows.hi; ++oh) {
+          T* dst = row + (oh - row_begin) * w.out_w;
           const T* src = plane + (oh * w.stride_h + i * w.dilation_h - w.pad_h) * w.in_w;  // input row
-          std::fill(dst, dst + cs.lo, T(0));
+          for (std::int64_t ow = 0; ow < cs.lo; ++ow) dst[ow] = T(0);
           for (std::int64_t ow = cs.lo; ow < cs.hi; ++ow) dst[ow] = src[ow * w.stride_w + col_offset];
-          std::fill(dst + cs.hi, dst + w.out_w, T(0));
+          for (std::int64_t ow = cs.hi; ow < w.out_w; ++ow) dst[ow] = T(0);
         }
       }
     }
@@ -65,19 +88,20 @@ void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window
 }
 
 template <typename T>
-void col2im(const T* cols, std::int64_t images, std::int64_t channels, const Window2d& w, T* x) {
-  const std::int64_t plane_out = w.out_h * w.out_w, ld = images * plane_out;
-  for_each_plane(images, channels, w, [&](std::int64_t b, std::int64_t c) {
+void col2im(const T* cols, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+            std::int64_t row_end, T* x) {
+  const TapRanges taps(w);
+  const std::int64_t per_image = (row_end - row_begin) * w.out_w, ld = images * per_image;
+  for_each_plane(images, channels, w.k_h * w.k_w * per_image, [&](std::int64_t b, std::int64_t c) {
     T* plane = x + (b * channels + c) * w.in_h * w.in_w;
-    std::fill(plane, plane + w.in_h * w.in_w, T(0));
     for (std::int64_t i = 0; i < w.k_h; ++i) {
-      const ValidRange rows = valid_range(w.out_h, w.in_h, w.stride_h, i * w.dilation_h - w.pad_h);
+      const ValidRange rows = clip(taps.rows[static_cast<std::size_t>(i)], row_begin, row_end);
       for (std::int64_t j = 0; j < w.k_w; ++j) {
+        const ValidRange cs = taps.cols[static_cast<std::size_t>(j)];
         const std::int64_t col_offset = j * w.dilation_w - w.pad_w;
-        const ValidRange cs = valid_range(w.out_w, w.in_w, w.stride_w, col_offset);
-        const T* row = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * plane_out;
+        const T* row = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * per_image;
         for (std::int64_t oh = rows.lo; oh < rows.hi; ++oh) {
-          const T* src = row + oh * w.out_w;
+          const T* src = row + (oh - row_begin) * w.out_w;
           T* dst = plane + (oh * w.stride_h + i * w.dilation_h - w.pad_h) * w.in_w;  // input row
           for (std::int64_t ow = cs.lo; ow < cs.hi; ++ow) dst[ow * w.stride_w + col_offset] += src[ow];
         }
@@ -86,9 +110,13 @@ void col2im(const T* cols, std::int64_t images, std::int64_t channels, const Win
   });
 }
 
-template void im2col<float>(const float*, std::int64_t, std::int64_t, const Window2d&, float*);
-template void im2col<double>(const double*, std::int64_t, std::int64_t, const Window2d&, double*);
-template void col2im<float>(const float*, std::int64_t, std::int64_t, const Window2d&, float*);
-template void col2im<double>(const double*, std::int64_t, std::int64_t, const Window2d&, double*);
+template void im2col<float>(const float*, std::int64_t, std::int64_t, const Window2d&, std::int64_t, std::int64_t,
+                            float*);
+template void im2col<double>(const double*, std::int64_t, std::int64_t, const Window2d&, std::int64_t, std::int64_t,
+                             double*);
+template void col2im<float>(const float*, std::int64_t, std::int64_t, const Window2d&, std::int64_t, std::int64_t,
+                            float*);
+template void col2im<double>(const double*, std::int64_t, std::int64_t, const Window2d&, std::int64_t,
+                             std::int64_t, double*);
 
 }  // namespace gf::cpu

@@ -25,14 +25,17 @@ struct Window2d {
 };
 
 /// x (images, channels, in_h, in_w) contiguous -> cols (channels * k_h * k_w,
-/// images * out_h * out_w) contiguous, laid out as above.
+/// images * (row_end - row_begin) * out_w) contiguous, laid out as above for
+/// output rows oh in [row_begin, row_end) of each image (a band of rows keeps
+/// cols small for large images).
 template <typename T>
-void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, T* cols);
+void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+            std::int64_t row_end, T* cols);
 
-/// The adjoint of im2col: x (images, channels, in_h, in_w) = the sum, over
-/// all entries of cols, of each entry placed at the pixel im2col read it from.
-/// Overwrites x.
+/// The adjoint of im2col: adds every entry of cols (same layout) into x
+/// (images, channels, in_h, in_w) at the pixel im2col read it from.
 template <typename T>
-void col2im(const T* cols, std::int64_t images, std::int64_t channels, const Window2d& w, T* x);
+void col2im(const T* cols, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+            std::int64_t row_end, T* x);
 
 }  // namespace gf::cpu
