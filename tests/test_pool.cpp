@@ -37,7 +37,9 @@ Tensor naive_pool(const Tensor& x, std::int64_t k, std::int64_t s, std::int64_t 
 Tensor naive_upsample(const Tensor& x, std::int64_t s, UpsampleMode mode) {
   const std::int64_t P = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
   const std::vector<double> v = x.to_vector<double>();
-  auto at = [&](std::int64_t p, std::int64_t r, std::int64_t c) { return v[static_cast<std::size_t>((p * H + r) * W + c)]; };
+  auto at = [&](std::int64_t p, std::int64_t r, std::int64_t c) {
+    return v[static_cast<std::size_t>((p * H + r) * W + c)];
+  };
   std::vector<double> out;
   for (std::int64_t p = 0; p < P; ++p)
     for (std::int64_t i = 0; i < H * s; ++i)

@@ -166,8 +166,8 @@ TEST_SUITE("reduce") {
   }
 
   TEST_CASE("max and argmax errors name the op and the shape") {
-    CHECK_THROWS_WITH_AS(max(Tensor::empty({2, 0}), 1), doctest::Contains("max: cannot take the maximum over dim 1 of size 0"),
-                         gf::Error);
+    CHECK_THROWS_WITH_AS(max(Tensor::empty({2, 0}), 1),
+                         doctest::Contains("max: cannot take the maximum over dim 1 of size 0"), gf::Error);
     CHECK_THROWS_WITH_AS(argmax(zeros({2, 3}), 2), doctest::Contains("argmax: dim 2 out of range"), gf::Error);
     CHECK_THROWS_WITH_AS(max(Tensor::empty({0})), doctest::Contains("(0,)"), gf::Error);
   }

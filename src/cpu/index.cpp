@@ -24,7 +24,8 @@ Fibres fibres_of(const Shape& full, std::int64_t dim) {
 // matching element (o, index[p], i) of the full tensor.
 template <typename Visit>
 void for_each_pick(const Fibres& f, const std::int64_t* index, Visit&& visit) {
-  parallel_for(0, f.outer, std::max<std::int64_t>(1, 16384 / f.inner), [&](std::int64_t o0, std::int64_t o1) {
+  const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(f.inner, 1));
+  parallel_for(0, f.outer, grain, [&](std::int64_t o0, std::int64_t o1) {
     for (std::int64_t o = o0; o < o1; ++o)
       for (std::int64_t i = 0; i < f.inner; ++i) {
         const std::int64_t p = o * f.inner + i;

@@ -25,7 +25,7 @@ void check_pair(const char* op, const Tensor& input, const Tensor& target) {
   GF_CHECK(input.device() == target.device(), op, ": input is on ", input.device(), ", target on ", target.device());
 }
 
-Tensor reduce(const Tensor& loss, Reduction reduction) {
+Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
   switch (reduction) {
     case Reduction::kMean: return mean(loss);
     case Reduction::kSum: return sum(loss);
@@ -60,7 +60,7 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& target, Reduction red
   // is computed as max(z, 0) + log1p(exp(-|z|)), which never overflows.
   // Autograd gives d/dz = sigmoid(z) - y (sigmoid is the stable kernel's) and
   // d/dy = -z.
-  return reduce(sub(softplus(logits), mul(logits, target)), reduction);
+  return apply_reduction(sub(softplus(logits), mul(logits, target)), reduction);
 }
 
 Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
@@ -76,17 +76,17 @@ Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
       return Grads{gp, gy};
     });
   }
-  return reduce(loss, reduction);
+  return apply_reduction(loss, reduction);
 }
 
 Tensor mse_loss(const Tensor& x, const Tensor& y, Reduction reduction) {
   check_pair("mse_loss", x, y);
-  return reduce(square(sub(x, y)), reduction);
+  return apply_reduction(square(sub(x, y)), reduction);
 }
 
 Tensor l1_loss(const Tensor& x, const Tensor& y, Reduction reduction) {
   check_pair("l1_loss", x, y);
-  return reduce(abs(sub(x, y)), reduction);
+  return apply_reduction(abs(sub(x, y)), reduction);
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t dim) {
@@ -102,8 +102,8 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim) {
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduction) {
   GF_CHECK(logits.dim() == 2, "cross_entropy: logits must be (N, K), got shape ", logits.shape());
   const std::int64_t n = logits.size(0), k = logits.size(1);
-  GF_CHECK(labels.dtype() == DType::kInt64 && labels.shape() == Shape{n}, "cross_entropy: labels must be int64 of shape ",
-           Shape{n}, " for logits ", logits.shape(), ", got ", labels.dtype(), " ", labels.shape());
+  GF_CHECK(labels.dtype() == DType::kInt64 && labels.shape() == Shape{n}, "cross_entropy: labels must be int64 of ",
+           "shape ", Shape{n}, " for logits ", logits.shape(), ", got ", labels.dtype(), " ", labels.shape());
   const std::vector<std::int64_t> values = labels.to_vector<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t label = values[static_cast<std::size_t>(i)];
@@ -111,7 +111,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
              " is out of range [0, ", k, ") for logits ", logits.shape());
   }
   // loss_n = -log softmax(z_n)[label_n]; autograd gives softmax(z_n) - onehot(label_n).
-  return reduce(neg(pick(log_softmax(logits, 1), labels)), reduction);
+  return apply_reduction(neg(pick(log_softmax(logits, 1), labels)), reduction);
 }
 
 }  // namespace gf
