@@ -1,0 +1,100 @@
+// The example programs end to end, on small data the test writes: training,
+// resume, sampling, and the stop on a non-finite loss.
+#include "helpers.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace gf;
+
+namespace {
+
+// Runs a program from the build's examples/ folder; returns its exit code.
+int run(const std::string& program, const std::string& args, const fs::path& log) {
+  const std::string cmd = std::string(GF_EXAMPLES_DIR) + "/" + program + " " + args + " > " + log.string() + " 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::int64_t count_lines(const fs::path& p) {
+  const std::string s = read_all(p);
+  return std::count(s.begin(), s.end(), '\n');
+}
+
+// A folder of 40 small grey PNGs with a bright square, plus one broken file.
+fs::path make_image_folder(const fs::path& root) {
+  fs::create_directories(root);
+  Generator g(3);
+  for (int i = 0; i < 40; ++i) {
+    Tensor img = zeros({1, 28, 28});
+    img.narrow(1, static_cast<std::int64_t>(g.below(18)), 10).narrow(2, static_cast<std::int64_t>(g.below(18)), 10).fill_(1.0);
+    io::write_image((root / ("img_" + std::to_string(i) + ".png")).string(), img);
+  }
+  std::ofstream(root / "broken.png") << "not a png";
+  return root;
+}
+
+}  // namespace
+
+TEST_SUITE("programs") {
+  TEST_CASE("dcgan_train trains, resumes and hands a checkpoint to dcgan_sample" * doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const fs::path dir = fs::temp_directory_path() / "gf_test_programs";
+    fs::remove_all(dir);
+    const fs::path data = make_image_folder(dir / "data");
+    const fs::path out = dir / "run";
+    const std::string common = "--dataset folder --data " + data.string() + " --channels 1 --batch-size 8 --out " +
+                               out.string() + " --seed 5";
+
+    REQUIRE(run("dcgan_train", common + " --steps 3", dir / "log1.txt") == 0);
+    const std::string log1 = read_all(dir / "log1.txt");
+    CHECK(log1.find("skipped 1 unreadable") != std::string::npos);
+    CHECK(fs::exists(out / "checkpoint.safetensors"));
+    CHECK(fs::exists(out / "samples" / "epoch_001.png"));
+    CHECK(fs::exists(out / "loss_curve.png"));
+    CHECK(count_lines(out / "metrics.csv") == 1 + 3);
+
+    // Resume to 7 steps: the metrics continue where the checkpoint stopped.
+    REQUIRE(run("dcgan_train", common + " --steps 7 --resume " + (out / "checkpoint.safetensors").string(),
+                dir / "log2.txt") == 0);
+    CHECK(read_all(dir / "log2.txt").find("resuming") != std::string::npos);
+    CHECK(count_lines(out / "metrics.csv") == 1 + 7);
+    CHECK(fs::exists(out / "samples" / "epoch_002.png"));  // 5 batches per epoch: step 7 is in epoch 2
+
+    REQUIRE(run("dcgan_sample", "--checkpoint " + (out / "checkpoint.safetensors").string() + " --num 5 --out " +
+                                    (dir / "samples").string(),
+                dir / "log3.txt") == 0);
+    CHECK(fs::exists(dir / "samples" / "sample_004.png"));
+    CHECK(fs::exists(dir / "samples" / "interpolation.png"));
+    CHECK(io::read_image((dir / "samples" / "grid.png").string()).size(0) == 1);
+
+    // Bad input: a clear message and a non-zero exit, no crash.
+    CHECK(run("dcgan_sample", "--checkpoint " + (data / "img_0.png").string(), dir / "log4.txt") == 1);
+    CHECK(read_all(dir / "log4.txt").find("img_0.png") != std::string::npos);
+    CHECK(run("dcgan_train", "--dataset folder --data " + (dir / "nowhere").string(), dir / "log5.txt") == 1);
+    fs::remove_all(dir);
+  }
+
+  TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const fs::path dir = fs::temp_directory_path() / "gf_test_nan";
+    fs::remove_all(dir);
+    const fs::path data = make_image_folder(dir / "data");
+    // An absurd learning rate makes the weights (and then a loss) non-finite within a few steps.
+    const int code = run("dcgan_train", "--dataset folder --data " + data.string() +
+                                            " --channels 1 --batch-size 8 --steps 20 --lr 1e30 --out " +
+                                            (dir / "run").string(),
+                         dir / "log.txt");
+    const std::string log = read_all(dir / "log.txt");
+    CHECK(code == 2);
+    CHECK(log.find("training stopped at step") != std::string::npos);
+    CHECK(log.find("last good state saved") != std::string::npos);
+    CHECK(fs::exists(dir / "run" / "checkpoint.safetensors"));
+    fs::remove_all(dir);
+  }
+}
