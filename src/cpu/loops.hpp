@@ -104,13 +104,16 @@ void map_kernel(const Tensor& out, F f, const Inputs&... inputs) {
   for_each_row<K>(L, [&](const std::array<std::int64_t, K>& off, const std::array<std::int64_t, K>& st,
                          std::int64_t n) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
+      // A local copy of the functor: its captured constants (a slope, a
+      // scalar) then cannot alias the output, so the loop vectorises.
+      const F fn = f;
       TOut* o = po + off[0];
       std::tuple<const TIn*...> p{(std::get<I>(pin) + off[I + 1])...};
       const bool unit = st[0] == 1 && ((st[I + 1] == 1) && ...);
       if (unit) {
-        for (std::int64_t i = 0; i < n; ++i) o[i] = f(std::get<I>(p)[i]...);
+        for (std::int64_t i = 0; i < n; ++i) o[i] = fn(std::get<I>(p)[i]...);
       } else {
-        for (std::int64_t i = 0; i < n; ++i) o[i * st[0]] = f(std::get<I>(p)[i * st[I + 1]]...);
+        for (std::int64_t i = 0; i < n; ++i) o[i * st[0]] = fn(std::get<I>(p)[i * st[I + 1]]...);
       }
     }(std::index_sequence_for<TIn...>{});
   });
