@@ -174,7 +174,8 @@ TEST_SUITE("conv") {
     const TensorOptions f64{DType::kFloat64};
     GF_CHECK_GRAD([](auto& in) { return conv2d(in[0], in[1], in[2], Conv2dParams::make(1, 0, 1, 2)); },
                   leaves({randn({2, 4, 3, 3}, f64, &g), randn({6, 2, 3, 3}, f64, &g), randn({6}, f64, &g)}));
-    GF_CHECK_GRAD([](auto& in) { return conv_transpose2d(in[0], in[1], in[2], ConvTranspose2dParams::make(1, 0, 0, 2)); },
+    const auto grouped = ConvTranspose2dParams::make(1, 0, 0, 2);
+    GF_CHECK_GRAD([grouped](auto& in) { return conv_transpose2d(in[0], in[1], in[2], grouped); },
                   leaves({randn({2, 4, 1, 1}, f64, &g), randn({4, 3, 3, 3}, f64, &g), randn({6}, f64, &g)}));
   }
 

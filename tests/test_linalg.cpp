@@ -50,7 +50,7 @@ TEST_SUITE("linalg") {
     Tensor a = randn({4, 5, 6}, {DType::kFloat64}, &g), b = randn({4, 6, 3}, {DType::kFloat64}, &g);
     Tensor a2 = randn({5, 6}, {DType::kFloat64}, &g), b2 = randn({6, 3}, {DType::kFloat64}, &g);
     GF_CHECK_CLOSE(matmul(a, b), naive_matmul(a, b), 1e-12, 1e-12);
-    GF_CHECK_CLOSE(matmul(a, b2), naive_matmul(a, b2), 1e-12, 1e-12);
+    GF_CHECK_CLOSE(matmul(a, b2), naive_matmul(a, b2), 1e-12, 1e-12);  // folded into one (B M, K) GEMM
     GF_CHECK_CLOSE(matmul(a2, b), naive_matmul(a2, b), 1e-12, 1e-12);
     CHECK(matmul(a2, b).shape() == Shape{4, 5, 3});
   }
@@ -64,6 +64,8 @@ TEST_SUITE("linalg") {
     GF_CHECK_CLOSE(matmul(at, bs), naive_matmul(at.contiguous(), bs.contiguous()), 1e-4, 1e-4);
     GF_CHECK_CLOSE(matmul(row, bs), naive_matmul(row.contiguous(), bs.contiguous()), 1e-4, 1e-4);
     GF_CHECK_CLOSE(matmul(at, batch_t), naive_matmul(at.contiguous(), batch_t.contiguous()), 1e-4, 1e-4);
+    Tensor w = randn({6, 5}, {}, &g);  // shared by a batch of transposed matrices: one GEMM per item
+    GF_CHECK_CLOSE(matmul(batch_t, w), naive_matmul(batch_t.contiguous(), w), 1e-4, 1e-4);
   }
 
   TEST_CASE("linear = x W^T + b against plain loops") {

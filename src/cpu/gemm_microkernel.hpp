@@ -24,7 +24,6 @@ template <typename T>
 struct Simd;
 
 #if defined(__AVX512F__)
-inline constexpr const char* kSimdName = "AVX-512";
 template <>
 struct Simd<float> {
   using Reg = __m512;
@@ -49,7 +48,6 @@ struct Simd<double> {
 inline constexpr int kRowsPerTile = 14;
 inline constexpr int kVectorsPerTile = 2;
 #elif defined(__AVX2__) && defined(__FMA__)
-inline constexpr const char* kSimdName = "AVX2+FMA";
 template <>
 struct Simd<float> {
   using Reg = __m256;
@@ -74,7 +72,6 @@ struct Simd<double> {
 inline constexpr int kRowsPerTile = 6;
 inline constexpr int kVectorsPerTile = 2;
 #else
-inline constexpr const char* kSimdName = "portable C++";
 // No SIMD intrinsics: a "register" is one scalar, and the compiler is left to
 // vectorise the unrolled tile as best it can.
 template <typename T>

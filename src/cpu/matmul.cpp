@@ -39,6 +39,14 @@ void matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
   // A batch of one has no meaningful batch stride; size-1 batch dims may carry any.
   const std::int64_t sa = a.size(0) == 1 ? 0 : a.stride(0), sb = b.size(0) == 1 ? 0 : b.stride(0);
   GF_DISPATCH_FLOATING(out.dtype(), "matmul", [&] {
+    // One matrix on the right for the whole batch, and a's rows evenly spaced
+    // across batch items (e.g. contiguous): the batch is just more rows of a
+    // single GEMM, and b is packed once instead of once per item.
+    if (batch > 1 && sb == 0 && !ga.trans && sa == m * ga.ld) {
+      gemm<scalar_t>(false, gb.trans, batch * m, n, k, scalar_t(1), a.data<scalar_t>(), ga.ld, b.data<scalar_t>(),
+                     gb.ld, scalar_t(0), out.data<scalar_t>(), n);
+      return;
+    }
     gemm_batched<scalar_t>(ga.trans, gb.trans, m, n, k, scalar_t(1), a.data<scalar_t>(), ga.ld, sa,
                            b.data<scalar_t>(), gb.ld, sb, scalar_t(0), out.data<scalar_t>(), n, m * n, batch);
   });
