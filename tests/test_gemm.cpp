@@ -21,8 +21,9 @@ std::vector<T> random_vector(std::size_t n, std::mt19937& rng) {
   return v;
 }
 
-/// Runs the fast and the reference GEMM on the same random problem and
-/// returns the worst |difference| relative to a float tolerance that grows with k.
+/// One GEMM problem. check() runs the fast and the reference GEMM on the same
+/// random data and describes the first element of C where they differ by more
+/// than a tolerance growing with k (an empty string when all agree).
 template <typename T>
 struct GemmCase {
   bool trans_a = false, trans_b = false;
@@ -68,7 +69,7 @@ void check_all_layouts(const std::vector<std::int64_t>& sizes, std::mt19937& rng
       for (std::int64_t k : sizes)
         for (int t = 0; t < 4; ++t) {
           // Cycle alpha, beta and padding through the shapes rather than multiplying the cases.
-          GemmCase<T> c{t & 1 ? true : false, t & 2 ? true : false, m, n, k, alphas[variant % 2],
+          GemmCase<T> c{(t & 1) != 0, (t & 2) != 0, m, n, k, alphas[variant % 2],
                         betas[(variant / 2) % 2], variant % 3};
           ++variant;
           const std::string err = c.check(rng);
