@@ -1,30 +1,105 @@
 #include "gf/core/allocator.hpp"
 
 #include <array>
+#include <bit>
 #include <cstdlib>
-#include <new>
-#include <string>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "gf/core/error.hpp"
 
 namespace gf {
 namespace {
 
-class CpuAllocator final : public Allocator {
+// Size classes: four per power of two (at most 25% waste), so tensors whose
+// sizes differ slightly still share blocks.
+std::size_t size_class(std::size_t nbytes) {
+  const std::size_t n = std::max<std::size_t>(nbytes, kCpuAlignment);
+  const int log2 = std::bit_width(n) - 1;
+  const std::size_t step = std::max<std::size_t>(kCpuAlignment, std::size_t{1} << std::max(0, log2 - 2));
+  return (n + step - 1) / step * step;
+}
+
+void* system_allocate(std::size_t bytes) {
+  void* p = std::aligned_alloc(kCpuAlignment, bytes);
+  GF_CHECK(p != nullptr, "cpu allocator: out of memory allocating ", bytes, " bytes");
+  return p;
+}
+
+// Small blocks go straight to malloc (fast for them); large ones are cached.
+// One mutex: the data loader's thread allocates too, and contention is rare.
+class CachingCpuAllocator final : public Allocator {
  public:
   void* allocate(std::size_t nbytes) override {
-    // aligned_alloc wants a size that is a multiple of the alignment.
-    const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
-    void* p = std::aligned_alloc(kCpuAlignment, rounded);
-    GF_CHECK(p != nullptr, "cpu allocator: out of memory allocating ", nbytes, " bytes");
+    const std::size_t bytes = size_class(nbytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    void* p = nullptr;
+    if (bytes >= kCpuCacheMinBytes) {
+      auto& list = free_[bytes];
+      if (!list.empty()) {
+        p = list.back();
+        list.pop_back();
+        ++stats_.cache_hits;
+      } else {
+        p = system_allocate(bytes);
+        ++stats_.system_allocations;
+        stats_.reserved_bytes += bytes;
+      }
+    } else {
+      p = system_allocate(bytes);
+      stats_.reserved_bytes += bytes;
+    }
+    live_[p] = bytes;
+    stats_.allocated_bytes += bytes;
+    stats_.peak_allocated_bytes = std::max(stats_.peak_allocated_bytes, stats_.allocated_bytes);
     return p;
   }
-  void deallocate(void* ptr) override { std::free(ptr); }
+
+  void deallocate(void* ptr) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = live_.find(ptr);
+    if (it == live_.end()) return;  // not ours (cannot happen through Storage)
+    const std::size_t bytes = it->second;
+    live_.erase(it);
+    stats_.allocated_bytes -= bytes;
+    if (bytes >= kCpuCacheMinBytes) {
+      free_[bytes].push_back(ptr);
+    } else {
+      std::free(ptr);
+      stats_.reserved_bytes -= bytes;
+    }
+  }
+
+  CpuAllocatorStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+  void empty_cache() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [bytes, list] : free_) {
+      for (void* p : list) std::free(p);
+      stats_.reserved_bytes -= bytes * list.size();
+      list.clear();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> free_;  // size class -> cached blocks
+  std::unordered_map<void*, std::size_t> live_;               // block -> its size class
+  CpuAllocatorStats stats_;
 };
 
+CachingCpuAllocator& cpu_allocator() {
+  // Never destroyed: tensors in static objects may be freed after main returns.
+  static auto* allocator = new CachingCpuAllocator();
+  return *allocator;
+}
+
 std::array<Allocator*, 2>& registry() {
-  static CpuAllocator cpu;
-  static std::array<Allocator*, 2> allocators{&cpu, nullptr};
+  static std::array<Allocator*, 2> allocators{&cpu_allocator(), nullptr};
   return allocators;
 }
 
@@ -40,5 +115,8 @@ Allocator& allocator_for(Device device) {
 void register_allocator(DeviceType type, Allocator* allocator) {
   registry()[static_cast<std::size_t>(type)] = allocator;
 }
+
+CpuAllocatorStats cpu_allocator_stats() { return cpu_allocator().stats(); }
+void cpu_empty_cache() { cpu_allocator().empty_cache(); }
 
 }  // namespace gf

@@ -2,6 +2,7 @@
 // Device memory allocation. Each device has one Allocator; CPU memory is
 // 64-byte aligned so SIMD loads of a row start never straddle a cache line.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "gf/core/device.hpp"
@@ -23,5 +24,22 @@ Allocator& allocator_for(Device device);
 
 /// Lets a backend install the allocator for its device type (the CUDA backend does).
 void register_allocator(DeviceType type, Allocator* allocator);
+
+/// What the CPU caching allocator holds. Large blocks (>= kCpuCacheMinBytes)
+/// are kept on free lists by size class after a tensor dies and handed to the
+/// next request of that class, so a training loop stops asking the operating
+/// system for fresh pages (and faulting them in) after its first step.
+struct CpuAllocatorStats {
+  std::size_t allocated_bytes = 0;       // in live tensors (rounded to the size class)
+  std::size_t reserved_bytes = 0;        // allocated + cached for reuse
+  std::size_t peak_allocated_bytes = 0;  // high-water mark of allocated_bytes
+  std::uint64_t system_allocations = 0;  // large blocks that had to come from the system
+  std::uint64_t cache_hits = 0;          // large requests served from the cache
+};
+inline constexpr std::size_t kCpuCacheMinBytes = 64 * 1024;
+
+CpuAllocatorStats cpu_allocator_stats();
+/// Returns every cached block to the system (live tensors are untouched).
+void cpu_empty_cache();
 
 }  // namespace gf
