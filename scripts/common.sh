@@ -29,6 +29,7 @@ gf_install_packages() {
 gf_configure_and_build() {
   # The CUDA toolkit, when present, lives here on Debian/NVIDIA installs.
   [ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"
-  cmake -S "$GF_ROOT" -B "$GF_BUILD" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  # Show what the build found (CUDA, cuDNN, OpenMP, native tuning) and nothing else.
+  cmake -S "$GF_ROOT" -B "$GF_BUILD" -DCMAKE_BUILD_TYPE=Release "$@" | { grep -E "^-- ganforge" || true; }
   cmake --build "$GF_BUILD" -j"$(nproc)"
 }

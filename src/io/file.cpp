@@ -41,8 +41,8 @@ std::string os_reason() { return std::strerror(errno); }
 // A name no other writer (thread or process) will pick: pid + a per-process counter.
 std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
   static std::atomic<unsigned> counter{0};
-  const std::string name = "." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                           std::to_string(counter.fetch_add(1));
+  const std::string name =
+      detail::concat(".", target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
   return target.parent_path() / name;
 }
 
