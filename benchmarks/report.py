@@ -61,7 +61,7 @@ def google_benchmark_rate(entry):
             return value, "GB/s"
     if "bytes_per_second" in lowered:
         return lowered["bytes_per_second"] / 1e9, "GB/s"
-    for key in ("images_per_s", "images/s", "img/s", "items_per_second"):
+    for key in ("images", "images_per_s", "images/s", "img/s", "items_per_second"):
         if key in lowered:
             return lowered[key], "img/s"
     return None, None
@@ -222,6 +222,10 @@ def machine_line(contexts):
     parts = [f"{platform.node()}: {cpu}, {cores} cores" + (f" at {mhz} MHz" if mhz else "")]
     if build:
         parts.append(f"Google Benchmark library built as {build}")
+    peak = contexts[0].get("fp32_peak_gflops") if contexts else None
+    if peak:
+        how = contexts[0].get("fp32_peak_formula", "")
+        parts.append(f"FP32 peak {float(peak):.0f} GFLOP/s" + (f" = {how}" if how else ""))
     return "; ".join(parts)
 
 
@@ -269,7 +273,7 @@ def table(results_dir):
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines += ["", "Times are medians over rounds; a ratio is the median of the per-round ratios "
               "(range in brackets), below 1 when ganforge is faster. \"FP32 peak\" is the fraction of "
-              "the machine's FP32 peak that ganforge's benchmark reports (counter peak_frac)."]
+              "the machine's FP32 peak stated above that ganforge's benchmark reports (counter peak_frac)."]
     return "\n".join(lines) + "\n"
 
 

@@ -101,7 +101,7 @@ def median_ms(fn, repetitions=7, min_repetition_s=0.05, warmup_s=0.3):
 
 def parse_args(description):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--only", metavar="NAME", help="run only the benchmark with this exact name")
+    parser.add_argument("--only", metavar="NAME[,NAME...]", help="run only these benchmarks (exact names)")
     parser.add_argument("--list", action="store_true", help="print the benchmark names and exit")
     return parser.parse_args()
 
@@ -114,11 +114,13 @@ def run(benchmarks, description):
     if args.list:
         print("\n".join(names))
         return
-    if args.only is not None and args.only not in names:
-        sys.exit(f"--only {args.only}: no such benchmark; known: {', '.join(names)}")
+    only = args.only.split(",") if args.only is not None else names
+    unknown = [name for name in only if name not in names]
+    if unknown:
+        sys.exit(f"--only: no benchmark named {', '.join(unknown)}; known: {', '.join(names)}")
     print(json.dumps({"config": config()}), flush=True)
     for name, setup in benchmarks:
-        if args.only is not None and name != args.only:
+        if name not in only:
             continue
         fn, work = setup()
         ms = median_ms(fn)
