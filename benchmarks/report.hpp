@@ -1,0 +1,45 @@
+#pragma once
+// What every benchmark program reports, and its main().
+//
+// Counters are totals over the timed iterations flagged kIsRate, so Google
+// Benchmark divides them by the elapsed (real) time:
+//   GFLOP      GFLOP/s of useful arithmetic (a GEMM (M, K) x (K, N) does 2 M N K)
+//   peak_frac  that rate over the machine's FP32 peak (machine.hpp)
+//   GB         GB/s of compulsory memory traffic: every input read once and
+//              every output written once (no peak: the bandwidth peak is unknown)
+//   images     images per second (whole-model steps)
+#include <benchmark/benchmark.h>
+
+#include "machine.hpp"
+
+namespace gf::bench {
+
+inline void report_flops(benchmark::State& state, double flops_per_iteration) {
+  const double flops = flops_per_iteration * static_cast<double>(state.iterations());
+  state.counters["GFLOP"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
+  state.counters["peak_frac"] = benchmark::Counter(flops / machine_peak().flops(), benchmark::Counter::kIsRate);
+}
+
+inline void report_bytes(benchmark::State& state, double bytes_per_iteration) {
+  const double bytes = bytes_per_iteration * static_cast<double>(state.iterations());
+  state.counters["GB"] = benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsRate);
+}
+
+inline void report_images(benchmark::State& state, double images_per_iteration) {
+  state.counters["images"] =
+      benchmark::Counter(images_per_iteration * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+/// The main() of each program: `register_all` registers its benchmarks
+/// (benchmark::RegisterBenchmark, fixed names such as "gemm/1024").
+inline int run_benchmarks(int argc, char** argv, void (*register_all)()) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  add_machine_context();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace gf::bench
