@@ -1,0 +1,64 @@
+// Whole-model speed: milliseconds per step and images per second.
+//   model/dcgan28_train_step_b64   one DCGAN-28 training step at batch 64
+//   model/dcgan64_train_step_b16   one DCGAN-64 training step at batch 16
+//   model/dcgan28_G_infer_b64      DCGAN-28 generator forward, eval mode, no grad
+// A training step is GanTrainer::train_step: D on the real batch and on
+// detached fakes, then G through D, non-saturating BCE-with-logits, Adam
+// (lr 2e-4, betas (0.5, 0.999)) on both, no EMA. The real batch is fixed random
+// data in [-1, 1]: speed does not depend on the pixels.
+//
+//   build/benchmarks/bench_models --benchmark_counters_tabular=true
+#include <cstdint>
+
+#include "gf/gf.hpp"
+#include "gf/models/gan_trainer.hpp"
+#include "report.hpp"
+
+namespace {
+
+void train_step(benchmark::State& state, gf::models::DcganConfig model, std::int64_t batch) {
+  gf::models::GanTrainerOptions options;
+  options.model = model;
+  options.loss = gf::models::GanLoss::kNonSaturating;
+  options.lr_g = options.lr_d = 2e-4;
+  options.beta1 = 0.5;
+  options.beta2 = 0.999;
+  options.ema_decay = 0;
+  gf::models::GanTrainer trainer(options);
+  gf::Generator g(7);
+  const gf::Shape shape{batch, model.channels, model.image_size, model.image_size};
+  const gf::Tensor real = gf::sub(gf::mul(gf::rand(shape, {}, &g), 2.0), 1.0);  // uniform in [-1, 1)
+  trainer.train_step(real);  // warm-up: Adam state, workspaces, allocator cache
+  for (auto _ : state) benchmark::DoNotOptimize(trainer.train_step(real));
+  gf::bench::report_images(state, static_cast<double>(batch));
+}
+
+void generator_inference(benchmark::State& state, gf::models::DcganConfig model, std::int64_t batch) {
+  gf::Generator g(7);
+  gf::models::DcganGenerator G(model, g);
+  G.eval();
+  const gf::Tensor z = gf::randn({batch, model.nz}, {}, &g);
+  gf::NoGradGuard no_grad;
+  gf::Tensor images = G.forward(z);  // warm-up
+  for (auto _ : state) {
+    images = G.forward(z);
+    benchmark::DoNotOptimize(images.raw_data());
+  }
+  gf::bench::report_images(state, static_cast<double>(batch));
+}
+
+void register_all() {
+  benchmark::RegisterBenchmark("model/dcgan28_train_step_b64", train_step, gf::models::dcgan28(), 64)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("model/dcgan64_train_step_b16", train_step, gf::models::dcgan64(), 16)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("model/dcgan28_G_infer_b64", generator_inference, gf::models::dcgan28(), 64)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return gf::bench::run_benchmarks(argc, argv, register_all); }
