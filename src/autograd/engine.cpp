@@ -1,11 +1,13 @@
 #include "gf/autograd/engine.hpp"
 
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
+#include "gf/autograd/profiler.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"
 
@@ -60,7 +62,17 @@ void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
     if (it == grads.end()) continue;  // no gradient reached this node
     const Tensor grad_out = it->second;
     grads.erase(it);
+    // When profiling, the backward is charged to the module that recorded the node.
+    std::optional<Profiler::Scope> profile;
+    if (Profiler::enabled() && !node->profile_scope().empty())
+      profile.emplace(node->profile_scope(), "", Profiler::Phase::kBackward);
     const std::vector<Tensor> input_grads = node->apply(grad_out);
+    if (profile) {  // it read the output gradient and wrote one per input
+      std::vector<Tensor> touched = input_grads;
+      touched.push_back(grad_out);
+      Profiler::add_work(0, Profiler::bytes_of(touched));
+      profile.reset();
+    }
     if (!retain_graph) node->release();
     for (std::size_t i = 0; i < input_grads.size(); ++i) {
       Node* next = node->next()[i].get();

@@ -1,6 +1,7 @@
 #include "gf/autograd/node.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
+#include "gf/autograd/profiler.hpp"
 #include "gf/ops/elementwise.hpp"
 
 namespace gf::autograd {
@@ -66,6 +67,12 @@ void record(const std::string& name, Tensor& output, const std::vector<Tensor>& 
   TensorImpl* out = output.impl();
   out->grad_fn = make_function_node(name, std::move(next), std::move(shapes), std::move(backward));
   out->requires_grad = true;
+  if (Profiler::enabled()) {  // the op read its inputs and wrote its output
+    out->grad_fn->set_profile_scope(Profiler::current_scope());
+    std::vector<Tensor> touched = inputs;
+    touched.push_back(output);
+    Profiler::add_work(0, Profiler::bytes_of(touched));
+  }
 }
 
 }  // namespace gf::autograd

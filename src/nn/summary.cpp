@@ -3,8 +3,10 @@
 // follows the data through the network the way forward() really runs it.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "gf/autograd/grad_mode.hpp"
+#include "gf/autograd/profiler.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -40,9 +42,23 @@ std::string pad_to(std::string s, std::size_t width) {
   return s;
 }
 
+// The profiler's name for a call of `m`: the one name_modules() gave it; for
+// an unnamed module called at the top, its type (and its tree is named after
+// it); otherwise its caller's path and its type.
+std::string profile_path(Module& m) {
+  std::string path = Profiler::scope_name(&m);
+  if (!path.empty()) return path;
+  const std::string& caller = Profiler::current_scope();
+  if (!caller.empty()) return caller + "." + m.type_name();
+  Profiler::name_modules(m, m.type_name());
+  return m.type_name();
+}
+
 }  // namespace
 
 Tensor Module::operator()(const Tensor& x) {
+  std::optional<Profiler::Scope> profile;  // open for the whole call, children included
+  if (Profiler::enabled()) profile.emplace(profile_path(*this), type_name(), Profiler::Phase::kForward);
   if (!active_trace) return forward(x);
   Trace& trace = *active_trace;
   // Take this module's row before its children add theirs, so the table

@@ -11,6 +11,7 @@
 #include "cpu/elementwise.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
+#include "gf/autograd/profiler.hpp"
 #include "gf/ops/reduce.hpp"
 
 namespace gf {
@@ -61,6 +62,14 @@ Tensor empty_like_shape(const Tensor& like, const Shape& shape) {
   return Tensor::empty(shape, {like.dtype(), like.device()});
 }
 
+/// Floating-point work of one of the three convolution kernels, for the
+/// profiler: each output of the convolution (`conv_out`; for a transposed
+/// convolution its input, the output of the adjoint) sums (C_in / groups) kH kW
+/// products, 2 flops each. The input and weight gradients take the same count.
+double conv_flops(const Tensor& conv_out, const Tensor& weight) {
+  return 2.0 * static_cast<double>(conv_out.numel()) * static_cast<double>(weight.numel() / weight.size(0));
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p) {
@@ -87,20 +96,24 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
   Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
   GF_DISPATCH(y.device(), conv2d_forward, y, xc, wc, p);
   add_bias(y, bias);
+  const double flops = conv_flops(y, wc);
+  Profiler::add_work(flops, 0);
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record(op, y, {x, weight, bias},
-                     [xc, wc, p, need_x = x.requires_grad(), need_w = weight.requires_grad(),
+                     [xc, wc, p, flops, need_x = x.requires_grad(), need_w = weight.requires_grad(),
                       need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
                        const Tensor gc = g.detach().contiguous();
                        Tensor gx, gw, gb;
                        if (need_x) {  // scatter each output's gradient back through its window: col2im
                          gx = empty_like_shape(xc, xc.shape());
                          GF_DISPATCH(gx.device(), conv2d_backward_input, gx, gc, wc, p);
+                         Profiler::add_work(flops, 0);
                        }
                        if (need_w) {  // correlate the input with the output gradient
                          gw = empty_like_shape(wc, wc.shape());
                          GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+                         Profiler::add_work(flops, 0);
                        }
                        if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
                        return Grads{gx, gw, gb};
@@ -142,20 +155,24 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   // y is the input gradient of the convolution y -> x with the same weight.
   GF_DISPATCH(y.device(), conv2d_backward_input, y, xc, wc, cp);
   add_bias(y, bias);
+  const double flops = conv_flops(x, wc);  // x is the adjoint convolution's output
+  Profiler::add_work(flops, 0);
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record(op, y, {x, weight, bias},
-                     [xc, wc, cp, need_x = x.requires_grad(), need_w = weight.requires_grad(),
+                     [xc, wc, cp, flops, need_x = x.requires_grad(), need_w = weight.requires_grad(),
                       need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
                        const Tensor gc = g.detach().contiguous();
                        Tensor gx, gw, gb;
                        if (need_x) {  // the adjoint of the adjoint: the convolution itself
                          gx = empty_like_shape(xc, xc.shape());
                          GF_DISPATCH(gx.device(), conv2d_forward, gx, gc, wc, cp);
+                         Profiler::add_work(flops, 0);
                        }
                        if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
                          gw = empty_like_shape(wc, wc.shape());
                          GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
+                         Profiler::add_work(flops, 0);
                        }
                        if (need_b) gb = sum(g, {0, 2, 3});
                        return Grads{gx, gw, gb};

@@ -8,6 +8,7 @@
 #include "cpu/matmul.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
+#include "gf/autograd/profiler.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 
@@ -49,6 +50,9 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   };
   GF_DISPATCH(out.device(), matmul, out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a),
               as_batch(b));
+  // 2 M N K flops per matrix (a multiply and an add per term); the backward
+  // products come through here too, so the profiler sees them as well.
+  Profiler::add_work(2.0 * static_cast<double>(out.numel()) * static_cast<double>(a.size(-1)), 0);
   return out;
 }
 

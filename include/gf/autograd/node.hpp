@@ -37,6 +37,11 @@ class Node {
   virtual void release() { backward_ = nullptr; released_ = true; }
   bool released() const { return released_; }
 
+  /// The module path that recorded this node, to which the profiler charges
+  /// its backward ("" when the profiler was off or no module was running).
+  const std::string& profile_scope() const { return profile_scope_; }
+  void set_profile_scope(std::string path) { profile_scope_ = std::move(path); }
+
  protected:
   Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<Shape> input_shapes,
        BackwardFn backward)
@@ -51,6 +56,7 @@ class Node {
   std::vector<Shape> input_shapes_;
   BackwardFn backward_;
   bool released_ = false;
+  std::string profile_scope_;
 };
 
 /// The sink for a leaf tensor: adds the incoming gradient into leaf.grad().
