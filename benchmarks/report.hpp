@@ -8,6 +8,15 @@
 //   GB         GB/s of compulsory memory traffic: every input read once and
 //              every output written once (no peak: the bandwidth peak is unknown)
 //   images     images per second (whole-model steps)
+// (The console prints peak_frac with a "/s": it is a rate counter by
+// construction, but the value is a plain fraction.)
+//
+// Names are fixed ("gemm/1024"); UseRealTime() makes Google Benchmark append
+// "/real_time", so the JSON "name" is e.g. "gemm/1024/real_time". Real time,
+// because CPU time counts only the calling thread, not the OpenMP workers.
+// On a machine that other processes keep busy, OpenMP's spinning workers turn
+// every parallel region into a scheduler wait (10 ms steps were seen on 2
+// cores); OMP_WAIT_POLICY=passive or a quiet machine gives meaningful numbers.
 #include <benchmark/benchmark.h>
 
 #include "machine.hpp"
