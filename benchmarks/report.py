@@ -218,10 +218,7 @@ def machine_line(contexts):
         pass
     cores = os.cpu_count()
     mhz = contexts[0].get("mhz_per_cpu") if contexts else None
-    build = contexts[0].get("library_build_type") if contexts else None
     parts = [f"{platform.node()}: {cpu}, {cores} cores" + (f" at {mhz} MHz" if mhz else "")]
-    if build:
-        parts.append(f"Google Benchmark library built as {build}")
     peak = contexts[0].get("fp32_peak_gflops") if contexts else None
     if peak:
         how = contexts[0].get("fp32_peak_formula", "")

@@ -40,7 +40,7 @@ done
 
 # Benchmark names of one program (as PyTorch names them: no /real_time suffix).
 program_names() {
-  "$1" --benchmark_list_tests "${@:2}" | sed 's#/real_time$##'
+  "$1" --benchmark_list_tests "${@:2}" 2>/dev/null | sed 's#/real_time$##'
 }
 
 # Runs the PyTorch benchmarks among the given names, one call per script.
@@ -80,7 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
     names=($(program_names "$program" "$@"))
     if [ ${#names[@]} -eq 0 ]; then continue; fi
     echo "== round $round/$ROUNDS: $name (${#names[@]} benchmarks), then PyTorch"
-    "$program" --benchmark_out="$dir/$name.json" --benchmark_out_format=json "$@" >"$dir/$name.log"
+    "$program" --benchmark_out="$dir/$name.json" --benchmark_out_format=json "$@" >"$dir/$name.log" 2>&1
     run_peers "$dir/pytorch-$name" "${names[@]}"
   done
   if [ ${#peer_only[@]} -gt 0 ]; then
@@ -96,7 +96,7 @@ for program in "${PROGRAMS[@]}"; do
   if grep -qx "$RSS_NAME" <<<"$(program_names "$program")"; then
     echo "== peak RSS: $RSS_NAME, ganforge then PyTorch"
     /usr/bin/time -f %M -o "$RESULTS/rss-ganforge.txt" \
-      "$program" --benchmark_filter="^$RSS_NAME(/real_time)?\$" >/dev/null
+      "$program" --benchmark_filter="^$RSS_NAME(/real_time)?\$" >/dev/null 2>&1
     /usr/bin/time -f %M -o "$RESULTS/rss-pytorch.txt" \
       "$PY" "$PEER_DIR/models.py" --only "$RSS_NAME" >/dev/null
     printf '{"benchmark": "%s", "ganforge_kb": %d, "pytorch_kb": %d}\n' "$RSS_NAME" \

@@ -43,7 +43,7 @@ def _reexec_with_best_environment():
         env["LD_LIBRARY_PATH"] = ":".join([OPENBLAS_OPENMP_DIR] + [p for p in paths if p])
         changed = True
     if changed:
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+        os.execve(sys.executable, [sys.executable] + sys.orig_argv[1:], env)
 
 
 _reexec_with_best_environment()
