@@ -15,7 +15,9 @@
 //   metrics.csv             one row per step
 //   loss_curve.png          loss_D and loss_G; d_outputs.png: D(x) and D(G(z))
 //   checkpoint.safetensors  everything needed for --resume and dcgan_sample
+// --profile N writes nothing: it prints where N training steps spend their time.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -58,6 +60,7 @@ struct Options {
   int threads = 0;
   std::string classifier = "runs/classifier/fmnist_classifier.safetensors";
   std::int64_t fid_samples = 5000;
+  std::int64_t profile = 0;  // > 0: profile this many steps and exit
 };
 
 struct Row {
@@ -175,6 +178,31 @@ void report_fid(models::GanTrainer& trainer, const Options& o) {
             << " test images): " << models::classifier_fid(cls, cat(images, 0)) << "\n";
 }
 
+// --profile: a few warm-up steps (buffers cached, pages faulted in), then
+// `steps` steps under the per-layer profiler; prints its table, per step.
+void profile_training(models::GanTrainer& trainer, const data::DataLoader& loader, std::int64_t steps,
+                      bool conditional) {
+  constexpr std::int64_t kWarmupSteps = 3;
+  Profiler::reset();
+  Profiler::name_modules(trainer.generator(), "G");
+  Profiler::name_modules(trainer.discriminator(), "D");
+  std::int64_t done = 0;
+  double profiled_s = 0;
+  for (std::int64_t epoch = 0; done < kWarmupSteps + steps; ++epoch) {
+    for (auto& batch : loader.epoch(epoch)) {
+      if (done == kWarmupSteps) Profiler::enable();
+      const auto start = std::chrono::steady_clock::now();
+      trainer.train_step(batch.images, conditional ? batch.labels : Tensor());
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (done >= kWarmupSteps) profiled_s += took.count();
+      if (++done == kWarmupSteps + steps) break;
+    }
+  }
+  Profiler::disable();
+  std::cout << Profiler::report(steps) << "whole training step: " << 1e3 * profiled_s / static_cast<double>(steps)
+            << " ms (the layers above, plus losses, optimizer updates and the EMA of G)\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,13 +236,15 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
   app.add_option("--fid-samples", o.fid_samples, "samples for FID")->capture_default_str();
+  app.add_option("--profile", o.profile,
+                 "after 3 warm-up steps, profile N steps, print per-layer time, FLOPs and memory, and exit");
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);
   try {
     if (o.threads > 0) set_num_threads(o.threads);
     set_deterministic(o.deterministic);
-    fs::create_directories(out / "samples");
+    if (o.profile == 0) fs::create_directories(out / "samples");
 
     // ---- data -------------------------------------------------------------------
     int channels = 1;
@@ -260,6 +290,10 @@ int main(int argc, char** argv) {
               << " images, " << per_epoch << " steps/epoch), G " << trainer.generator().num_parameters()
               << " params, D " << trainer.discriminator().num_parameters() << " params, loss "
               << models::gan_loss_name(t.loss) << ", " << t.device << ", " << num_threads() << " threads\n";
+    if (o.profile > 0) {
+      profile_training(trainer, loader, o.profile, t.model.conditional());
+      return 0;
+    }
     if (trainer.step() > 0) std::cout << "resuming from " << o.resume << " at step " << trainer.step() << "\n";
     if (trainer.step() >= total) {
       std::cout << "nothing to do: the checkpoint is at step " << trainer.step() << " of " << total << "\n";
