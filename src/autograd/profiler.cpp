@@ -97,6 +97,7 @@ Profiler::Scope::~Scope() {
   if (!t_frames.empty()) t_frames.back().nested_s += elapsed;
   State& s = state();
   std::lock_guard lock(s.mutex);
+  if (frame.row >= s.rows.size()) return;  // reset() ran while this scope was open
   Row& row = s.rows[frame.row];
   (frame.phase == Phase::kForward ? row.forward_s : row.backward_s) += elapsed - frame.nested_s;
 }
@@ -111,6 +112,7 @@ void Profiler::add_work_to_current(double flops, double bytes) {
   const Frame& frame = t_frames.back();
   State& s = state();
   std::lock_guard lock(s.mutex);
+  if (frame.row >= s.rows.size()) return;  // reset() ran while this scope was open
   Row& row = s.rows[frame.row];
   if (frame.phase == Phase::kForward) {
     row.forward_flops += flops, row.forward_bytes += bytes;
