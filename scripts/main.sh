@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, trains the small Fashion-MNIST
 # classifier that FID uses (once), then trains a DCGAN-28 on Fashion-MNIST for
-# one epoch and prints where the pictures, curves and checkpoint are.
+# three epochs and prints where the pictures, curves and checkpoint are.
 #   bash scripts/main.sh            (extra arguments go to dcgan_train)
 source "$(dirname "$0")/common.sh"
 gf_install_packages
@@ -9,9 +9,9 @@ gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON
 
 cd "$GF_ROOT"
 if [ ! -f runs/classifier/fmnist_classifier.safetensors ]; then
-  echo "== training the FID feature network (fmnist_classifier, 2 epochs)"
-  "$GF_BUILD/examples/fmnist_classifier" --epochs 2 --out runs/classifier/fmnist_classifier.safetensors
+  echo "== training the FID feature network (fmnist_classifier, 3 epochs)"
+  "$GF_BUILD/examples/fmnist_classifier" --epochs 3 --out runs/classifier/fmnist_classifier.safetensors
 fi
-echo "== training DCGAN-28 on Fashion-MNIST (one epoch, batch 64)"
-"$GF_BUILD/examples/dcgan_train" --dataset fashion-mnist --arch dcgan28 --epochs 1 --batch-size 64 \
+echo "== training DCGAN-28 on Fashion-MNIST (three epochs, batch 64)"
+"$GF_BUILD/examples/dcgan_train" --dataset fashion-mnist --arch dcgan28 --epochs 3 --batch-size 64 \
   --out runs/dcgan "$@"
