@@ -152,6 +152,15 @@ def read_rounds(results_dir):
     return rounds, contexts, configs
 
 
+# Rows in this order of families, then by name with numbers compared as numbers.
+_FAMILIES = ["gemm/", "conv2d_", "convT_", "batchnorm_", "leaky_relu", "adam/", "model/", "openblas/"]
+
+
+def row_order(name):
+    family = next((i for i, prefix in enumerate(_FAMILIES) if name.startswith(prefix)), len(_FAMILIES))
+    return family, [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
 def openblas_name(name, openblas_names):
     """The OpenBLAS peer of a GEMM row: openblas/<suffix> (or openblas/<name>)."""
     if not name.startswith("gemm/"):
@@ -236,7 +245,7 @@ def table(results_dir):
             names += [n for n in r[side] if n not in names]
     openblas_names = {n for r in rounds for n in r["openblas"]}
     paired_openblas = {openblas_name(n, openblas_names) for n in names} - {None}
-    names += sorted(openblas_names - paired_openblas)
+    names = sorted(names + list(openblas_names - paired_openblas), key=row_order)
 
     header = ["benchmark", "ganforge", "ganforge rate", "FP32 peak", "PyTorch", "PyTorch rate",
               "ganforge / PyTorch time", "OpenBLAS", "ganforge / OpenBLAS time"]

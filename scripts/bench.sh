@@ -7,8 +7,8 @@
 # selects the PyTorch benchmarks of the same names).
 #
 # The machine switches between fast and slow modes every few minutes, so each
-# round runs every ganforge program followed at once by the PyTorch benchmarks
-# of the same names, and report.py takes ratios within a round only.
+# round runs every ganforge benchmark followed at once by the PyTorch benchmark
+# of the same name (seconds apart), and report.py takes ratios within a round.
 # Results: build-bench/bench-results/round-N/; table: build-bench/bench_table.md.
 source "$(dirname "$0")/common.sh"
 GF_BUILD="${GF_BENCH_BUILD:-$GF_ROOT/build-bench}"
@@ -76,12 +76,15 @@ for round in $(seq 1 "$ROUNDS"); do
   dir="$RESULTS/round-$round"
   mkdir -p "$dir"
   for program in "${PROGRAMS[@]}"; do
-    name=$(basename "$program")
     names=($(program_names "$program" "$@"))
     if [ ${#names[@]} -eq 0 ]; then continue; fi
-    echo "== round $round/$ROUNDS: $name (${#names[@]} benchmarks), then PyTorch"
-    "$program" --benchmark_out="$dir/$name.json" --benchmark_out_format=json "$@" >"$dir/$name.log" 2>&1
-    run_peers "$dir/pytorch-$name" "${names[@]}"
+    echo "== round $round/$ROUNDS: $(basename "$program") (${#names[@]} benchmarks), each followed by its PyTorch peer"
+    for name in "${names[@]}"; do
+      file="$dir/${name//\//_}"
+      "$program" "$@" --benchmark_filter="^$name(/real_time)?\$" \
+        --benchmark_out="$file.json" --benchmark_out_format=json >"$file.log" 2>&1
+      run_peers "$file-pytorch" "$name"
+    done
   done
   if [ ${#peer_only[@]} -gt 0 ]; then
     echo "== round $round/$ROUNDS: PyTorch only (${#peer_only[@]} benchmarks)"
