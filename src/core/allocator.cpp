@@ -27,27 +27,23 @@ void* system_allocate(std::size_t bytes) {
   return p;
 }
 
-// Small blocks go straight to malloc (fast for them); large ones are cached.
-// One mutex: the data loader's thread allocates too, and contention is rare.
+// Every block is cached by size class when its tensor dies and handed to the
+// next request of that class. One mutex: the data loader's thread allocates
+// too, and contention is rare.
 class CachingCpuAllocator final : public Allocator {
  public:
   void* allocate(std::size_t nbytes) override {
     const std::size_t bytes = size_class(nbytes);
     std::lock_guard<std::mutex> lock(mutex_);
     void* p = nullptr;
-    if (bytes >= kCpuCacheMinBytes) {
-      auto& list = free_[bytes];
-      if (!list.empty()) {
-        p = list.back();
-        list.pop_back();
-        ++stats_.cache_hits;
-      } else {
-        p = system_allocate(bytes);
-        ++stats_.system_allocations;
-        stats_.reserved_bytes += bytes;
-      }
+    auto& list = free_[bytes];
+    if (!list.empty()) {
+      p = list.back();
+      list.pop_back();
+      ++stats_.cache_hits;
     } else {
       p = system_allocate(bytes);
+      ++stats_.system_allocations;
       stats_.reserved_bytes += bytes;
     }
     live_[p] = bytes;
@@ -60,15 +56,9 @@ class CachingCpuAllocator final : public Allocator {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = live_.find(ptr);
     if (it == live_.end()) return;  // not ours (cannot happen through Storage)
-    const std::size_t bytes = it->second;
+    stats_.allocated_bytes -= it->second;
+    free_[it->second].push_back(ptr);
     live_.erase(it);
-    stats_.allocated_bytes -= bytes;
-    if (bytes >= kCpuCacheMinBytes) {
-      free_[bytes].push_back(ptr);
-    } else {
-      std::free(ptr);
-      stats_.reserved_bytes -= bytes;
-    }
   }
 
   CpuAllocatorStats stats() {

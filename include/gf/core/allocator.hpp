@@ -25,18 +25,17 @@ Allocator& allocator_for(Device device);
 /// Lets a backend install the allocator for its device type (the CUDA backend does).
 void register_allocator(DeviceType type, Allocator* allocator);
 
-/// What the CPU caching allocator holds. Large blocks (>= kCpuCacheMinBytes)
-/// are kept on free lists by size class after a tensor dies and handed to the
-/// next request of that class, so a training loop stops asking the operating
-/// system for fresh pages (and faulting them in) after its first step.
+/// What the CPU caching allocator holds. Blocks are kept on free lists by size
+/// class (four classes per power of two) after a tensor dies and handed to the
+/// next request of that class, so a training loop stops asking the system for
+/// memory (and faulting in fresh pages) after its first steps.
 struct CpuAllocatorStats {
   std::size_t allocated_bytes = 0;       // in live tensors (rounded to the size class)
   std::size_t reserved_bytes = 0;        // allocated + cached for reuse
   std::size_t peak_allocated_bytes = 0;  // high-water mark of allocated_bytes
-  std::uint64_t system_allocations = 0;  // large blocks that had to come from the system
-  std::uint64_t cache_hits = 0;          // large requests served from the cache
+  std::uint64_t system_allocations = 0;  // blocks that had to come from the system
+  std::uint64_t cache_hits = 0;          // requests served from the cache
 };
-inline constexpr std::size_t kCpuCacheMinBytes = 64 * 1024;
 
 CpuAllocatorStats cpu_allocator_stats();
 /// Returns every cached block to the system (live tensors are untouched).
