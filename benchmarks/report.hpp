@@ -4,7 +4,7 @@
 // Counters are totals over the timed iterations flagged kIsRate, so Google
 // Benchmark divides them by the elapsed (real) time:
 //   GFLOP      GFLOP/s of useful arithmetic (a GEMM (M, K) x (K, N) does 2 M N K)
-//   peak_frac  that rate over the machine's FP32 peak (machine.hpp)
+//   peak_frac  that rate over the machine's FP32 peak (gf/core/machine.hpp)
 //   GB         GB/s of compulsory memory traffic: every input read once and
 //              every output written once (no peak: the bandwidth peak is unknown)
 //   images     images per second (whole-model steps)
@@ -19,14 +19,30 @@
 // cores); OMP_WAIT_POLICY=passive or a quiet machine gives meaningful numbers.
 #include <benchmark/benchmark.h>
 
-#include "machine.hpp"
+#include <string>
+
+#include "gf/core/machine.hpp"
+#include "gf/core/parallel.hpp"
 
 namespace gf::bench {
+
+/// The FP32 peak of the threads our kernels use (formula in gf/core/machine.hpp).
+inline const CpuPeak& machine_peak() {
+  static const CpuPeak peak = cpu_fp32_peak(num_threads());
+  return peak;
+}
+
+/// Puts the peak and how it was computed into the report's "context" (the
+/// JSON output's context object), so every result file explains its peak_frac.
+inline void add_machine_context() {
+  benchmark::AddCustomContext("fp32_peak_gflops", std::to_string(machine_peak().gflops()));
+  benchmark::AddCustomContext("fp32_peak_formula", machine_peak().formula());
+}
 
 inline void report_flops(benchmark::State& state, double flops_per_iteration) {
   const double flops = flops_per_iteration * static_cast<double>(state.iterations());
   state.counters["GFLOP"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsRate);
-  state.counters["peak_frac"] = benchmark::Counter(flops / machine_peak().flops(), benchmark::Counter::kIsRate);
+  state.counters["peak_frac"] = benchmark::Counter(flops / (machine_peak().gflops() * 1e9), benchmark::Counter::kIsRate);
 }
 
 inline void report_bytes(benchmark::State& state, double bytes_per_iteration) {

@@ -138,7 +138,8 @@ std::string Profiler::report(std::int64_t steps) {
   const std::vector<Row> all = rows();
   const double per_step = 1.0 / static_cast<double>(steps > 0 ? steps : 1);
   const int threads = num_threads();
-  const double peak = cpu_fp32_peak_gflops(threads);
+  const CpuPeak machine = cpu_fp32_peak(threads);
+  const double peak = machine.gflops();
   int path_width = 5;
   for (const Row& r : all) path_width = std::max(path_width, static_cast<int>(r.path.size()));
 
@@ -170,8 +171,7 @@ std::string Profiler::report(std::int64_t steps) {
   out += format("per step, averaged over %lld; GFLOP counts convolutions and matrix products (forward, backward-data,\n",
                 static_cast<long long>(steps));
   out += "backward-weight); GB is inputs + outputs of every recorded op and its backward (an estimate).\n";
-  out += format("FP32 peak %.1f GFLOP/s = %d threads x 2 FMA units x 16 lanes x 2 flops x %.2f GHz\n", peak, threads,
-                cpu_clock_ghz());
+  out += format("FP32 peak %.1f GFLOP/s = %s\n", peak, machine.formula().c_str());
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   out += format("peak memory: %.1f MB in tensors (allocator high-water mark), %.1f MB max RSS\n",

@@ -1,29 +1,59 @@
 #include "gf/core/machine.hpp"
 
+#include <cstdio>
 #include <fstream>
-#include <string>
 
 namespace gf {
+namespace {
 
-double cpu_clock_ghz() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("cpu MHz", 0) != 0) continue;
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) break;
-    try {
-      return std::stod(line.substr(colon + 1)) / 1000.0;
-    } catch (const std::exception&) {
-      break;
+// The first processor's "cpu MHz" and "flags" describe them all.
+struct CpuInfo {
+  double ghz = 0.0;
+  int lanes = 4;  // SSE unless the flags say more
+};
+
+const CpuInfo& cpu_info() {
+  static const CpuInfo info = [] {
+    CpuInfo c;
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    bool have_mhz = false, have_flags = false;
+    while (std::getline(in, line) && !(have_mhz && have_flags)) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      const std::string value = line.substr(colon + 1);
+      if (line.rfind("cpu MHz", 0) == 0 && !have_mhz) {
+        try {
+          c.ghz = std::stod(value) / 1000.0;
+        } catch (const std::exception&) {
+        }
+        have_mhz = true;
+      } else if (line.rfind("flags", 0) == 0 && !have_flags) {
+        const std::string padded = value + " ";
+        c.lanes = padded.find(" avx512f ") != std::string::npos ? 16 : padded.find(" avx2 ") != std::string::npos ? 8 : 4;
+        have_flags = true;
+      }
     }
-  }
-  return 0.0;
+    return c;
+  }();
+  return info;
 }
 
-double cpu_fp32_peak_gflops(int threads) {
-  constexpr double kFmaUnits = 2, kLanes = 16, kFlopsPerFma = 2;
-  return threads * kFmaUnits * kLanes * kFlopsPerFma * cpu_clock_ghz();
+}  // namespace
+
+std::string CpuPeak::formula() const {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%d threads x %d FMA units x %d lanes x 2 flops x %.2f GHz", threads, fma_units, lanes,
+                ghz);
+  return buf;
+}
+
+CpuPeak cpu_fp32_peak(int threads) {
+  CpuPeak p;
+  p.threads = threads;
+  p.lanes = cpu_info().lanes;
+  p.ghz = cpu_info().ghz;
+  return p;
 }
 
 }  // namespace gf

@@ -1,14 +1,32 @@
 #pragma once
 // What this CPU can do at best, to put measured throughput in proportion.
+//
+//   peak = threads x FMA units per core x float lanes per FMA x 2 flops (an
+//          FMA is a multiply and an add) x clock
+//
+// with 2 FMA units (AVX-512 and AVX2 server cores), 16 float lanes with
+// AVX-512 or 8 with AVX2 (from the "flags" line of /proc/cpuinfo), and the
+// clock from its "cpu MHz" line. That is the nominal clock (on a VM, what the
+// hypervisor reports): turbo can run above it, so a kernel can show a little
+// over 100% of this peak. With hyper-threads sharing a core's FMA units the
+// figure is an upper bound.
+#include <string>
+
 namespace gf {
 
-/// The clock in GHz from the first "cpu MHz" line of /proc/cpuinfo (0 when
-/// unreadable). On a VM this is the nominal clock; turbo is not counted.
-double cpu_clock_ghz();
+struct CpuPeak {
+  int threads = 1;
+  int fma_units = 2;
+  int lanes = 1;
+  double ghz = 0.0;
+  /// FP32 GFLOP/s at the stated clock.
+  double gflops() const { return threads * fma_units * lanes * 2.0 * ghz; }
+  /// "2 threads x 2 FMA units x 16 lanes x 2 flops x 2.30 GHz"
+  std::string formula() const;
+};
 
-/// The FP32 peak in GFLOP/s of `threads` hardware threads:
-///   threads x 2 FMA units x 16 float lanes (AVX-512) x 2 flops per FMA x GHz.
-/// An upper bound: a core's two hyper-threads share its FMA units.
-double cpu_fp32_peak_gflops(int threads);
+/// The peak of `threads` hardware threads, read from /proc/cpuinfo once
+/// (ghz 0 when it cannot be read).
+CpuPeak cpu_fp32_peak(int threads);
 
 }  // namespace gf
