@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
   app.add_flag("--spectral-norm", o.spectral_norm, "spectral normalisation on D's convolutions");
   app.add_flag("--conditional", o.conditional, "class-conditional G and D (labels from the dataset)");
   app.add_option("--seed", o.seed, "seed for weights, noise and shuffling")->capture_default_str();
-  app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, or cuda (the CUDA op kernels do not exist yet: cuda gives a clear error)")->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its model and optimiser settings win)");
   app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)");
