@@ -43,24 +43,31 @@ ValidRange clip(ValidRange r, std::int64_t begin, std::int64_t end) {
   return {lo, std::clamp(r.hi, lo, end)};
 }
 
-/// Calls fn(image, channel) for every plane, split over the cores. Each plane
-/// owns its own columns of cols and its own plane of x, so the work units
-/// never write the same memory. Planes go channel by channel, image after
-/// image: consecutive planes then use neighbouring columns of the same cols
-/// rows, which keeps those rows in cache when feature maps are small.
+/// Splits the planes over the cores: fn(p0, p1) gets planes p in [p0, p1),
+/// plane p being image p % images, channel p / images. Each plane owns its own
+/// columns of cols and its own plane of x, so the work units never write the
+/// same memory. Planes go channel by channel, image after image: consecutive
+/// planes then use neighbouring columns of the same cols rows, which keeps
+/// those rows in cache when feature maps are small.
 template <typename Fn>
-void for_each_plane(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
+void for_each_plane_chunk(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
   parallel_for(0, images * channels, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(work_per_plane, 1)),
-               [&](std::int64_t p0, std::int64_t p1) {
-                 for (std::int64_t p = p0; p < p1; ++p) fn(p % images, p / images);
-               });
+               fn);
 }
 
-}  // namespace
+/// Calls fn(image, channel) for every plane, split over the cores as above.
+template <typename Fn>
+void for_each_plane(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
+  for_each_plane_chunk(images, channels, work_per_plane, [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t p = p0; p < p1; ++p) fn(p % images, p / images);
+  });
+}
 
+/// im2col one input row at a time: each tap row is a run of consecutive
+/// reads (a plain copy for stride 1), the fast way when rows are long.
 template <typename T>
-void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
-            std::int64_t row_end, T* cols) {
+void im2col_by_rows(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+                    std::int64_t row_end, T* cols) {
   const TapRanges taps(w);
   const std::int64_t per_image = (row_end - row_begin) * w.out_w, ld = images * per_image;
   for_each_plane(images, channels, w.k_h * w.k_w * per_image, [&](std::int64_t b, std::int64_t c) {
@@ -85,6 +92,63 @@ void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window
       }
     }
   });
+}
+
+/// im2col for short rows (small feature maps, or strided windows), where the
+/// row loops above spend more time on loop overhead than on copying. Each
+/// plane is first copied into a zero-bordered buffer large enough for every
+/// window, so no read needs a bounds check; then every tap row is one flat
+/// gather, dst[l] = padded[tap offset + start[l]], with start[l] the padded
+/// position of output pixel l's window corner. The compiler turns that loop
+/// into SIMD gathers.
+template <typename T>
+void im2col_by_gather(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w,
+                      std::int64_t row_begin, std::int64_t row_end, T* cols) {
+  const std::int64_t rows = row_end - row_begin, per_image = rows * w.out_w, ld = images * per_image;
+  // The padded band: every input pixel the band's windows touch, padding included.
+  const std::int64_t band_h = (rows - 1) * w.stride_h + (w.k_h - 1) * w.dilation_h + 1;
+  const std::int64_t band_w = (w.out_w - 1) * w.stride_w + (w.k_w - 1) * w.dilation_w + 1;
+  const std::int64_t top = row_begin * w.stride_h - w.pad_h;  // input row of the band's row 0
+  // The band rows and columns that lie on the image; the rest stays 0.
+  const std::int64_t r_lo = std::clamp<std::int64_t>(-top, 0, band_h);
+  const std::int64_t r_hi = std::clamp<std::int64_t>(w.in_h - top, r_lo, band_h);
+  const std::int64_t q_lo = std::clamp<std::int64_t>(w.pad_w, 0, band_w);
+  const std::int64_t q_hi = std::clamp<std::int64_t>(w.pad_w + w.in_w, q_lo, band_w);
+  std::vector<std::int32_t> start(static_cast<std::size_t>(per_image));  // 32-bit: what gathers take
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t ow = 0; ow < w.out_w; ++ow)
+      start[static_cast<std::size_t>(r * w.out_w + ow)] =
+          static_cast<std::int32_t>(r * w.stride_h * band_w + ow * w.stride_w);
+  for_each_plane_chunk(images, channels, w.k_h * w.k_w * per_image, [&](std::int64_t p0, std::int64_t p1) {
+    std::vector<T> band(static_cast<std::size_t>(band_h * band_w), T(0));  // border zeroed once per chunk
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t b = p % images, c = p / images;
+      const T* plane = x + (b * channels + c) * w.in_h * w.in_w;
+      for (std::int64_t r = r_lo; r < r_hi; ++r) {
+        const T* src = plane + (top + r) * w.in_w - w.pad_w;  // input row, shifted to band columns
+        std::copy(src + q_lo, src + q_hi, band.data() + r * band_w + q_lo);
+      }
+      for (std::int64_t i = 0; i < w.k_h; ++i)
+        for (std::int64_t j = 0; j < w.k_w; ++j) {
+          T* dst = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * per_image;  // row (c, i, j), image b
+          const T* tap = band.data() + i * w.dilation_h * band_w + j * w.dilation_w;
+          for (std::int64_t l = 0; l < per_image; ++l) dst[l] = tap[start[static_cast<std::size_t>(l)]];
+        }
+    }
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w, std::int64_t row_begin,
+            std::int64_t row_end, T* cols) {
+  // Measured crossover (bench_conv and a microbenchmark): gathers win on
+  // strided windows and on rows under 16 pixels; long stride-1 rows copy faster.
+  if (w.stride_w > 1 || w.out_w < 16)
+    im2col_by_gather(x, images, channels, w, row_begin, row_end, cols);
+  else
+    im2col_by_rows(x, images, channels, w, row_begin, row_end, cols);
 }
 
 template <typename T>
