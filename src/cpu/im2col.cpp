@@ -43,24 +43,17 @@ ValidRange clip(ValidRange r, std::int64_t begin, std::int64_t end) {
   return {lo, std::clamp(r.hi, lo, end)};
 }
 
-/// Splits the planes over the cores: fn(p0, p1) gets planes p in [p0, p1),
-/// plane p being image p % images, channel p / images. Each plane owns its own
-/// columns of cols and its own plane of x, so the work units never write the
-/// same memory. Planes go channel by channel, image after image: consecutive
-/// planes then use neighbouring columns of the same cols rows, which keeps
-/// those rows in cache when feature maps are small.
-template <typename Fn>
-void for_each_plane_chunk(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
-  parallel_for(0, images * channels, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(work_per_plane, 1)),
-               fn);
-}
-
-/// Calls fn(image, channel) for every plane, split over the cores as above.
+/// Calls fn(image, channel) for every plane, split over the cores. Each plane
+/// owns its own columns of cols and its own plane of x, so the work units
+/// never write the same memory. Planes go channel by channel, image after
+/// image: consecutive planes then use neighbouring columns of the same cols
+/// rows, which keeps those rows in cache when feature maps are small.
 template <typename Fn>
 void for_each_plane(std::int64_t images, std::int64_t channels, std::int64_t work_per_plane, Fn fn) {
-  for_each_plane_chunk(images, channels, work_per_plane, [&](std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t p = p0; p < p1; ++p) fn(p % images, p / images);
-  });
+  parallel_for(0, images * channels, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(work_per_plane, 1)),
+               [&](std::int64_t p0, std::int64_t p1) {
+                 for (std::int64_t p = p0; p < p1; ++p) fn(p % images, p / images);
+               });
 }
 
 /// im2col one input row at a time: each tap row is a run of consecutive
@@ -95,44 +88,54 @@ void im2col_by_rows(const T* x, std::int64_t images, std::int64_t channels, cons
 }
 
 /// im2col for short rows (small feature maps, or strided windows), where the
-/// row loops above spend more time on loop overhead than on copying. Each
-/// plane is first copied into a zero-bordered buffer large enough for every
-/// window, so no read needs a bounds check; then every tap row is one flat
-/// gather, dst[l] = padded[tap offset + start[l]], with start[l] the padded
-/// position of output pixel l's window corner. The compiler turns that loop
-/// into SIMD gathers.
+/// row loops above spend more time on loop overhead than on copying. A work
+/// unit is one channel of a group of images. Their planes are first copied
+/// into a stack of zero-bordered buffers, each large enough for every window,
+/// so no read needs a bounds check; then the unit's part of every tap row is
+/// one long flat gather, dst[l] = stack[tap offset + start[l]], with start[l]
+/// the stacked position of output pixel l's window corner. The compiler
+/// turns that loop into SIMD gathers.
 template <typename T>
 void im2col_by_gather(const T* x, std::int64_t images, std::int64_t channels, const Window2d& w,
                       std::int64_t row_begin, std::int64_t row_end, T* cols) {
   const std::int64_t rows = row_end - row_begin, per_image = rows * w.out_w, ld = images * per_image;
-  // The padded band: every input pixel the band's windows touch, padding included.
+  // The padded band of one plane: every pixel the band's windows touch, padding included.
   const std::int64_t band_h = (rows - 1) * w.stride_h + (w.k_h - 1) * w.dilation_h + 1;
   const std::int64_t band_w = (w.out_w - 1) * w.stride_w + (w.k_w - 1) * w.dilation_w + 1;
+  const std::int64_t band_size = band_h * band_w;
   const std::int64_t top = row_begin * w.stride_h - w.pad_h;  // input row of the band's row 0
   // The band rows and columns that lie on the image; the rest stays 0.
   const std::int64_t r_lo = std::clamp<std::int64_t>(-top, 0, band_h);
   const std::int64_t r_hi = std::clamp<std::int64_t>(w.in_h - top, r_lo, band_h);
   const std::int64_t q_lo = std::clamp<std::int64_t>(w.pad_w, 0, band_w);
   const std::int64_t q_hi = std::clamp<std::int64_t>(w.pad_w + w.in_w, q_lo, band_w);
-  std::vector<std::int32_t> start(static_cast<std::size_t>(per_image));  // 32-bit: what gathers take
-  for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t ow = 0; ow < w.out_w; ++ow)
-      start[static_cast<std::size_t>(r * w.out_w + ow)] =
-          static_cast<std::int32_t>(r * w.stride_h * band_w + ow * w.stride_w);
-  for_each_plane_chunk(images, channels, w.k_h * w.k_w * per_image, [&](std::int64_t p0, std::int64_t p1) {
-    std::vector<T> band(static_cast<std::size_t>(band_h * band_w), T(0));  // border zeroed once per chunk
-    for (std::int64_t p = p0; p < p1; ++p) {
-      const std::int64_t b = p % images, c = p / images;
-      const T* plane = x + (b * channels + c) * w.in_h * w.in_w;
-      for (std::int64_t r = r_lo; r < r_hi; ++r) {
-        const T* src = plane + (top + r) * w.in_w - w.pad_w;  // input row, shifted to band columns
-        std::copy(src + q_lo, src + q_hi, band.data() + r * band_w + q_lo);
+  // Images per unit: enough for gathers of about a thousand values.
+  const std::int64_t group = std::clamp<std::int64_t>(1024 / per_image, 1, images);
+  const std::int64_t groups = (images + group - 1) / group;
+  std::vector<std::int32_t> start(static_cast<std::size_t>(group * per_image));  // 32-bit: what gathers take
+  for (std::int64_t g = 0; g < group; ++g)
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t ow = 0; ow < w.out_w; ++ow)
+        start[static_cast<std::size_t>((g * rows + r) * w.out_w + ow)] =
+            static_cast<std::int32_t>(g * band_size + r * w.stride_h * band_w + ow * w.stride_w);
+  const std::int64_t work_per_unit = w.k_h * w.k_w * group * per_image;
+  parallel_for(0, channels * groups, std::max<std::int64_t>(1, 32768 / work_per_unit), [&](std::int64_t u0,
+                                                                                           std::int64_t u1) {
+    std::vector<T> stack(static_cast<std::size_t>(group * band_size), T(0));  // borders zeroed once per chunk
+    for (std::int64_t u = u0; u < u1; ++u) {
+      const std::int64_t c = u / groups, b0 = (u % groups) * group, nb = std::min(group, images - b0);
+      for (std::int64_t g = 0; g < nb; ++g) {
+        const T* plane = x + ((b0 + g) * channels + c) * w.in_h * w.in_w;
+        for (std::int64_t r = r_lo; r < r_hi; ++r) {
+          const T* src = plane + (top + r) * w.in_w - w.pad_w;  // input row, shifted to band columns
+          std::copy(src + q_lo, src + q_hi, stack.data() + g * band_size + r * band_w + q_lo);
+        }
       }
       for (std::int64_t i = 0; i < w.k_h; ++i)
         for (std::int64_t j = 0; j < w.k_w; ++j) {
-          T* dst = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b * per_image;  // row (c, i, j), image b
-          const T* tap = band.data() + i * w.dilation_h * band_w + j * w.dilation_w;
-          for (std::int64_t l = 0; l < per_image; ++l) dst[l] = tap[start[static_cast<std::size_t>(l)]];
+          T* dst = cols + ((c * w.k_h + i) * w.k_w + j) * ld + b0 * per_image;  // row (c, i, j), images b0...
+          const T* tap = stack.data() + i * w.dilation_h * band_w + j * w.dilation_w;
+          for (std::int64_t l = 0; l < nb * per_image; ++l) dst[l] = tap[start[static_cast<std::size_t>(l)]];
         }
     }
   });
