@@ -113,6 +113,28 @@ TEST_SUITE("gan_trainer") {
     CHECK(trainer.discriminator().state_dict()[0].second.to_vector<float>() == before);
   }
 
+  TEST_CASE("the configuration survives a checkpoint exactly") {
+    GanTrainerOptions o = small_options(0xFEEDFACECAFEBEEFull);  // a seed above INT64_MAX
+    o.lr_g = 1.234567891234e-4;
+    o.lr_d = 3.3e-4;
+    o.loss = GanLoss::kHinge;
+    o.model.spectral_norm = true;
+    o.real_label = 0.9;
+    GanTrainer trainer(o);
+    const std::string path = temp_path("config.safetensors");
+    trainer.save(path);
+    const GanTrainerOptions back = read_trainer_options(io::load_safetensors(path), path);
+    CHECK(back.lr_g == o.lr_g);
+    CHECK(back.lr_d == o.lr_d);
+    CHECK(back.seed == o.seed);
+    CHECK(back.loss == GanLoss::kHinge);
+    CHECK(back.model.spectral_norm);
+    CHECK(back.real_label == 0.9);
+    CHECK(back.model.ngf == 8);
+    CHECK(back.num_fixed_samples == 16);
+    std::filesystem::remove(path);
+  }
+
   TEST_CASE("checkpoints rebuild the generator and reject mismatches") {
     GanTrainer trainer(small_options());
     trainer.train_step(blob_batch(0));

@@ -1,6 +1,9 @@
 #include "gf/models/gan_trainer.hpp"
 
 #include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
@@ -48,6 +51,45 @@ const std::string& required(const io::Metadata& meta, const std::string& key, co
   GF_CHECK(it != meta.end(), "checkpoint ", path, ": missing metadata '", key, "'");
   return it->second;
 }
+
+// The configuration a checkpoint stores: one metadata key per field. Writing
+// and reading both walk this list, so they cannot drift apart.
+template <typename Options, typename Visit>
+void for_each_config_field(Options& o, Visit&& visit) {
+  visit("image_size", o.model.image_size);
+  visit("channels", o.model.channels);
+  visit("nz", o.model.nz);
+  visit("ngf", o.model.ngf);
+  visit("ndf", o.model.ndf);
+  visit("num_classes", o.model.num_classes);
+  visit("embed_dim", o.model.embed_dim);
+  visit("spectral_norm", o.model.spectral_norm);
+  visit("loss", o.loss);
+  visit("lr_g", o.lr_g);
+  visit("lr_d", o.lr_d);
+  visit("beta1", o.beta1);
+  visit("beta2", o.beta2);
+  visit("real_label", o.real_label);
+  visit("ema_decay", o.ema_decay);
+  visit("seed", o.seed);
+}
+
+std::string to_text(GanLoss v) { return gan_loss_name(v); }
+std::string to_text(bool v) { return v ? "1" : "0"; }
+std::string to_text(std::int64_t v) { return std::to_string(v); }
+std::string to_text(std::uint64_t v) { return std::to_string(v); }
+std::string to_text(double v) {
+  // Every digit: a resumed run must continue with exactly the same rates.
+  std::ostringstream os;
+  os << std::setprecision(std::numeric_limits<double>::max_digits10) << v;
+  return os.str();
+}
+
+void from_text(const std::string& s, GanLoss& v) { v = parse_gan_loss(s); }
+void from_text(const std::string& s, bool& v) { v = std::stoll(s) != 0; }
+void from_text(const std::string& s, std::int64_t& v) { v = std::stoll(s); }
+void from_text(const std::string& s, std::uint64_t& v) { v = std::stoull(s); }
+void from_text(const std::string& s, double& v) { v = std::stod(s); }
 
 }  // namespace
 
@@ -177,25 +219,9 @@ void GanTrainer::save(const std::string& path, const io::Metadata& extra) const 
                                                               {3}));
   tensors.emplace_back("step", from_vector<std::int64_t>({step_}, {}));
 
-  const DcganConfig& m = options_.model;
   io::Metadata meta = extra;
   meta["kind"] = "ganforge-dcgan-trainer";
-  meta["image_size"] = std::to_string(m.image_size);
-  meta["channels"] = std::to_string(m.channels);
-  meta["nz"] = std::to_string(m.nz);
-  meta["ngf"] = std::to_string(m.ngf);
-  meta["ndf"] = std::to_string(m.ndf);
-  meta["num_classes"] = std::to_string(m.num_classes);
-  meta["embed_dim"] = std::to_string(m.embed_dim);
-  meta["spectral_norm"] = m.spectral_norm ? "1" : "0";
-  meta["loss"] = gan_loss_name(options_.loss);
-  meta["lr_g"] = detail::concat(options_.lr_g);
-  meta["lr_d"] = detail::concat(options_.lr_d);
-  meta["beta1"] = detail::concat(options_.beta1);
-  meta["beta2"] = detail::concat(options_.beta2);
-  meta["real_label"] = detail::concat(options_.real_label);
-  meta["ema_decay"] = detail::concat(options_.ema_decay);
-  meta["seed"] = std::to_string(options_.seed);
+  for_each_config_field(options_, [&](const char* key, const auto& value) { meta[key] = to_text(value); });
   io::save_safetensors(path, tensors, meta);
 }
 
@@ -205,26 +231,9 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
   GF_CHECK(it != meta.end() && it->second == "ganforge-dcgan-trainer", "checkpoint ", path,
            ": not a DCGAN training checkpoint written by dcgan_train (metadata 'kind' is ",
            it == meta.end() ? "missing" : "'" + it->second + "'", ")");
-  auto integer = [&](const char* key) { return std::stoll(required(meta, key, path)); };
-  auto real = [&](const char* key) { return std::stod(required(meta, key, path)); };
   GanTrainerOptions o;
   try {
-    o.model.image_size = integer("image_size");
-    o.model.channels = integer("channels");
-    o.model.nz = integer("nz");
-    o.model.ngf = integer("ngf");
-    o.model.ndf = integer("ndf");
-    o.model.num_classes = integer("num_classes");
-    o.model.embed_dim = integer("embed_dim");
-    o.model.spectral_norm = integer("spectral_norm") != 0;
-    o.loss = parse_gan_loss(required(meta, "loss", path));
-    o.lr_g = real("lr_g");
-    o.lr_d = real("lr_d");
-    o.beta1 = real("beta1");
-    o.beta2 = real("beta2");
-    o.real_label = real("real_label");
-    o.ema_decay = real("ema_decay");
-    o.seed = static_cast<std::uint64_t>(integer("seed"));
+    for_each_config_field(o, [&](const char* key, auto& value) { from_text(required(meta, key, path), value); });
   } catch (const std::logic_error& e) {  // stoll / stod on a malformed value
     throw Error(detail::concat("checkpoint ", path, ": malformed configuration metadata (", e.what(), ")"));
   }
