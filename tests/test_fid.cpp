@@ -1,8 +1,7 @@
 // FID: the eigen-solver, the Frechet distance on cases with known answers,
 // and the classifier checkpoint that carries the reference statistics.
 #include "helpers.hpp"
-
-#include <filesystem>
+#include "io_helpers.hpp"
 
 #include "gf/metrics/fid.hpp"
 #include "gf/models/classifier.hpp"
@@ -76,7 +75,8 @@ TEST_SUITE("fid") {
       for (int i = 0; i < 128; ++i) eye[static_cast<std::size_t>(i * 129)] = 1.0;
       return eye;
     }());
-    const std::string path = (std::filesystem::temp_directory_path() / "gf_test_cls.safetensors").string();
+    const test::TempDir dir("classifier");
+    const std::string path = dir.file("cls.safetensors");
     models::save_classifier(path, model, stats, 0.5);
     const models::ClassifierCheckpoint c = models::load_classifier(path);
     CHECK(c.test_accuracy == 0.5);
@@ -84,6 +84,5 @@ TEST_SUITE("fid") {
     model.eval();
     GF_CHECK_CLOSE(c.model->features(x), model.features(x), 1e-6, 1e-6);
     CHECK(std::isfinite(models::classifier_fid(c, x)));
-    std::filesystem::remove(path);
   }
 }

@@ -1,8 +1,7 @@
 // The DCGAN training step: learning on synthetic data, exact resume,
 // stopping on a non-finite loss, checkpoint contents.
 #include "helpers.hpp"
-
-#include <filesystem>
+#include "io_helpers.hpp"
 
 #include "gf/models/gan_trainer.hpp"
 
@@ -31,10 +30,6 @@ Tensor blob_batch(std::int64_t index, std::int64_t n = 16) {
     x.select(0, i).narrow(1, r, 8).narrow(2, c, 8).fill_(1.0);
   }
   return x;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("gf_test_" + name)).string();
 }
 
 }  // namespace
@@ -70,7 +65,8 @@ TEST_SUITE("gan_trainer") {
     GanTrainer straight(small_options());
     for (int s = 0; s < 2 * n; ++s) straight.train_step(blob_batch(s));
 
-    const std::string path = temp_path("resume.safetensors");
+    const test::TempDir dir("resume");
+    const std::string path = dir.file("resume.safetensors");
     {
       GanTrainer first(small_options());
       for (int s = 0; s < n; ++s) first.train_step(blob_batch(s));
@@ -92,7 +88,6 @@ TEST_SUITE("gan_trainer") {
     same(straight.generator().state_dict(), resumed.generator().state_dict());
     same(straight.discriminator().state_dict(), resumed.discriminator().state_dict());
     same(straight.sampling_generator().state_dict(), resumed.sampling_generator().state_dict());
-    std::filesystem::remove(path);
   }
 
   TEST_CASE("a NaN loss stops the step, names it, and changes no weight") {
@@ -121,7 +116,8 @@ TEST_SUITE("gan_trainer") {
     o.model.spectral_norm = true;
     o.real_label = 0.9;
     GanTrainer trainer(o);
-    const std::string path = temp_path("config.safetensors");
+    const test::TempDir dir("config");
+    const std::string path = dir.file("config.safetensors");
     trainer.save(path);
     const GanTrainerOptions back = read_trainer_options(io::load_safetensors(path), path);
     CHECK(back.lr_g == o.lr_g);
@@ -132,13 +128,13 @@ TEST_SUITE("gan_trainer") {
     CHECK(back.real_label == 0.9);
     CHECK(back.model.ngf == 8);
     CHECK(back.num_fixed_samples == 16);
-    std::filesystem::remove(path);
   }
 
   TEST_CASE("checkpoints rebuild the generator and reject mismatches") {
     GanTrainer trainer(small_options());
     trainer.train_step(blob_batch(0));
-    const std::string path = temp_path("g.safetensors");
+    const test::TempDir dir("generator");
+    const std::string path = dir.file("g.safetensors");
     trainer.save(path);
     auto g = load_generator(path);
     NoGradGuard no_grad;
@@ -148,7 +144,6 @@ TEST_SUITE("gan_trainer") {
     other.model.ngf = 16;
     GanTrainer wrong(other);
     CHECK_THROWS_AS(wrong.load(path), gf::Error);
-    std::filesystem::remove(path);
   }
 
   TEST_CASE("conditional training runs with labels") {

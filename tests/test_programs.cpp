@@ -1,6 +1,7 @@
 // The example programs end to end, on small data the test writes: training,
 // resume, sampling, and the stop on a non-finite loss.
 #include "helpers.hpp"
+#include "io_helpers.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -17,10 +18,7 @@ int run(const std::string& program, const std::string& args, const fs::path& log
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read_all(const fs::path& p) { return test::read_bytes(p.string()); }
 
 std::int64_t count_lines(const fs::path& p) {
   const std::string s = read_all(p);
@@ -44,8 +42,8 @@ fs::path make_image_folder(const fs::path& root) {
 
 TEST_SUITE("programs") {
   TEST_CASE("dcgan_train trains, resumes and hands a checkpoint to dcgan_sample" * doctest::skip(!GF_BUILT_EXAMPLES)) {
-    const fs::path dir = fs::temp_directory_path() / "gf_test_programs";
-    fs::remove_all(dir);
+    const test::TempDir scratch("programs");
+    const fs::path& dir = scratch.path();
     const fs::path data = make_image_folder(dir / "data");
     const fs::path out = dir / "run";
     const std::string common = "--dataset folder --data " + data.string() + " --channels 1 --batch-size 8 --out " +
@@ -77,13 +75,12 @@ TEST_SUITE("programs") {
     CHECK(run("dcgan_sample", "--checkpoint " + (data / "img_0.png").string(), dir / "log4.txt") == 1);
     CHECK(read_all(dir / "log4.txt").find("img_0.png") != std::string::npos);
     CHECK(run("dcgan_train", "--dataset folder --data " + (dir / "nowhere").string(), dir / "log5.txt") == 1);
-    fs::remove_all(dir);
   }
 
   TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *
             doctest::skip(!GF_BUILT_EXAMPLES)) {
-    const fs::path dir = fs::temp_directory_path() / "gf_test_nan";
-    fs::remove_all(dir);
+    const test::TempDir scratch("nan");
+    const fs::path& dir = scratch.path();
     const fs::path data = make_image_folder(dir / "data");
     // An absurd learning rate makes the weights (and then a loss) non-finite within a few steps.
     const int code = run("dcgan_train", "--dataset folder --data " + data.string() +
@@ -95,6 +92,5 @@ TEST_SUITE("programs") {
     CHECK(log.find("training stopped at step") != std::string::npos);
     CHECK(log.find("last good state saved") != std::string::npos);
     CHECK(fs::exists(dir / "run" / "checkpoint.safetensors"));
-    fs::remove_all(dir);
   }
 }
