@@ -1,13 +1,17 @@
 #pragma once
-// CUDA runtime helpers of the backend (host code only; no CUDA types leak out).
-#include <string>
+// The CUDA backend's host interface to the core library (no CUDA types leak
+// out, so src/ compiles with the plain C++ compiler).
+#include "gf/core/allocator.hpp"
 
 namespace gf::cuda {
 
 /// Devices the CUDA runtime reports; 0 when no driver or GPU is present.
 int device_count();
 
-/// Throws gf::Error naming `call` and the CUDA status string when `status` is not success.
-void check_status(int status, const char* call);
+/// The caching allocator's figures for GPU `index` (zeros before it is used).
+AllocatorStats allocator_stats(int index);
+
+/// Returns every GPU's cached blocks to the driver.
+void empty_cache();
 
 }  // namespace gf::cuda

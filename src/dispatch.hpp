@@ -1,12 +1,24 @@
 #pragma once
 // Picks the backend kernel for a device. Kernels come in twins with the same
-// signature: gf::cpu::name(...) in src/cpu and gf::cuda::name(...) in cuda/.
+// signature: gf::cpu::name(...) in src/cpu and gf::cuda::name(...) in cuda/
+// (declared in cuda/kernels.hpp).
 //
 //   GF_DISPATCH(x.device(), conv2d_forward, x, w, y, params);
+//
+// A build without the CUDA backend still compiles every call; asking it for a
+// CUDA kernel throws a gf::Error that says how to get one.
 #include <string>
 
 #include "gf/core/device.hpp"
 #include "gf/core/error.hpp"
+
+#ifdef GF_WITH_CUDA
+#include "cuda/kernels.hpp"
+
+#define GF_DISPATCH(device, kernel, ...) \
+  ((device).is_cpu() ? ::gf::cpu::kernel(__VA_ARGS__) : ::gf::cuda::kernel(__VA_ARGS__))
+
+#else
 
 namespace gf::detail {
 inline std::string no_kernel_message(const char* kernel, Device device) {
@@ -18,3 +30,5 @@ inline std::string no_kernel_message(const char* kernel, Device device) {
 #define GF_DISPATCH(device, kernel, ...)                   \
   ((device).is_cpu() ? ::gf::cpu::kernel(__VA_ARGS__)    \
                      : throw ::gf::Error(::gf::detail::no_kernel_message(#kernel, (device))))
+
+#endif

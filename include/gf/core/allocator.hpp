@@ -22,14 +22,16 @@ inline constexpr std::size_t kCpuAlignment = 64;
 /// The allocator for `device`. CUDA registers its own when the backend is built.
 Allocator& allocator_for(Device device);
 
-/// Lets a backend install the allocator for its device type (the CUDA backend does).
-void register_allocator(DeviceType type, Allocator* allocator);
+/// Gives the allocator of device number `index` of a backend's device type.
+using AllocatorProvider = Allocator& (*)(int index);
+/// Lets a backend install the allocators for its device type (the CUDA backend does).
+void register_allocator(DeviceType type, AllocatorProvider provider);
 
-/// What the CPU caching allocator holds. Blocks are kept on free lists by size
-/// class (four classes per power of two) after a tensor dies and handed to the
-/// next request of that class, so a training loop stops asking the system for
-/// memory (and faulting in fresh pages) after its first steps.
-struct CpuAllocatorStats {
+/// What a caching allocator holds (the CPU's, or a GPU's). Blocks are kept on
+/// free lists by size class (four classes per power of two) after a tensor
+/// dies and handed to the next request of that class, so a training loop stops
+/// asking the system for memory after its first steps.
+struct AllocatorStats {
   std::size_t allocated_bytes = 0;       // in live tensors (rounded to the size class)
   std::size_t reserved_bytes = 0;        // allocated + cached for reuse
   std::size_t peak_allocated_bytes = 0;  // high-water mark of allocated_bytes
@@ -37,7 +39,7 @@ struct CpuAllocatorStats {
   std::uint64_t cache_hits = 0;          // requests served from the cache
 };
 
-CpuAllocatorStats cpu_allocator_stats();
+AllocatorStats cpu_allocator_stats();
 /// Returns every cached block to the system (live tensors are untouched).
 void cpu_empty_cache();
 
