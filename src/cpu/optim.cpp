@@ -53,19 +53,22 @@ void sgd_impl(std::int64_t n, T* p, const T* grad, T* buf, const SgdStep& s) {
 
 }  // namespace
 
-void adam_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-                 const AdamStep& s) {
-  GF_DISPATCH_FLOATING(param.dtype(), "adam_update", [&] {
-    adam_impl<scalar_t>(param.numel(), param.data<scalar_t>(), grad.data<scalar_t>(), exp_avg.data<scalar_t>(),
-                        exp_avg_sq.data<scalar_t>(), s);
-  });
+void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s) {
+  for (const AdamTensors& t : tensors) {
+    GF_DISPATCH_FLOATING(t.param.dtype(), "adam_update", [&] {
+      adam_impl<scalar_t>(t.param.numel(), t.param.data<scalar_t>(), t.grad.data<scalar_t>(),
+                          t.exp_avg.data<scalar_t>(), t.exp_avg_sq.data<scalar_t>(), s);
+    });
+  }
 }
 
-void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer, const SgdStep& s) {
-  GF_DISPATCH_FLOATING(param.dtype(), "sgd_update", [&] {
-    sgd_impl<scalar_t>(param.numel(), param.data<scalar_t>(), grad.data<scalar_t>(),
-                       momentum_buffer.defined() ? momentum_buffer.data<scalar_t>() : nullptr, s);
-  });
+void sgd_update(const std::vector<SgdTensors>& tensors, const SgdStep& s) {
+  for (const SgdTensors& t : tensors) {
+    GF_DISPATCH_FLOATING(t.param.dtype(), "sgd_update", [&] {
+      sgd_impl<scalar_t>(t.param.numel(), t.param.data<scalar_t>(), t.grad.data<scalar_t>(),
+                         t.momentum_buffer.defined() ? t.momentum_buffer.data<scalar_t>() : nullptr, s);
+    });
+  }
 }
 
 }  // namespace gf::cpu

@@ -19,12 +19,19 @@ void Adam::set_lr(double lr) {
   options_.lr = lr;
 }
 
-void Adam::update(const Tensor& param, const Tensor& grad, ParamState& state) {
-  // Both moment estimates start at zero; bias correction undoes that start.
-  for (const char* buffer : {"exp_avg", "exp_avg_sq"})
-    if (!state.buffers.count(buffer)) state.buffers[buffer] = zeros_like(param);
-  const cpu::AdamStep s{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay, state.step};
-  GF_DISPATCH(param.device(), adam_update, param, grad, state.buffers["exp_avg"], state.buffers["exp_avg_sq"], s);
+void Adam::update(const std::vector<Slot>& group) {
+  std::vector<cpu::AdamTensors> tensors;
+  tensors.reserve(group.size());
+  for (const Slot& slot : group) {
+    // Both moment estimates start at zero; bias correction undoes that start.
+    auto& buffers = slot.state->buffers;
+    for (const char* buffer : {"exp_avg", "exp_avg_sq"})
+      if (!buffers.count(buffer)) buffers[buffer] = zeros_like(slot.param);
+    tensors.push_back({slot.param, slot.grad, buffers.at("exp_avg"), buffers.at("exp_avg_sq")});
+  }
+  const std::int64_t t = group.front().state->step;  // the same for the whole group
+  const cpu::AdamStep s{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay, t};
+  GF_DISPATCH(group.front().param.device(), adam_update, tensors, s);
 }
 
 }  // namespace gf::optim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
@@ -40,7 +41,8 @@ Optimizer::Optimizer(std::vector<Tensor> params, const char* kind) : params_(std
 
 void Optimizer::step() {
   NoGradGuard no_grad;
-  ++step_count_;
+  // Check every parameter first, so a bad one leaves the whole step undone.
+  std::vector<std::size_t> with_grad;
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     const Tensor g = p.grad();
@@ -48,9 +50,20 @@ void Optimizer::step() {
     GF_CHECK(p.is_contiguous(), name(), ": parameter ", i, " ", p.shape(), " is not contiguous");
     GF_CHECK(g.dtype() == p.dtype() && g.device() == p.device(), name(), ": parameter ", i, " is ", p.dtype(), " on ",
              p.device(), " but its gradient is ", g.dtype(), " on ", g.device());
-    ++state_[i].step;
-    update(p, g.contiguous(), state_[i]);
+    with_grad.push_back(i);
   }
+  ++step_count_;
+  // Parameters that share a device, a dtype and a step count (all of them,
+  // in a plain training loop) are updated by one kernel call.
+  using GroupKey = std::tuple<DeviceType, int, DType, std::int64_t>;
+  std::map<GroupKey, std::vector<Slot>> groups;
+  for (const std::size_t i : with_grad) {
+    const Tensor& p = params_[i];
+    ParamState& state = state_[i];
+    ++state.step;
+    groups[{p.device().type, p.device().index, p.dtype(), state.step}].push_back({p, p.grad().contiguous(), &state});
+  }
+  for (const auto& [key, group] : groups) update(group);
 }
 
 void Optimizer::zero_grad() {

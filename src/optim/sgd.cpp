@@ -24,18 +24,26 @@ std::vector<std::string> SGD::buffer_names() const {
   return {"momentum_buffer"};
 }
 
-void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state) {
-  Tensor buffer;
-  bool first = false;
-  if (options_.momentum != 0.0) {
-    auto [it, inserted] = state.buffers.try_emplace("momentum_buffer");
-    if (inserted) it->second = Tensor::empty(param.shape(), {param.dtype(), param.device()});  // written, not read
-    buffer = it->second;
-    first = inserted;
+void SGD::update(const std::vector<Slot>& group) {
+  // The momentum buffer is created on a parameter's first update, so it is
+  // new exactly when the (shared) step count is 1.
+  const bool first = group.front().state->step == 1;
+  std::vector<cpu::SgdTensors> tensors;
+  tensors.reserve(group.size());
+  for (const Slot& slot : group) {
+    Tensor buffer;
+    if (options_.momentum != 0.0) {
+      auto [it, inserted] = slot.state->buffers.try_emplace("momentum_buffer");
+      if (inserted) it->second = Tensor::empty(slot.param.shape(), {slot.param.dtype(), slot.param.device()});
+      GF_CHECK(inserted == first, "SGD: parameter state out of step (momentum buffer ",
+               inserted ? "missing" : "present", " at update ", slot.state->step, ")");
+      buffer = it->second;  // written, not read, on the first step
+    }
+    tensors.push_back({slot.param, slot.grad, buffer});
   }
   const cpu::SgdStep s{options_.lr, options_.momentum, options_.dampening, options_.weight_decay, options_.nesterov,
                        first};
-  GF_DISPATCH(param.device(), sgd_update, param, grad, buffer, s);
+  GF_DISPATCH(group.front().param.device(), sgd_update, tensors, s);
 }
 
 }  // namespace gf::optim

@@ -26,7 +26,7 @@ class Adam : public Optimizer {
   const AdamOptions& options() const { return options_; }
 
  protected:
-  void update(const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void update(const std::vector<Slot>& group) override;
   std::vector<std::string> buffer_names() const override { return {"exp_avg", "exp_avg_sq"}; }
 
  private:

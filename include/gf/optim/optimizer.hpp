@@ -1,7 +1,9 @@
 #pragma once
-// Optimizer: the base of SGD and Adam. It holds the parameter tensors, runs
-// one update per parameter that has a gradient, and keeps per-parameter state
-// (momentum, moment estimates) that a checkpoint can save and restore.
+// Optimizer: the base of SGD and Adam. It holds the parameter tensors, updates
+// every parameter that has a gradient, and keeps per-parameter state
+// (momentum, moment estimates) that a checkpoint can save and restore. A step
+// hands the parameters to the update kernel in groups that share a device, a
+// dtype and a step count, so on a GPU one fused launch updates a whole group.
 //
 //   gf::optim::Adam opt(G->parameters(), {.lr = 2e-4, .beta1 = 0.5});
 //   opt.zero_grad();
@@ -60,9 +62,15 @@ class Optimizer {
 
  protected:
   Optimizer(std::vector<Tensor> params, const char* kind);
-  /// Applies one update to `param` (contiguous) from `grad` (contiguous,
-  /// same shape). state.step already counts this update.
-  virtual void update(const Tensor& param, const Tensor& grad, ParamState& state) = 0;
+  /// One parameter's part in an update.
+  struct Slot {
+    Tensor param;       // contiguous
+    Tensor grad;        // contiguous, same shape, dtype and device as param
+    ParamState* state;  // state->step already counts this update
+  };
+  /// Applies one update to every parameter of `group`: parameters on one
+  /// device, of one dtype, with one step count, in the order of the list.
+  virtual void update(const std::vector<Slot>& group) = 0;
   /// Names of the buffers update() keeps for every parameter it has updated.
   virtual std::vector<std::string> buffer_names() const = 0;
 

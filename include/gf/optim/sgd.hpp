@@ -27,7 +27,7 @@ class SGD : public Optimizer {
   const SGDOptions& options() const { return options_; }
 
  protected:
-  void update(const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void update(const std::vector<Slot>& group) override;
   std::vector<std::string> buffer_names() const override;
 
  private:
