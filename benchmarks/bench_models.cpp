@@ -2,6 +2,8 @@
 //   model/dcgan28_train_step_b64   one DCGAN-28 training step at batch 64
 //   model/dcgan64_train_step_b16   one DCGAN-64 training step at batch 16
 //   model/dcgan28_G_infer_b64      DCGAN-28 generator forward, eval mode, no grad
+//   model/style_net_apply_512      feed-forward style network (Johnson layout, width 32)
+//                                  on one 512x512 RGB image, eval, no grad
 // A training step is GanTrainer::train_step: D on the real batch and on
 // detached fakes, then G through D, non-saturating BCE-with-logits, Adam
 // (lr 2e-4, betas (0.5, 0.999)) on both, no EMA. The real batch is fixed random
@@ -12,6 +14,7 @@
 
 #include "gf/gf.hpp"
 #include "gf/models/gan_trainer.hpp"
+#include "gf/models/style_net.hpp"
 #include "report.hpp"
 
 namespace {
@@ -47,6 +50,20 @@ void generator_inference(benchmark::State& state, gf::models::DcganConfig model,
   gf::bench::report_images(state, static_cast<double>(batch));
 }
 
+void style_net_apply(benchmark::State& state, std::int64_t size) {
+  gf::Generator g(7);
+  gf::models::StyleNet net({}, &g);
+  net.eval();
+  const gf::Tensor image = gf::rand({1, 3, size, size}, {}, &g);  // (1, 3, H, W) RGB in [0, 1)
+  gf::NoGradGuard no_grad;
+  gf::Tensor out = net.forward(image);  // warm-up: workspaces, allocator cache
+  for (auto _ : state) {
+    out = net.forward(image);
+    benchmark::DoNotOptimize(out.raw_data());
+  }
+  gf::bench::report_images(state, 1.0);
+}
+
 void register_all() {
   benchmark::RegisterBenchmark("model/dcgan28_train_step_b64", train_step, gf::models::dcgan28(), 64)
       ->Unit(benchmark::kMillisecond)
@@ -55,6 +72,9 @@ void register_all() {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
   benchmark::RegisterBenchmark("model/dcgan28_G_infer_b64", generator_inference, gf::models::dcgan28(), 64)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("model/style_net_apply_512", style_net_apply, 512)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
 }

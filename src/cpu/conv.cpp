@@ -18,10 +18,14 @@
 // (a 1x1 output, as in the first generator layer and the last discriminator
 // layer of a DCGAN), cols would just be x transposed, and the convolution is a
 // fully connected layer, y (N, O) = x (N, R) @ w^T per group, run on x in place.
+// And the forward pass of a convolution with few input or output channels and
+// a wide output (the 9x9 ends of a style network) runs as a direct
+// convolution (cpu/conv_direct.hpp), which needs no cols at all.
 #include "cpu/conv.hpp"
 
 #include <algorithm>
 
+#include "cpu/conv_direct.hpp"
 #include "cpu/copy.hpp"
 #include "cpu/gemm.hpp"
 #include "cpu/im2col.hpp"
@@ -114,6 +118,7 @@ void scatter_block(const Tensor& t, const ColumnBlock& b, const Tensor& m) {
 }  // namespace
 
 void conv2d_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Conv2dParams& p) {
+  if (use_direct_conv2d(x, w, y, p)) return conv2d_direct_forward(y, x, w);
   const ConvGeometry g = geometry(x, w, y, p);
   const std::int64_t R = g.rows_per_group(), O = g.out_per_group();
   GF_DISPATCH_FLOATING(x.dtype(), "conv2d_forward", [&] {

@@ -1,0 +1,101 @@
+#pragma once
+// The feed-forward style network of Johnson, Alahi & Fei-Fei ("Perceptual
+// losses for real-time style transfer and super-resolution", 2016), with the
+// usual refinements: instance norm instead of batch norm (Ulyanov et al.),
+// nearest upsampling + convolution instead of transposed convolution (no
+// checkerboard artefacts, Odena et al.), reflection padding everywhere.
+// One trained network stylises any photo in a single forward pass.
+//
+// With width w = 32 (the paper's network), on an (N, 3, H, W) image in [0, 1]:
+//   head   pad 4, Conv(3, w, k9)         + IN + ReLU  -> (N, w,  H,   W)
+//   down1  pad 1, Conv(w, 2w, k3, s2)    + IN + ReLU  -> (N, 2w, H/2, W/2)
+//   down2  pad 1, Conv(2w, 4w, k3, s2)   + IN + ReLU  -> (N, 4w, H/4, W/4)
+//   res.0 .. res.4: x + IN(Conv3x3(ReLU(IN(Conv3x3(x)))))  (pad 1 each)
+//   up1    upsample x2, pad 1, Conv(4w, 2w, k3) + IN + ReLU -> (N, 2w, H/2, W/2)
+//   up2    upsample x2, pad 1, Conv(2w, w, k3)  + IN + ReLU -> (N, w,  H,   W)
+//   tail   pad 4, Conv(w, 3, k9), sigmoid                  -> (N, 3,  H,   W) in [0, 1]
+// Every convolution has a bias; every instance norm is affine. Parameter
+// names ("down1.conv.weight", "res.0.conv1.norm.bias"...) are those of the
+// PyTorch twin in benchmarks/pytorch/style_net.py, so weights move both ways.
+//
+// H and W need not be multiples of 4: forward() pads the image by reflection
+// up to the next multiple and crops the result back to H x W.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gf/core/generator.hpp"
+#include "gf/io/safetensors.hpp"
+#include "gf/nn/nn.hpp"
+
+namespace gf::models {
+
+struct StyleNetConfig {
+  std::int64_t width = 32;           // channels of the first layer; the network uses w, 2w, 4w
+  std::int64_t residual_blocks = 5;  // at the bottleneck (H/4 x W/4)
+
+  /// Throws naming the bad field.
+  void validate() const;
+};
+
+/// One convolution stage: [nearest x2 upsample], reflection pad kernel/2,
+/// Conv2d(kernel, stride), [instance norm (affine)], [ReLU].
+class StyleConv : public nn::Module {
+ public:
+  struct Options {
+    std::int64_t stride = 1;
+    bool upsample = false;
+    bool norm = true;
+    bool relu = true;
+  };
+  StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, Options options,
+            Generator& gen);
+
+  /// x (N, C_in, H, W) -> (N, C_out, H', W'), H' = H / stride (x2 when upsampling).
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "StyleConv"; }
+  std::string extra_repr() const override;
+
+  const Options options;
+  std::shared_ptr<nn::Conv2d> conv;
+  std::shared_ptr<nn::InstanceNorm2d> norm;  // null without norm
+};
+
+/// x + conv2(conv1(x)): conv1 with IN + ReLU, conv2 with IN only; 3x3, same width.
+class StyleResidual : public nn::Module {
+ public:
+  StyleResidual(std::int64_t channels, Generator& gen);
+  /// x (N, C, H, W) -> (N, C, H, W).
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "StyleResidual"; }
+
+  std::shared_ptr<StyleConv> conv1, conv2;
+};
+
+class StyleNet : public nn::Module {
+ public:
+  explicit StyleNet(const StyleNetConfig& config = {}, Generator* gen = nullptr);
+
+  /// image (N, 3, H, W) in [0, 1] -> stylised (N, 3, H, W) in [0, 1]; H, W >= 5.
+  Tensor forward(const Tensor& image) override;
+  std::string type_name() const override { return "StyleNet"; }
+  std::string extra_repr() const override;
+
+  const StyleNetConfig config;
+  std::shared_ptr<StyleConv> head, down1, down2;
+  std::shared_ptr<nn::Sequential> res;  // residual_blocks x StyleResidual
+  std::shared_ptr<StyleConv> up1, up2, tail;
+};
+
+/// Writes the network's state dict to `path` atomically (safetensors), with
+/// metadata kind = "ganforge-style-net" plus `metadata`.
+void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata = {});
+
+/// Reads a network saved by save_style_net, or any safetensors file holding
+/// the same names (e.g. the PyTorch twin's state_dict saved with
+/// safetensors.torch.save_file): the width comes from head.conv.weight and the
+/// number of residual blocks from the res.* names. A missing or malformed
+/// file, or missing / mismatched tensors, throw a gf::Error naming the file.
+std::shared_ptr<StyleNet> load_style_net(const std::string& path);
+
+}  // namespace gf::models

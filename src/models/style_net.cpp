@@ -1,0 +1,163 @@
+#include "gf/models/style_net.hpp"
+
+#include <vector>
+
+#include "gf/core/factory.hpp"
+#include "gf/ops/conv.hpp"
+#include "gf/ops/elementwise.hpp"
+#include "gf/ops/linalg.hpp"
+#include "gf/ops/pool.hpp"
+#include "gf/ops/shape.hpp"
+
+namespace gf::models {
+namespace {
+
+/// x (N, C, H, W) padded by one pixel on each side with copies of its edge pixels.
+Tensor replicate_pad1(const Tensor& x) {
+  const std::int64_t H = x.size(2), W = x.size(3);
+  const Tensor rows = cat({x.narrow(2, 0, 1), x, x.narrow(2, H - 1, 1)}, 2);
+  return cat({rows.narrow(3, 0, 1), rows, rows.narrow(3, W - 1, 1)}, 3);
+}
+
+/// The folding matrix F (16, 9): for a 3x3 kernel k flattened row-major, F k
+/// holds the four 2x2 phase kernels K_pq = A_p k A_q^T, flattened (p, q, r, s),
+/// where A_0 = [[1,0,0],[0,1,1]] and A_1 = [[1,1,0],[0,0,1]] say which of the
+/// three kernel rows land on the same low-resolution row.
+Tensor phase_folding(DType dtype) {
+  const double A[2][2][3] = {{{1, 0, 0}, {0, 1, 1}}, {{1, 1, 0}, {0, 0, 1}}};
+  std::vector<double> f;
+  for (int p = 0; p < 2; ++p)
+    for (int q = 0; q < 2; ++q)
+      for (int r = 0; r < 2; ++r)
+        for (int s = 0; s < 2; ++s)
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) f.push_back(A[p][r][i] * A[q][s][j]);
+  return from_vector<double>(f, {16, 9}).to(dtype);
+}
+
+/// conv2d(reflect_pad1(upsample_nearest2x(x)), weight, bias), computed at low
+/// resolution. Output pixel (2a + p, 2b + q) of the upsampled convolution sees
+/// only low-resolution rows a - 1 + p .. a + p and columns b - 1 + q .. b + q
+/// (mirror padding of the upsampled image repeats the edge pixels of x), so
+/// each of the four phases (p, q) is a 2x2 convolution of x with a kernel
+/// folded from the 3x3 one: 4 instead of 9 multiply-adds per output value,
+/// and the 4x larger upsampled image is never built.
+///   x (N, C, H, W), weight (O, C, 3, 3), bias (O,) -> (N, O, 2H, 2W)
+Tensor upsample2x_conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0);
+  // (O C, 9) @ (9, 16) -> (O, C, phase, 2, 2) -> (phase O, C, 2, 2)
+  const Tensor folded = matmul(weight.reshape({O * C, 9}), phase_folding(weight.dtype()).t());
+  const Tensor kernels = folded.view({O, C, 4, 4}).permute({2, 0, 1, 3}).reshape({4 * O, C, 2, 2});
+  // All four phases in one convolution over the edge-padded x: z (N, 4 O, H + 1, W + 1),
+  // where phase (p, q) of output pixel (a, b) sits at z[n, (2p + q) O + o, a + p, b + q].
+  const Tensor z = conv2d(replicate_pad1(x), kernels, cat({bias, bias, bias, bias}, 0)).view({N, 4, O, H + 1, W + 1});
+  auto phase = [&](std::int64_t p, std::int64_t q) { return z.select(1, 2 * p + q).narrow(2, p, H).narrow(3, q, W); };
+  // Interleave: out[n, o, 2a + p, 2b + q] = phase(p, q)[n, o, a, b], via (N, O, H, 2, W, 2).
+  const Tensor row0 = stack({phase(0, 0), phase(0, 1)}, 4), row1 = stack({phase(1, 0), phase(1, 1)}, 4);
+  return stack({row0, row1}, 3).view({N, O, 2 * H, 2 * W});
+}
+
+}  // namespace
+
+void StyleNetConfig::validate() const {
+  GF_CHECK(width > 0, "StyleNet: width must be positive, got ", width);
+  GF_CHECK(residual_blocks >= 0, "StyleNet: residual_blocks must be >= 0, got ", residual_blocks);
+}
+
+StyleConv::StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, Options options,
+                     Generator& gen)
+    : options(options) {
+  // Padding is done by reflection in forward(), so the convolution itself pads nothing.
+  conv = register_module("conv", std::make_shared<nn::Conv2d>(in_channels, out_channels, kernel, options.stride, 0,
+                                                              1, 1, /*bias=*/true, &gen));
+  if (options.norm) norm = register_module("norm", std::make_shared<nn::InstanceNorm2d>(out_channels, 1e-5, true));
+}
+
+Tensor StyleConv::forward(const Tensor& x) {
+  Tensor h;
+  if (options.upsample && conv->kernel_size == 3 && options.stride == 1) {
+    h = upsample2x_conv3x3(x, conv->weight, conv->bias);
+  } else {
+    h = options.upsample ? upsample2d(x, 2, UpsampleMode::kNearest) : x;
+    const std::int64_t p = conv->kernel_size / 2;
+    h = (*conv)(pad2d(h, p, p, p, p, PadMode::kReflect));
+  }
+  if (norm) h = (*norm)(h);
+  return options.relu ? relu(h) : h;
+}
+
+std::string StyleConv::extra_repr() const {
+  return detail::concat("stride=", options.stride, options.upsample ? ", upsample=2" : "",
+                        options.norm ? ", instance_norm" : "", options.relu ? ", relu" : "");
+}
+
+StyleResidual::StyleResidual(std::int64_t channels, Generator& gen) {
+  conv1 = register_module("conv1", std::make_shared<StyleConv>(channels, channels, 3, StyleConv::Options{}, gen));
+  conv2 = register_module("conv2", std::make_shared<StyleConv>(channels, channels, 3,
+                                                               StyleConv::Options{1, false, true, false}, gen));
+}
+
+Tensor StyleResidual::forward(const Tensor& x) { return add(x, (*conv2)((*conv1)(x))); }
+
+StyleNet::StyleNet(const StyleNetConfig& config, Generator* gen) : config(config) {
+  config.validate();
+  Generator& g = gen ? *gen : default_generator();
+  const std::int64_t w = config.width;
+  using O = StyleConv::Options;
+  head = register_module("head", std::make_shared<StyleConv>(3, w, 9, O{}, g));
+  down1 = register_module("down1", std::make_shared<StyleConv>(w, 2 * w, 3, O{2}, g));
+  down2 = register_module("down2", std::make_shared<StyleConv>(2 * w, 4 * w, 3, O{2}, g));
+  res = register_module("res", std::make_shared<nn::Sequential>());
+  for (std::int64_t i = 0; i < config.residual_blocks; ++i) res->push_back(std::make_shared<StyleResidual>(4 * w, g));
+  up1 = register_module("up1", std::make_shared<StyleConv>(4 * w, 2 * w, 3, O{1, true}, g));
+  up2 = register_module("up2", std::make_shared<StyleConv>(2 * w, w, 3, O{1, true}, g));
+  tail = register_module("tail", std::make_shared<StyleConv>(w, 3, 9, O{1, false, false, false}, g));
+}
+
+Tensor StyleNet::forward(const Tensor& image) {
+  GF_CHECK(image.dim() == 4 && image.size(1) == 3 && image.size(2) >= 5 && image.size(3) >= 5,
+           "StyleNet: expected an RGB image batch (N, 3, H, W) with H, W >= 5, got ", image.shape());
+  // Two stride-2 stages and two x2 upsamplings return H x W exactly only for
+  // multiples of 4: mirror the image up to one, crop the result back.
+  const std::int64_t H = image.size(2), W = image.size(3);
+  const std::int64_t pad_h = (4 - H % 4) % 4, pad_w = (4 - W % 4) % 4;
+  Tensor x = pad_h + pad_w > 0 ? pad2d(image, 0, pad_w, 0, pad_h, PadMode::kReflect) : image;
+  x = (*down2)((*down1)((*head)(x)));
+  x = (*res)(x);
+  x = sigmoid((*tail)((*up2)((*up1)(x))));
+  return pad_h + pad_w > 0 ? x.narrow(2, 0, H).narrow(3, 0, W).contiguous() : x;
+}
+
+std::string StyleNet::extra_repr() const {
+  return detail::concat("width=", config.width, ", residual_blocks=", config.residual_blocks);
+}
+
+void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata) {
+  io::Metadata meta = metadata;
+  meta["kind"] = "ganforge-style-net";
+  meta["width"] = std::to_string(net.config.width);
+  meta["residual_blocks"] = std::to_string(net.config.residual_blocks);
+  const nn::NamedTensors state = net.state_dict();
+  io::save_safetensors(path, io::NamedTensors(state.begin(), state.end()), meta);
+}
+
+std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  const auto head = file.tensors.find("head.conv.weight");
+  GF_CHECK(head != file.tensors.end() && head->second.dim() == 4,
+           "load_style_net: ", path, " holds no style network (no 4-D tensor head.conv.weight)");
+  StyleNetConfig config;
+  config.width = head->second.size(0);
+  config.residual_blocks = 0;
+  while (file.tensors.count(detail::concat("res.", config.residual_blocks, ".conv1.conv.weight")) > 0)
+    ++config.residual_blocks;
+  auto net = std::make_shared<StyleNet>(config);
+  try {
+    net->load_state_dict(file.tensors);
+  } catch (const Error& e) {
+    throw Error(detail::concat("load_style_net: ", path, ": ", e.what()));
+  }
+  return net;
+}
+
+}  // namespace gf::models

@@ -1,0 +1,122 @@
+// The feed-forward style network (Johnson et al.): shapes, parameter count
+// against the PyTorch twin, the low-resolution upsample + conv path against
+// the plain upsample -> reflection pad -> conv computation (forward and
+// gradients), the direct convolution kernel against the reference twin,
+// and a save/load round trip.
+#include <algorithm>
+#include <vector>
+
+#include "cpu/conv.hpp"
+#include "cpu/conv_direct.hpp"
+#include "cpu/reference/conv_reference.hpp"
+#include "gf/io/safetensors.hpp"
+#include "gf/models/style_net.hpp"
+#include "helpers.hpp"
+#include "io_helpers.hpp"
+
+using namespace gf;
+
+TEST_SUITE("style_net") {
+  TEST_CASE("StyleNet: output shape and range, parameter count of the PyTorch twin") {
+    Generator g(1);
+    models::StyleNet net({}, &g);
+    // sum(p.numel() for p in StyleNet().parameters()) of benchmarks/pytorch/style_net.py
+    // (torch 1.13, `/usr/bin/python3 benchmarks/pytorch/style_net.py --count`).
+    CHECK(net.num_parameters() == 1679235);
+    CHECK(net.named_parameters().front().first == "head.conv.weight");
+    CHECK(net.state_dict().size() == net.named_parameters().size());  // instance norm keeps no buffers
+
+    models::StyleNet small({8, 2}, &g);
+    NoGradGuard no_grad;
+    for (const Shape& s : {Shape{2, 3, 16, 24}, Shape{1, 3, 13, 10}, Shape{1, 3, 5, 6}}) {
+      INFO("input ", s);
+      const Tensor y = small.forward(rand(s, {}, &g));
+      CHECK(y.shape() == s);  // sizes that are not multiples of 4 come back cropped to the input
+      const auto v = y.to_vector<float>();
+      CHECK(*std::min_element(v.begin(), v.end()) >= 0.0f);
+      CHECK(*std::max_element(v.begin(), v.end()) <= 1.0f);
+    }
+    CHECK(test::error_of([&] { small.forward(zeros({1, 1, 8, 8})); }).find("(N, 3, H, W)") != std::string::npos);
+    CHECK(test::error_of([] { models::StyleNet({0, 5}); }).find("width") != std::string::npos);
+  }
+
+  TEST_CASE("upsampling stage at low resolution equals upsample -> reflection pad -> conv") {
+    Generator g(2);
+    for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
+      models::StyleConv up(3, 4, 3, {1, true, false, false}, g);
+      up.to(dtype);
+      for (const Shape& s : {Shape{2, 3, 5, 7}, Shape{1, 3, 1, 3}, Shape{1, 3, 12, 9}}) {
+        INFO("input ", s, " dtype ", dtype);
+        const Tensor x = randn(s, {}, &g).to(dtype);
+        const Tensor expected =
+            conv2d(pad2d(upsample2d(x, 2), 1, 1, 1, 1, PadMode::kReflect), up.conv->weight, up.conv->bias);
+        GF_CHECK_CLOSE(up.forward(x), expected, 1e-5, 1e-5);
+      }
+    }
+    // Gradients of input, weight and bias flow through the folded kernels.
+    models::StyleConv up(2, 3, 3, {1, true, false, false}, g);
+    up.to(DType::kFloat64);
+    const Tensor x = randn({1, 2, 3, 4}, {}, &g).to(DType::kFloat64).requires_grad_();
+    const Tensor w = up.conv->weight.detach().requires_grad_(), b = up.conv->bias.detach().requires_grad_();
+    GF_CHECK_GRAD(
+        [&](const std::vector<Tensor>& in) {
+          up.conv->weight = in[1];
+          up.conv->bias = in[2];
+          return up.forward(in[0]);
+        },
+        (std::vector<Tensor>{x, w, b}));
+  }
+
+  TEST_CASE("direct convolution kernel matches the reference on the shapes it serves") {
+    struct Case {
+      Shape x;
+      std::int64_t c_out, k;
+    };
+    // Few output channels / few input channels, wide rows, odd widths (whole
+    // register blocks, a narrower block, single pixels), partial channel blocks.
+    const std::vector<Case> cases = {{{1, 32, 20, 75}, 3, 9}, {{2, 3, 12, 90}, 32, 9}, {{1, 2, 6, 70}, 7, 3},
+                                     {{1, 5, 4, 200}, 1, 1}, {{1, 4, 10, 137}, 6, 5}};
+    Generator g(3);
+    for (const Case& c : cases) {
+      INFO("x ", c.x, " c_out ", c.c_out, " k ", c.k);
+      const Tensor x = randn(c.x, {}, &g), w = randn({c.c_out, c.x[1], c.k, c.k}, {}, &g);
+      const Shape ys{c.x[0], c.c_out, c.x[2] - c.k + 1, c.x[3] - c.k + 1};
+      const Tensor y = full(ys, 7.0), y_ref = empty(ys);
+      CHECK(cpu::use_direct_conv2d(x, w, y, {}));
+      cpu::conv2d_forward(y, x, w, {});
+      cpu::reference::conv2d_forward(y_ref, x, w, {});
+      GF_CHECK_CLOSE(y, y_ref, 1e-4, 1e-4);
+    }
+    // Not served: padding, stride, many channels on both sides, narrow rows, float64.
+    const Tensor x = zeros({1, 16, 8, 80}), w = zeros({16, 16, 3, 3}), y = zeros({1, 16, 6, 78});
+    CHECK_FALSE(cpu::use_direct_conv2d(x, w, y, {}));
+    CHECK_FALSE(cpu::use_direct_conv2d(x, zeros({3, 16, 3, 3}), y, Conv2dParams::make(1, 1)));
+    CHECK_FALSE(cpu::use_direct_conv2d(zeros({1, 3, 8, 8}), zeros({3, 3, 3, 3}), zeros({1, 3, 6, 6}), {}));
+    CHECK_FALSE(cpu::use_direct_conv2d(x.to(DType::kFloat64), zeros({3, 16, 3, 3}, {DType::kFloat64}),
+                                       zeros({1, 3, 6, 78}, {DType::kFloat64}), {}));
+  }
+
+  TEST_CASE("StyleNet: safetensors round trip gives the same output") {
+    Generator g(4);
+    models::StyleNet a({8, 1}, &g);
+    const test::TempDir dir("style_net");
+    models::save_style_net(dir.file("net.safetensors"), a);
+    const auto b = models::load_style_net(dir.file("net.safetensors"));
+    CHECK(b->config.width == 8);
+    CHECK(b->config.residual_blocks == 1);
+    NoGradGuard no_grad;
+    const Tensor x = rand({1, 3, 12, 16}, {}, &g);
+    GF_CHECK_CLOSE(b->forward(x), a.forward(x), 0.0, 0.0);
+    // Not a style network; a missing tensor; no file at all.
+    io::save_safetensors(dir.file("other.safetensors"), {{"w", zeros({2})}});
+    CHECK(test::error_of([&] { models::load_style_net(dir.file("other.safetensors")); }).find("no style network") !=
+          std::string::npos);
+    auto state = a.state_dict();
+    state.pop_back();
+    io::save_safetensors(dir.file("partial.safetensors"), io::NamedTensors(state.begin(), state.end()));
+    CHECK(test::error_of([&] { models::load_style_net(dir.file("partial.safetensors")); }).find("tail.conv.bias") !=
+          std::string::npos);
+    CHECK(test::error_of([&] { models::load_style_net(dir.file("missing.safetensors")); }).find("missing.safetensors") !=
+          std::string::npos);
+  }
+}
