@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
   app.add_option("--class", o.class_name, "conditional models: class to draw (name or number)");
   app.add_flag("--no-ema", o.no_ema, "use G's raw weights instead of their moving average");
   app.add_option("--seed", o.seed, "seed of the latent vectors")->capture_default_str();
-  app.add_option("--device", o.device, "cpu, or cuda (the CUDA op kernels do not exist yet: cuda gives a clear error)")->capture_default_str();
+  app.add_option("--device", o.device,
+                 "cpu, cuda or cuda:N (a GPU: needs ganforge built with CUDA and cuDNN, see docs/cuda.md)")
+      ->capture_default_str();
   app.add_option("--fid", o.fid_folder, "compute FID of the images in this folder instead of sampling");
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for --fid")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

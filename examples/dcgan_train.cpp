@@ -228,11 +228,15 @@ int main(int argc, char** argv) {
   app.add_flag("--spectral-norm", o.spectral_norm, "spectral normalisation on D's convolutions");
   app.add_flag("--conditional", o.conditional, "class-conditional G and D (labels from the dataset)");
   app.add_option("--seed", o.seed, "seed for weights, noise and shuffling")->capture_default_str();
-  app.add_option("--device", o.device, "cpu, or cuda (the CUDA op kernels do not exist yet: cuda gives a clear error)")->capture_default_str();
+  app.add_option("--device", o.device,
+                 "cpu, cuda or cuda:N (a GPU: needs ganforge built with CUDA and cuDNN, see docs/cuda.md)")
+      ->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its model and optimiser settings win)");
   app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)");
-  app.add_flag("--deterministic", o.deterministic, "reproducible kernels only (CPU kernels always are)");
+  app.add_flag("--deterministic", o.deterministic,
+               "reproducible kernels only: CPU kernels always are; on CUDA this pins deterministic cuDNN "
+               "algorithms and fixed-order reductions (same seed, same bits, somewhat slower)");
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
   app.add_option("--fid-samples", o.fid_samples, "samples for FID")->capture_default_str();
@@ -244,6 +248,10 @@ int main(int argc, char** argv) {
   try {
     if (o.threads > 0) set_num_threads(o.threads);
     set_deterministic(o.deterministic);
+    // A missing GPU (or a build without CUDA) is reported now, naming the
+    // device, rather than after the data has been loaded.
+    const Device device = Device::parse(o.device);
+    empty({1}, {DType::kFloat32, device});
     if (o.profile == 0) fs::create_directories(out / "samples");
 
     // ---- data -------------------------------------------------------------------
@@ -265,9 +273,8 @@ int main(int argc, char** argv) {
     t.real_label = o.real_label;
     t.ema_decay = o.ema_decay;
     t.seed = o.seed;
-    t.device = Device::parse(o.device);
+    t.device = device;
     if (!o.resume.empty()) {  // the checkpoint's configuration wins
-      const Device device = t.device;
       t = models::read_trainer_options(io::load_safetensors(o.resume), o.resume);
       t.device = device;
     }

@@ -31,9 +31,11 @@ Tensor classifier_features(FashionClassifier& classifier, const Tensor& images, 
   NoGradGuard no_grad;
   const bool was_training = classifier.is_training();
   classifier.eval();
+  // The images may come from a generator on another device (a GPU).
+  const Device device = classifier.parameters().front().device();
   std::vector<Tensor> parts;
   for (std::int64_t i = 0; i < images.size(0); i += batch_size)
-    parts.push_back(classifier.features(images.narrow(0, i, std::min(batch_size, images.size(0) - i))));
+    parts.push_back(classifier.features(images.narrow(0, i, std::min(batch_size, images.size(0) - i)).to(device)));
   classifier.train(was_training);
   return cat(parts, 0);
 }

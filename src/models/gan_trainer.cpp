@@ -14,11 +14,16 @@ namespace gf::models {
 namespace {
 
 // sqrt(sum over parameters of |grad|^2): one number per network per step.
+// Summed where the gradients live and read once, so a GPU waits once per
+// network rather than once per parameter.
 double global_grad_norm(const nn::Module& m) {
-  double total = 0.0;
-  for (const Tensor& p : m.parameters())
-    if (p.grad().defined()) total += sum(square(p.grad().to(DType::kFloat64))).item<double>();
-  return std::sqrt(total);
+  Tensor total;  // float64, 0-D
+  for (const Tensor& p : m.parameters()) {
+    if (!p.grad().defined()) continue;
+    const Tensor s = sum(square(p.grad().to(DType::kFloat64)));
+    total = total.defined() ? add(total, s) : s;
+  }
+  return total.defined() ? std::sqrt(total.item<double>()) : 0.0;
 }
 
 double mean_probability(const Tensor& logits) { return mean(sigmoid(logits.detach())).item<double>(); }
