@@ -106,9 +106,10 @@ def parse_args(description):
     return parser.parse_args()
 
 
-def run(benchmarks, description):
+def run(benchmarks, description, extra_config=None):
     """Runs benchmarks: a list of (name, setup) where setup() returns (fn, work),
-    work being a dict such as {"gflop": 1.2} or {"gb": 0.1, "images": 64}."""
+    work being a dict such as {"gflop": 1.2} or {"gb": 0.1, "images": 64}.
+    extra_config adds entries to the config line (the GPU peer's device)."""
     args = parse_args(description)
     names = [name for name, _ in benchmarks]
     if args.list:
@@ -118,7 +119,7 @@ def run(benchmarks, description):
     unknown = [name for name in only if name not in names]
     if unknown:
         sys.exit(f"--only: no benchmark named {', '.join(unknown)}; known: {', '.join(names)}")
-    print(json.dumps({"config": config()}), flush=True)
+    print(json.dumps({"config": {**config(), **(extra_config or {})}}), flush=True)
     for name, setup in benchmarks:
         if name not in only:
             continue
