@@ -1,12 +1,10 @@
-// Colour spaces as 1x1 convolutions (a 3x3 matrix applied to every pixel) and
-// colour statistics as reductions.
+// Colour spaces as a 3x3 matrix applied to every pixel (weighted sums of the
+// channels) and colour statistics as reductions.
 #include "gf/image/color.hpp"
 
 #include <array>
 #include <vector>
 
-#include "gf/core/factory.hpp"
-#include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"
@@ -34,15 +32,15 @@ Matrix3 inverse(const Matrix3& a) {
   return inv;
 }
 
-/// out[o] = sum_i m[o][i] x[i] at every pixel: a 1x1 convolution with weight (rows, 3, 1, 1).
+/// out[o] = sum_i m[o][i] x[i] at every pixel, each output channel a weighted
+/// sum of the three input channels: (N, 3, H, W) -> (N, rows, H, W).
 Tensor mix_channels(const char* op, const Tensor& x, const std::vector<std::array<double, 3>>& rows) {
   const Tensor xb = detail::to_batch(op, x);  // (N, 3, H, W)
   GF_CHECK(xb.size(1) == 3, op, ": expected 3 channels (RGB), got shape ", x.shape());
-  std::vector<double> w;
-  for (const auto& row : rows) w.insert(w.end(), row.begin(), row.end());
-  const auto out_channels = static_cast<std::int64_t>(rows.size());
-  const Tensor weight = from_vector<double>(w, {out_channels, 3, 1, 1}).to(x.dtype()).to(x.device());
-  return detail::like_input(conv2d(xb, weight), x);  // (N, rows, H, W)
+  const Tensor r = xb.narrow(1, 0, 1), g = xb.narrow(1, 1, 1), b = xb.narrow(1, 2, 1);  // (N, 1, H, W) each
+  std::vector<Tensor> out;
+  for (const auto& m : rows) out.push_back(r * m[0] + g * m[1] + b * m[2]);
+  return detail::like_input(out.size() == 1 ? out[0] : cat(out, 1), x);
 }
 
 Tensor apply(const char* op, const Tensor& x, const Matrix3& m) {

@@ -1,11 +1,10 @@
-// Image filters as depthwise convolutions and shifted-window tensor ops.
+// Image filters as weighted sums of shifted views (tensor ops only).
 #include "gf/image/filter.hpp"
 
 #include <cmath>
 #include <vector>
 
 #include "gf/core/factory.hpp"
-#include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"
@@ -22,37 +21,38 @@ Tensor reflect_pad(const char* op, const Tensor& x, std::int64_t r) {
   return pad2d(x, r, r, r, r, PadMode::kReflect);
 }
 
-/// One depthwise pass: every channel of x (N, C, H, W) convolved with the
-/// same kernel (kh, kw) given as taps on x's dtype and device; no padding.
-Tensor depthwise(const Tensor& x, const Tensor& kernel2d) {
-  const std::int64_t c = x.size(1);
-  const Tensor w = kernel2d.to(x.dtype()).to(x.device()).unsqueeze(0).unsqueeze(0)  // (1, 1, kh, kw)
-                       .expand({c, 1, -1, -1})
-                       .contiguous();  // (C, 1, kh, kw)
-  Conv2dParams p;
-  p.groups = c;
-  return conv2d(x, w, Tensor(), p);
+/// One 1-D correlation along `dim` (2: down the columns, 3: along the rows) of
+/// x (N, C, H, W), no padding: y[.., i, ..] = sum_a taps[a] x[.., i + a, ..],
+/// written as a weighted sum of K shifted views of x. (Not a depthwise conv2d:
+/// GCC 12.2 at -O3 -march=native with AVX-512 miscompiles the Conv2dParams
+/// built here, turning a zero padding into 1; slices and elementwise ops are
+/// as fast for these small kernels and run on any device.)
+Tensor correlate1d(const Tensor& x, const std::vector<double>& taps, std::int64_t dim) {
+  const auto k = static_cast<std::int64_t>(taps.size());
+  const std::int64_t out = x.size(dim) - k + 1;
+  Tensor y;
+  for (std::int64_t a = 0; a < k; ++a) {
+    const Tensor term = x.narrow(dim, a, out) * taps[static_cast<std::size_t>(a)];
+    y = y.defined() ? y + term : term;
+  }
+  return y;
 }
 
 /// The separable pass shared by separable_filter and sobel: column taps
 /// (K,) then row taps (K,), both odd-length and of the same length.
-Tensor separable(const char* op, const Tensor& x, const Tensor& column_taps, const Tensor& row_taps,
-                 FilterBorder border) {
+Tensor separable(const char* op, const Tensor& x, const std::vector<double>& column_taps,
+                 const std::vector<double>& row_taps, FilterBorder border) {
   const Tensor xb = detail::to_batch(op, x);  // (N, C, H, W)
-  const std::int64_t k = column_taps.numel();
-  GF_CHECK(column_taps.dim() == 1 && k % 2 == 1 && row_taps.numel() == k, op,
-           ": taps must be 1-D of odd length, got ", column_taps.shape());
+  const auto k = static_cast<std::int64_t>(column_taps.size());
+  GF_CHECK(k % 2 == 1 && static_cast<std::int64_t>(row_taps.size()) == k, op, ": taps must have odd length, got ",
+           k);
   const std::int64_t r = (k - 1) / 2;
   Tensor y = border == FilterBorder::kReflect ? reflect_pad(op, xb, r) : xb;
   GF_CHECK(y.size(2) >= k && y.size(3) >= k, op, ": a ", k, "x", k, " window does not fit in a ", xb.size(2), "x",
            xb.size(3), " image without padding");
-  y = depthwise(y, column_taps.view({k, 1}));  // (N, C, H', W + 2r)
-  y = depthwise(y, row_taps.view({1, k}));     // (N, C, H', W')
+  y = correlate1d(y, column_taps, 2);  // (N, C, H', W + 2r)
+  y = correlate1d(y, row_taps, 3);     // (N, C, H', W')
   return detail::like_input(y, x);
-}
-
-Tensor taps_of(const std::vector<double>& values) {
-  return from_vector<double>(values, {static_cast<std::int64_t>(values.size())});
 }
 
 }  // namespace
@@ -68,18 +68,20 @@ Tensor gaussian_kernel1d(double sigma, std::int64_t radius) {
     total += v;
   }
   for (double& v : g) v /= total;
-  return taps_of(g);
+  return from_vector<double>(g, {2 * radius + 1});
 }
 
 std::int64_t gaussian_radius(double sigma) { return static_cast<std::int64_t>(std::ceil(3.0 * sigma)); }
 
 Tensor separable_filter(const Tensor& x, const Tensor& taps, FilterBorder border) {
-  return separable("separable_filter", x, taps, taps, border);
+  GF_CHECK(taps.dim() == 1, "separable_filter: taps must be 1-D, got ", taps.shape());
+  const std::vector<double> t = taps.to_vector<double>();
+  return separable("separable_filter", x, t, t, border);
 }
 
 Tensor gaussian_blur(const Tensor& x, double sigma) {
   GF_CHECK(sigma > 0.0, "gaussian_blur: sigma must be > 0, got ", sigma);
-  const Tensor taps = gaussian_kernel1d(sigma, gaussian_radius(sigma));
+  const std::vector<double> taps = gaussian_kernel1d(sigma, gaussian_radius(sigma)).to_vector<double>();
   return separable("gaussian_blur", x, taps, taps, FilterBorder::kReflect);
 }
 
@@ -116,8 +118,7 @@ Tensor bilateral_filter(const Tensor& x, double sigma_space, double sigma_range)
 }
 
 SobelGradients sobel(const Tensor& x) {
-  const Tensor smooth = taps_of({1.0 / 8, 2.0 / 8, 1.0 / 8});
-  const Tensor derivative = taps_of({-1.0, 0.0, 1.0});
+  const std::vector<double> smooth{1.0 / 8, 2.0 / 8, 1.0 / 8}, derivative{-1.0, 0.0, 1.0};
   return {separable("sobel", x, smooth, derivative, FilterBorder::kReflect),
           separable("sobel", x, derivative, smooth, FilterBorder::kReflect)};
 }

@@ -1,4 +1,4 @@
-// SSIM from one depthwise Gaussian filtering of [x, y, x^2, y^2, x y], and PSNR.
+// SSIM from one separable Gaussian filtering of [x, y, x^2, y^2, x y], and PSNR.
 #include "gf/metrics/ssim.hpp"
 
 #include <cmath>

@@ -10,9 +10,9 @@
 //   Tensor crisp = gf::image::unsharp_mask(photo, 1.5, 0.8);
 //   Tensor edges = gf::image::sobel_magnitude(photo);     // for an edge loss
 //
-// Linear filters are depthwise convolutions (conv2d with groups = channels,
-// one kernel per channel) with separable kernels: a K x K Gaussian is a
-// (K, 1) pass followed by a (1, K) pass, 2K instead of K^2 products a pixel.
+// Linear filters are separable: a K x K Gaussian is a pass down the columns
+// followed by a pass along the rows, 2K instead of K^2 products a pixel, each
+// pass a weighted sum of K shifted views of the image (every channel alike).
 // Borders are reflected without repeating the edge pixel (d c b | a b c d),
 // so a constant image stays constant up to rounding and sizes are kept.
 #include <cstdint>
@@ -39,7 +39,7 @@ std::int64_t gaussian_radius(double sigma);
 /// Convolves every channel with `taps` (K,) (K odd) down the columns, then
 /// with the same taps along the rows:
 ///   y[c, i, j] = sum_{a, b} taps[a] taps[b] x[c, i + a - r, j + b - r],   r = (K - 1) / 2.
-/// `taps` is converted to x's dtype and device.
+/// `taps` (a handful of numbers, any device) are read as doubles.
 Tensor separable_filter(const Tensor& x, const Tensor& taps, FilterBorder border = FilterBorder::kReflect);
 
 /// Gaussian blur with standard deviation `sigma` > 0 pixels (radius

@@ -13,7 +13,7 @@
 // automatic downsampling by round(min(H, W) / 256) of the 2009 ssim.m, and
 // scikit-image's default unbiased (N / (N - 1)) covariance.)
 //
-// Everything is made of tensor ops (one depthwise convolution filters x, y,
+// Everything is made of tensor ops (one separable Gaussian filtering of x, y,
 // x^2, y^2 and x y together), so SSIM runs on the images' device and is
 // differentiable: 1 - ssim(x, y) is a structure loss.
 //
