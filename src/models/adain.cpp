@@ -1,0 +1,302 @@
+#include "gf/models/adain.hpp"
+
+#include <cmath>
+
+#include "gf/autograd/grad_mode.hpp"
+#include "gf/models/style_net.hpp"
+#include "gf/models/vgg.hpp"
+#include "gf/ops/elementwise.hpp"
+#include "gf/ops/loss.hpp"
+#include "gf/ops/reduce.hpp"
+#include "gf/ops/shape.hpp"
+
+namespace gf::models {
+namespace {
+
+// The encoder is VGG-19's features up to relu4_1; the style loss reads these four.
+constexpr const char* kStageLayers[] = {"relu1_1", "relu2_1", "relu3_1", "relu4_1"};
+// relu4_1 has seen three 2x2 poolings: the decoder multiplies the size by 8.
+constexpr std::int64_t kScale = 8;
+
+void check_images(const Tensor& images, const char* what) {
+  GF_CHECK(images.dim() == 4 && images.size(1) == 3 && images.size(2) >= 2 * kScale && images.size(3) >= 2 * kScale,
+           "adain: ", what, " must be RGB images (N, 3, H, W) with H, W >= ", 2 * kScale, ", got ", images.shape());
+}
+
+// Mirrors images up to the next multiple of 8 in H and W (bottom and right).
+Tensor pad_to_multiple(const Tensor& images) {
+  const std::int64_t pad_h = (kScale - images.size(2) % kScale) % kScale;
+  const std::int64_t pad_w = (kScale - images.size(3) % kScale) % kScale;
+  return pad_h + pad_w > 0 ? pad2d(images, 0, pad_w, 0, pad_h, PadMode::kReflect) : images;
+}
+
+// He et al. 2015 init for a stack of conv + ReLU layers: weights N(0, 2 / fan_in),
+// zero biases, so the activations keep their scale from layer to layer.
+void he_init(nn::Module& stack, Generator& gen) {
+  for (const auto& [name, module] : stack.named_modules())
+    if (auto* conv = dynamic_cast<nn::Conv2d*>(module)) {
+      nn::init::kaiming_normal_(conv->weight, gen, 0.0, nn::init::FanMode::kFanIn, nn::init::Nonlinearity::kReLU);
+      nn::init::zeros_(conv->bias);
+    }
+}
+
+}  // namespace
+
+// ---- the AdaIN operation ------------------------------------------------------------
+
+ChannelStats channel_stats(const Tensor& features, double eps) {
+  GF_CHECK(features.dim() == 4, "channel_stats: expected features (N, C, H, W), got ", features.shape());
+  // Biased variance (divide by H W), as instance norm uses: then the output of
+  // AdaIN has exactly the style's statistics.
+  return {mean(features, {2, 3}, /*keepdim=*/true),
+          sqrt(add(var(features, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), eps))};
+}
+
+Tensor adain(const Tensor& content, const Tensor& style, double eps) {
+  GF_CHECK(content.dim() == 4 && style.dim() == 4, "adain: expected content and style features (N, C, H, W), got ",
+           content.shape(), " and ", style.shape());
+  GF_CHECK(content.size(1) == style.size(1), "adain: content has ", content.size(1), " channels, style ",
+           style.size(1), "; they must come from the same layer");
+  GF_CHECK(style.size(0) == content.size(0) || style.size(0) == 1, "adain: style batch ", style.size(0),
+           " must be 1 or the content's ", content.size(0));
+  return adain_with_stats(content, channel_stats(content, eps), channel_stats(style, eps));
+}
+
+Tensor adain_with_stats(const Tensor& content, const ChannelStats& content_stats, const ChannelStats& style_stats) {
+  // (N, C, H, W) against (N or 1, C, 1, 1) statistics, broadcast over the positions.
+  return add(mul(div(sub(content, content_stats.mean), content_stats.std), style_stats.std), style_stats.mean);
+}
+
+ChannelStats mix_stats(const std::vector<ChannelStats>& stats, const std::vector<double>& weights) {
+  GF_CHECK(!stats.empty(), "adain_mix: no styles to mix");
+  GF_CHECK(weights.size() == stats.size(), "adain_mix: ", weights.size(), " weights for ", stats.size(), " styles");
+  double total = 0.0;
+  for (const double w : weights) {
+    GF_CHECK(std::isfinite(w) && w >= 0.0, "adain_mix: style weights must be finite and >= 0, got ", w);
+    total += w;
+  }
+  GF_CHECK(total > 0.0, "adain_mix: the style weights sum to 0; at least one must be positive");
+  ChannelStats mixed;
+  for (std::size_t k = 0; k < stats.size(); ++k) {
+    if (weights[k] == 0.0) continue;
+    const Tensor mean = mul(stats[k].mean, weights[k] / total), std = mul(stats[k].std, weights[k] / total);
+    mixed.mean = mixed.mean.defined() ? add(mixed.mean, mean) : mean;
+    mixed.std = mixed.std.defined() ? add(mixed.std, std) : std;
+  }
+  return mixed;
+}
+
+Tensor adain_mix(const Tensor& content, const std::vector<Tensor>& styles, const std::vector<double>& weights,
+                 double eps) {
+  std::vector<ChannelStats> stats;
+  for (const Tensor& s : styles) {
+    GF_CHECK(s.dim() == 4 && content.dim() == 4 && s.size(1) == content.size(1) &&
+                 (s.size(0) == content.size(0) || s.size(0) == 1),
+             "adain_mix: style features ", s.shape(), " do not fit content features ", content.shape());
+    stats.push_back(channel_stats(s, eps));
+  }
+  return adain_with_stats(content, channel_stats(content, eps), mix_stats(stats, weights));
+}
+
+// ---- the network --------------------------------------------------------------------
+
+void AdainConfig::validate() const {
+  GF_CHECK(width_divisor >= 1 && 64 % width_divisor == 0, "AdainConfig: width_divisor must divide 64, got ",
+           width_divisor);
+}
+
+AdainNet::AdainNet(const AdainConfig& cfg, Generator& gen) : config(cfg) {
+  config.validate();
+  // The encoder is the front of a VGG-19 (torchvision layout, same indices),
+  // up to relu4_1; the rest of the VGG is dropped.
+  Vgg19Features vgg(Vgg19Config{.pooling = VggPooling::kMax, .width_divisor = config.width_divisor}, gen);
+  encoder = register_module("encoder", std::make_shared<nn::Sequential>());
+  for (std::int64_t i = 0; i <= Vgg19Features::layer_index(kStageLayers[3]); ++i)
+    encoder->push_back((*vgg.features)[static_cast<std::size_t>(i)]);
+  // Until pretrained weights are loaded the encoder is random, and then He
+  // init is what makes it usable: with the default conv init every layer
+  // shrinks the activations, so relu4_1 comes out ~100x smaller than relu1_1
+  // with many channels dead, and AdaIN's statistics would be those of eps.
+  he_init(*encoder, gen);
+
+  // The decoder mirrors the encoder: each pooling becomes a nearest x2
+  // upsampling, each conv a reflection-padded 3x3 conv + ReLU (none on the last).
+  const std::int64_t d = config.width_divisor;
+  const std::int64_t w1 = 64 / d, w2 = 128 / d, w3 = 256 / d, w4 = 512 / d;
+  using O = StyleConv::Options;
+  const O plain{.norm = false}, up{.upsample = true, .norm = false}, last{.norm = false, .relu = false};
+  decoder = register_module("decoder", std::make_shared<nn::Sequential>());
+  auto stage = [&](std::int64_t in, std::int64_t out, O options) {
+    decoder->push_back(std::make_shared<StyleConv>(in, out, 3, options, gen));
+  };
+  stage(w4, w3, plain);  // relu4_1 -> 1/8 resolution
+  stage(w3, w3, up);     // -> 1/4
+  stage(w3, w3, plain);
+  stage(w3, w3, plain);
+  stage(w3, w2, plain);
+  stage(w2, w2, up);     // -> 1/2
+  stage(w2, w1, plain);
+  stage(w1, w1, up);     // -> full size
+  stage(w1, 3, last);
+  he_init(*decoder, gen);  // the default init would silence the signal before the output: no gradient to start from
+  freeze_encoder();
+}
+
+void AdainNet::freeze_encoder() {
+  for (Tensor& p : encoder->parameters()) p.requires_grad_(false);
+}
+
+void AdainNet::load_vgg_weights(const std::string& path) {
+  GF_CHECK(config.width_divisor == 1, "AdainNet: pretrained VGG-19 weights need width_divisor 1, this network has ",
+           config.width_divisor);
+  Generator scratch(0);
+  Vgg19Features vgg(Vgg19Config{}, scratch);
+  load_vgg19_weights(vgg, path);
+  // vgg.features' state is named "<index>.weight": keep the indices the encoder has.
+  std::map<std::string, Tensor> state;
+  for (const auto& [name, t] : vgg.features->state_dict())
+    if (std::stoll(name.substr(0, name.find('.'))) < static_cast<std::int64_t>(encoder->size())) state[name] = t;
+  encoder->load_state_dict(state);
+}
+
+std::vector<Tensor> AdainNet::encode_stages(const Tensor& images) {
+  check_images(images, "encoder input");
+  std::vector<Tensor> stages;
+  Tensor x = imagenet_normalize(images);  // (N, 3, H, W)
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < encoder->size(); ++i) {
+    x = (*(*encoder)[i])(x);
+    if (static_cast<std::int64_t>(i) == Vgg19Features::layer_index(kStageLayers[next])) {
+      stages.push_back(x);
+      ++next;
+    }
+  }
+  return stages;
+}
+
+Tensor AdainNet::encode(const Tensor& images) { return encode_stages(images).back(); }
+
+Tensor AdainNet::decode(const Tensor& features) {
+  GF_CHECK(features.dim() == 4 && features.size(1) == 512 / config.width_divisor, "AdainNet: decode expects (N, ",
+           512 / config.width_divisor, ", h, w) features, got ", features.shape());
+  return (*decoder)(features);
+}
+
+Tensor AdainNet::forward(const Tensor& images) { return decode(encode(images)); }
+
+ChannelStats AdainNet::style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights) {
+  GF_CHECK(!styles.empty(), "adain: stylize needs at least one style image");
+  NoGradGuard no_grad;
+  std::vector<ChannelStats> stats;
+  for (const Tensor& s : styles) {
+    check_images(s, "style");
+    stats.push_back(channel_stats(encode(s)));
+  }
+  return mix_stats(stats, weights.empty() ? std::vector<double>(styles.size(), 1.0) : weights);
+}
+
+ChannelStats AdainNet::content_stats(const Tensor& content, std::int64_t tile) {
+  check_images(content, "content");
+  GF_CHECK(content.size(0) == 1, "adain: content_stats takes one image, got a batch of ", content.size(0));
+  GF_CHECK(tile >= 2 * kScale && tile % kScale == 0, "adain: the tile side must be a multiple of 8, >= 16; got ",
+           tile);
+  // Each crop reaches kContext pixels beyond its own square on every side
+  // (where the image goes on), so the features of the square are (nearly)
+  // those of the whole image; only the square's feature positions are counted.
+  constexpr std::int64_t kContext = 4 * kScale;
+  NoGradGuard no_grad;
+  const Tensor padded = pad_to_multiple(content);  // (1, 3, H, W), H and W multiples of 8
+  const std::int64_t H = padded.size(2), W = padded.size(3);
+  Tensor total, total_sq;  // (1, C, 1, 1) float64 sums over the positions
+  for (std::int64_t y = 0; y < H; y += tile)
+    for (std::int64_t x = 0; x < W; x += tile) {
+      const std::int64_t th = std::min(tile, H - y), tw = std::min(tile, W - x);
+      const std::int64_t y0 = std::max<std::int64_t>(0, y - kContext), x0 = std::max<std::int64_t>(0, x - kContext);
+      const std::int64_t y1 = std::min(H, y + th + kContext), x1 = std::min(W, x + tw + kContext);
+      const Tensor f = encode(padded.narrow(2, y0, y1 - y0).narrow(3, x0, x1 - x0));  // (1, C, (y1-y0)/8, (x1-x0)/8)
+      const Tensor inner = f.narrow(2, (y - y0) / kScale, th / kScale).narrow(3, (x - x0) / kScale, tw / kScale)
+                               .to(DType::kFloat64);
+      const Tensor s = sum(inner, {2, 3}, true), s2 = sum(square(inner), {2, 3}, true);
+      total = total.defined() ? add(total, s) : s;
+      total_sq = total_sq.defined() ? add(total_sq, s2) : s2;
+    }
+  const auto count = static_cast<double>((H / kScale) * (W / kScale));
+  const Tensor mean = div(total, count);
+  const Tensor var = clamp(sub(div(total_sq, count), square(mean)), 0.0, INFINITY);  // E[x^2] - E[x]^2 >= 0
+  return {mean.to(content.dtype()), sqrt(add(var, 1e-5)).to(content.dtype())};
+}
+
+namespace {
+
+// AdaIN of the content features fc (N, C, h, w) with the given statistics,
+// mixed with fc by alpha, decoded, cropped to H x W and clamped to [0, 1].
+Tensor decode_stylized(AdainNet& net, const Tensor& fc, const ChannelStats& content_stats,
+                       const ChannelStats& style_stats, double alpha, std::int64_t H, std::int64_t W) {
+  GF_CHECK(alpha >= 0.0 && alpha <= 1.0, "adain: alpha must be in [0, 1], got ", alpha);
+  const Tensor t = adain_with_stats(fc, content_stats, style_stats);
+  const Tensor out = net.decode(alpha == 1.0 ? t : add(mul(t, alpha), mul(fc, 1.0 - alpha)));  // (N, 3, 8h, 8w)
+  return clamp(out.narrow(2, 0, H).narrow(3, 0, W), 0.0, 1.0);
+}
+
+}  // namespace
+
+Tensor AdainNet::stylize_with_stats(const Tensor& content, const ChannelStats& content_stats,
+                                    const ChannelStats& style_stats, double alpha) {
+  check_images(content, "content");
+  NoGradGuard no_grad;
+  const Tensor fc = encode(pad_to_multiple(content));
+  return decode_stylized(*this, fc, content_stats, style_stats, alpha, content.size(2), content.size(3));
+}
+
+Tensor AdainNet::stylize(const Tensor& content, const std::vector<Tensor>& styles, const std::vector<double>& weights,
+                         double alpha) {
+  check_images(content, "content");
+  NoGradGuard no_grad;
+  const ChannelStats s = style_stats(styles, weights);
+  const Tensor fc = encode(pad_to_multiple(content));
+  return decode_stylized(*this, fc, channel_stats(fc), s, alpha, content.size(2), content.size(3));
+}
+
+std::string AdainNet::extra_repr() const {
+  return detail::concat("encoder=VGG-19 to relu4_1, width_divisor=", config.width_divisor);
+}
+
+// ---- training objective -------------------------------------------------------------
+
+Tensor adain_style_loss(const std::vector<Tensor>& features, const std::vector<Tensor>& targets) {
+  GF_CHECK(!features.empty() && features.size() == targets.size(), "adain_style_loss: ", features.size(),
+           " feature maps for ", targets.size(), " targets");
+  Tensor loss;
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const ChannelStats a = channel_stats(features[i]), b = channel_stats(targets[i]);
+    GF_CHECK(b.mean.size(1) == a.mean.size(1) && (b.mean.size(0) == a.mean.size(0) || b.mean.size(0) == 1),
+             "adain_style_loss: stage ", i, " has features ", features[i].shape(), " but target ", targets[i].shape());
+    // One style for the whole batch: its (1, C, 1, 1) statistics serve every sample.
+    const Tensor term = add(mse_loss(a.mean, b.mean.expand(a.mean.shape())), mse_loss(a.std, b.std.expand(a.std.shape())));
+    loss = loss.defined() ? add(loss, term) : term;
+  }
+  return loss;
+}
+
+AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& style, double style_weight) {
+  check_images(content, "content");
+  GF_CHECK(content.size(2) % kScale == 0 && content.size(3) % kScale == 0,
+           "adain_losses: content height and width must be multiples of 8, got ", content.shape());
+  // Targets: constants of this step.
+  Tensor t;                          // (N, C4, H/8, W/8)
+  std::vector<Tensor> style_stages;  // relu1_1 .. relu4_1 of the style
+  {
+    NoGradGuard no_grad;
+    style_stages = net.encode_stages(style);
+    t = adain(net.encode(content), style_stages.back());
+  }
+  const Tensor out = net.decode(t);                          // g(t): (N, 3, H, W)
+  const std::vector<Tensor> out_stages = net.encode_stages(out);  // phi_i(g(t)), through the frozen encoder
+  AdainLosses l;
+  l.content = mse_loss(out_stages.back(), t);
+  l.style = adain_style_loss(out_stages, style_stages);
+  l.total = add(l.content, mul(l.style, style_weight));
+  return l;
+}
+
+}  // namespace gf::models
