@@ -1,0 +1,81 @@
+#pragma once
+// The losses of style transfer, each a differentiable function of tensors.
+//
+// Optimisation-based transfer (Gatys, Ecker & Bethge 2016) on a feature
+// network's activations F_l (N, C_l, H_l, W_l) at layer l:
+//
+//   Gram matrix     G_l = F_l F_l^T / (C_l H_l W_l)            F_l viewed as (N, C_l, H_l W_l)
+//   content loss    L_c = mean (F_l(x) - F_l(c))^2              on one content layer
+//   style loss      L_s = sum_k v_k sum_l w_l mean (G_l(x) - G_l(s_k))^2
+//                                                               style images s_k with weights v_k
+//   total variation L_tv = mean (x[i+1, j] - x[i, j])^2 + mean (x[i, j+1] - x[i, j])^2
+//
+// Dividing G by C H W (not only by H W) makes the Gram entries of every layer
+// the same order of magnitude whatever its width and resolution, so the
+// per-layer weights w_l mean what they say; Gatys' 1 / (4 N^2 M^2) factor
+// differs from ours by a constant per layer, absorbed in w_l.
+//
+// Offline transfer (no pretrained feature network; see docs/style-transfer.md)
+// takes its texture term from a patch discriminator (patch_discriminator.hpp)
+// and these terms measured on the pixels themselves, Y = luminance
+// (gf::image::rgb_to_luminance), B_sigma = Gaussian blur, S = Sobel magnitude:
+//
+//   colour statistics  L_col  = mean_c (mu_c(x) - mu_c(s))^2 + mean_c (sd_c(x) - sd_c(s))^2
+//                               per channel c over all pixels (gf::image::color_stats)
+//   low-pass content   L_low  = mean (B_sigma Y(x) - B_sigma Y(c))^2
+//                               the content's large shapes and shading, free detail
+//   edges              L_edge = mean (S Y(x) - S Y(c))^2
+//                               the content's outlines, whatever their sign
+//   structure          L_ssim = 1 - SSIM(Y(x), Y(c))       (gf::metrics::ssim)
+//
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gf/core/tensor.hpp"
+
+namespace gf::models {
+
+/// features (N, C, H, W) -> (N, C, C): F F^T / (C H W).
+Tensor gram_matrix(const Tensor& features);
+
+/// Mean squared difference of two equal-shape activations (N, C, H, W).
+Tensor content_loss(const Tensor& features, const Tensor& target);
+
+/// Activations by layer name, as VGG19Features::extract returns them.
+using LayerFeatures = std::map<std::string, Tensor>;
+
+/// One style image's Gram matrices by layer, with its weight v_k among the styles.
+struct StyleTarget {
+  std::map<std::string, Tensor> grams;  // layer -> (N, C, C)
+  double weight = 1.0;
+};
+
+/// Gram matrices of the given layers of `features` (no grad: targets are constants).
+StyleTarget make_style_target(const LayerFeatures& features, const std::vector<std::string>& layers,
+                              double weight = 1.0);
+
+/// sum_k v_k sum_l w_l mean (G_l(x) - G_l(s_k))^2 over the layers of `layer_weights`.
+/// Throws naming the layer when `features` or a target lacks one.
+Tensor style_loss(const LayerFeatures& features, const std::vector<StyleTarget>& targets,
+                  const std::map<std::string, double>& layer_weights);
+
+/// image (N, C, H, W): mean squared difference of vertical neighbours plus
+/// that of horizontal neighbours (smoothness prior against pixel noise).
+Tensor total_variation_loss(const Tensor& image);
+
+/// Colour statistics loss L_col between `image` and `style` (N, C, H, W),
+/// which may differ in size: matches per-channel mean and standard deviation.
+Tensor color_stats_loss(const Tensor& image, const Tensor& style);
+
+/// L_low: MSE of the Gaussian-blurred (std `sigma` pixels) luminances of
+/// `image` and `content`, RGB (N, 3, H, W) of the same shape.
+Tensor lowpass_content_loss(const Tensor& image, const Tensor& content, double sigma);
+
+/// L_edge: MSE of the Sobel gradient magnitudes of the luminances.
+Tensor edge_loss(const Tensor& image, const Tensor& content);
+
+/// L_ssim: 1 - SSIM of the luminances (11x11 Gaussian windows, sigma 1.5).
+Tensor ssim_loss(const Tensor& image, const Tensor& content);
+
+}  // namespace gf::models
