@@ -1,0 +1,124 @@
+#include "gf/models/vgg.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "gf/core/factory.hpp"
+#include "gf/io/safetensors.hpp"
+#include "gf/ops/elementwise.hpp"
+
+namespace gf::models {
+namespace {
+
+// torchvision's configuration "E": output channels of each conv, 0 = pooling.
+constexpr std::int64_t kLayout[] = {64,  64,  0,   128, 128, 0,   256, 256, 256, 256, 0,
+                                    512, 512, 512, 512, 0,   512, 512, 512, 512, 0};
+
+std::vector<std::string> make_layer_names() {
+  std::vector<std::string> names;
+  int block = 1, conv = 1;
+  for (const std::int64_t ch : kLayout) {
+    const std::string suffix = std::to_string(block) + "_" + std::to_string(conv);
+    if (ch == 0) {
+      names.push_back("pool" + std::to_string(block));
+      ++block;
+      conv = 1;
+    } else {
+      names.push_back("conv" + suffix);
+      names.push_back("relu" + suffix);
+      ++conv;
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Vgg19Features::layer_names() {
+  static const std::vector<std::string> names = make_layer_names();
+  return names;
+}
+
+std::int64_t Vgg19Features::layer_index(const std::string& name) {
+  const auto& names = layer_names();
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    std::string valid;
+    for (const auto& n : names) valid += (valid.empty() ? "" : ", ") + n;
+    throw Error("vgg19: unknown layer '" + name + "'; valid layers: " + valid);
+  }
+  return it - names.begin();
+}
+
+Vgg19Features::Vgg19Features(const Vgg19Config& cfg, Generator& gen) : config(cfg) {
+  GF_CHECK(config.width_divisor >= 1 && 64 % config.width_divisor == 0,
+           "vgg19: width_divisor must divide 64, got ", config.width_divisor);
+  features = register_module("features", std::make_shared<nn::Sequential>());
+  std::int64_t in = 3;
+  for (const std::int64_t ch : kLayout) {
+    if (ch == 0) {
+      if (config.pooling == VggPooling::kMax) features->push_back(std::make_shared<nn::MaxPool2d>(2));
+      else features->push_back(std::make_shared<nn::AvgPool2d>(2));
+      continue;
+    }
+    const std::int64_t out = ch / config.width_divisor;
+    features->push_back(std::make_shared<nn::Conv2d>(in, out, 3, 1, 1, 1, 1, true, &gen));
+    features->push_back(std::make_shared<nn::ReLU>());
+    in = out;
+  }
+}
+
+Tensor imagenet_normalize(const Tensor& images) {
+  GF_CHECK(images.dim() == 4 && images.size(1) == 3, "imagenet_normalize: images must be (N, 3, H, W), got ",
+           images.shape());
+  auto per_channel = [&](std::vector<double> v) {  // (1, 3, 1, 1) like the images
+    return from_vector<double>(v, {1, 3, 1, 1}).to(images.dtype()).to(images.device());
+  };
+  return div(sub(images, per_channel({0.485, 0.456, 0.406})), per_channel({0.229, 0.224, 0.225}));
+}
+
+std::map<std::string, Tensor> Vgg19Features::extract(const Tensor& images, const std::vector<std::string>& layers) {
+  GF_CHECK(!layers.empty(), "vgg19: extract needs at least one layer name");
+  std::map<std::int64_t, std::string> wanted;  // index -> name, deepest last
+  for (const std::string& name : layers) wanted[layer_index(name)] = name;
+  std::map<std::string, Tensor> out;
+  Tensor x = imagenet_normalize(images);  // (N, 3, H, W)
+  const std::int64_t deepest = wanted.rbegin()->first;
+  for (std::int64_t i = 0; i <= deepest; ++i) {
+    x = (*(*features)[static_cast<std::size_t>(i)])(x);
+    const auto it = wanted.find(i);
+    if (it != wanted.end()) out[it->second] = x;
+  }
+  return out;
+}
+
+Tensor Vgg19Features::forward(const Tensor& images) { return (*features)(imagenet_normalize(images)); }
+
+void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
+  const std::string hint =
+      "\n  make the file from torchvision with the Python lines in docs/style-transfer.md "
+      "(save_file({k: v for k, v in vgg19(weights=...).features.state_dict().items()} ...))";
+  GF_CHECK(std::filesystem::exists(path), "load_vgg19_weights: no weights file '", path, "'", hint);
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  std::map<std::string, Tensor> state;
+  std::vector<std::string> wrong_dtype;
+  for (const auto& [name, t] : file.tensors) {
+    if (name.rfind("classifier.", 0) == 0) continue;  // the fully connected head: not part of `features`
+    if (!is_floating(t.dtype())) wrong_dtype.push_back(detail::concat(name, " is ", t.dtype()));
+    state[name] = t;
+  }
+  std::string problems;
+  if (!wrong_dtype.empty()) {
+    problems += detail::concat("\n  wrong dtype, floating point expected (", wrong_dtype.size(), "):");
+    for (const auto& w : wrong_dtype) problems += " " + w + ";";
+  }
+  try {
+    if (problems.empty()) vgg.load_state_dict(state);
+  } catch (const Error& e) {
+    problems = std::string("\n  ") + e.what();
+  }
+  GF_CHECK(problems.empty(), "load_vgg19_weights: '", path, "' does not hold torchvision VGG-19 features", problems,
+           hint);
+}
+
+}  // namespace gf::models
