@@ -2,6 +2,7 @@
 // resume, sampling, and the stop on a non-finite loss.
 #include "helpers.hpp"
 #include "io_helpers.hpp"
+#include "program_helpers.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -10,13 +11,6 @@ namespace fs = std::filesystem;
 using namespace gf;
 
 namespace {
-
-// Runs a program from the build's examples/ folder; returns its exit code.
-int run(const std::string& program, const std::string& args, const fs::path& log) {
-  const std::string cmd = std::string(GF_EXAMPLES_DIR) + "/" + program + " " + args + " > " + log.string() + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 std::string read_all(const fs::path& p) { return test::read_bytes(p.string()); }
 
@@ -49,7 +43,7 @@ TEST_SUITE("programs") {
     const std::string common = "--dataset folder --data " + data.string() + " --channels 1 --batch-size 8 --out " +
                                out.string() + " --seed 5";
 
-    REQUIRE(run("dcgan_train", common + " --steps 3", dir / "log1.txt") == 0);
+    REQUIRE(test::run_program("dcgan_train", common + " --steps 3", dir / "log1.txt") == 0);
     const std::string log1 = read_all(dir / "log1.txt");
     CHECK(log1.find("skipped 1 unreadable") != std::string::npos);
     CHECK(fs::exists(out / "checkpoint.safetensors"));
@@ -58,13 +52,13 @@ TEST_SUITE("programs") {
     CHECK(count_lines(out / "metrics.csv") == 1 + 3);
 
     // Resume to 7 steps: the metrics continue where the checkpoint stopped.
-    REQUIRE(run("dcgan_train", common + " --steps 7 --resume " + (out / "checkpoint.safetensors").string(),
+    REQUIRE(test::run_program("dcgan_train", common + " --steps 7 --resume " + (out / "checkpoint.safetensors").string(),
                 dir / "log2.txt") == 0);
     CHECK(read_all(dir / "log2.txt").find("resuming") != std::string::npos);
     CHECK(count_lines(out / "metrics.csv") == 1 + 7);
     CHECK(fs::exists(out / "samples" / "epoch_002.png"));  // 5 batches per epoch: step 7 is in epoch 2
 
-    REQUIRE(run("dcgan_sample", "--checkpoint " + (out / "checkpoint.safetensors").string() + " --num 5 --out " +
+    REQUIRE(test::run_program("dcgan_sample", "--checkpoint " + (out / "checkpoint.safetensors").string() + " --num 5 --out " +
                                     (dir / "samples").string(),
                 dir / "log3.txt") == 0);
     CHECK(fs::exists(dir / "samples" / "sample_004.png"));
@@ -72,9 +66,9 @@ TEST_SUITE("programs") {
     CHECK(io::read_image((dir / "samples" / "grid.png").string()).size(0) == 1);
 
     // Bad input: a clear message and a non-zero exit, no crash.
-    CHECK(run("dcgan_sample", "--checkpoint " + (data / "img_0.png").string(), dir / "log4.txt") == 1);
+    CHECK(test::run_program("dcgan_sample", "--checkpoint " + (data / "img_0.png").string(), dir / "log4.txt") == 1);
     CHECK(read_all(dir / "log4.txt").find("img_0.png") != std::string::npos);
-    CHECK(run("dcgan_train", "--dataset folder --data " + (dir / "nowhere").string(), dir / "log5.txt") == 1);
+    CHECK(test::run_program("dcgan_train", "--dataset folder --data " + (dir / "nowhere").string(), dir / "log5.txt") == 1);
   }
 
   TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *
@@ -83,7 +77,7 @@ TEST_SUITE("programs") {
     const fs::path& dir = scratch.path();
     const fs::path data = make_image_folder(dir / "data");
     // An absurd learning rate makes the weights (and then a loss) non-finite within a few steps.
-    const int code = run("dcgan_train", "--dataset folder --data " + data.string() +
+    const int code = test::run_program("dcgan_train", "--dataset folder --data " + data.string() +
                                             " --channels 1 --batch-size 8 --steps 20 --lr 1e30 --out " +
                                             (dir / "run").string(),
                          dir / "log.txt");
