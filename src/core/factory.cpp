@@ -3,22 +3,24 @@
 #include <cmath>
 #include <cstring>
 
+#include "cpu/random.hpp"
+#include "dispatch.hpp"
 #include "gf/core/device_copy.hpp"
-#include "gf/core/parallel.hpp"
 
 namespace gf {
 namespace {
 
-// Random tensors are generated on the CPU in the target dtype, then moved.
-// Each element's value depends only on (seed, counter), never on threads.
+// A random tensor is filled where it lives (src/cpu/random.cpp,
+// cuda/random.cu) from Philox blocks reserved in the generator, one block per
+// `values_per_block` elements; each element depends only on (seed, counter,
+// index), never on threads or device.
 template <typename Fill>
-Tensor random_tensor(const Shape& shape, TensorOptions options, Fill fill) {
-  TensorOptions cpu_options = options;
-  cpu_options.device = Device::cpu();
-  cpu_options.requires_grad = false;
-  Tensor t = Tensor::empty(shape, cpu_options);
-  fill(t);
-  t = t.to(options.device);
+Tensor random_tensor(const Shape& shape, TensorOptions options, Generator& g, std::int64_t values_per_block,
+                     Fill fill) {
+  Tensor t = Tensor::empty(shape, {options.dtype, options.device});
+  const std::int64_t blocks = (t.numel() + values_per_block - 1) / values_per_block;
+  const std::uint64_t first = g.reserve(static_cast<std::uint64_t>(blocks));
+  fill(t, g.seed(), first);
   if (options.requires_grad) t.requires_grad_();
   return t;
 }
@@ -77,47 +79,18 @@ Tensor from_blob(void* data, const Shape& shape, DType dtype) {
 }
 
 Tensor randn(const Shape& shape, TensorOptions options, Generator* gen) {
-  Generator& g = gen ? *gen : default_generator();
-  return random_tensor(shape, options, [&](Tensor& t) {
-    // Box-Muller: each Philox block (4 words) gives two normals.
-    const std::int64_t n = t.numel();
-    const std::uint64_t first = g.reserve(static_cast<std::uint64_t>((n + 1) / 2));
-    const std::uint64_t seed = g.seed();
-    GF_DISPATCH_FLOATING(t.dtype(), "randn", [&] {
-      scalar_t* p = t.data<scalar_t>();
-      parallel_for(0, (n + 1) / 2, 4096, [&](std::int64_t b0, std::int64_t b1) {
-        for (std::int64_t b = b0; b < b1; ++b) {
-          const auto w = Generator::philox(seed, first + static_cast<std::uint64_t>(b));
-          const std::uint64_t bits53 = (static_cast<std::uint64_t>(w[0]) << 21) | (w[1] >> 11);
-          const double u1 = (static_cast<double>(bits53) + 1.0) / 9007199254740992.0;  // (0, 1]: log is finite
-          const double u2 = static_cast<double>(w[2]) * (1.0 / 4294967296.0);
-          const double r = std::sqrt(-2.0 * std::log(u1)), theta = 2.0 * M_PI * u2;
-          p[2 * b] = static_cast<scalar_t>(r * std::cos(theta));
-          if (2 * b + 1 < n) p[2 * b + 1] = static_cast<scalar_t>(r * std::sin(theta));
-        }
-      });
-    });
-  });
+  // Box-Muller: each Philox block (4 words) gives two normals.
+  return random_tensor(shape, options, gen ? *gen : default_generator(), 2,
+                       [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
+                         GF_DISPATCH(t.device(), random_normal, t, seed, first);
+                       });
 }
 
 Tensor rand(const Shape& shape, TensorOptions options, Generator* gen) {
-  Generator& g = gen ? *gen : default_generator();
-  return random_tensor(shape, options, [&](Tensor& t) {
-    const std::int64_t n = t.numel();
-    const std::uint64_t first = g.reserve(static_cast<std::uint64_t>((n + 3) / 4));
-    const std::uint64_t seed = g.seed();
-    GF_DISPATCH_FLOATING(t.dtype(), "rand", [&] {
-      scalar_t* p = t.data<scalar_t>();
-      parallel_for(0, (n + 3) / 4, 4096, [&](std::int64_t b0, std::int64_t b1) {
-        for (std::int64_t b = b0; b < b1; ++b) {
-          const auto w = Generator::philox(seed, first + static_cast<std::uint64_t>(b));
-          for (std::int64_t j = 0; j < 4 && 4 * b + j < n; ++j)
-            p[4 * b + j] = static_cast<scalar_t>(static_cast<double>(w[static_cast<std::size_t>(j)] >> 8) *
-                                                 (1.0 / 16777216.0));
-        }
-      });
-    });
-  });
+  return random_tensor(shape, options, gen ? *gen : default_generator(), 4,
+                       [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
+                         GF_DISPATCH(t.device(), random_uniform, t, seed, first);
+                       });
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, TensorOptions options, Generator* gen) {

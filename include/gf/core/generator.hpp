@@ -67,7 +67,8 @@ class Generator {
   std::uint64_t below(std::uint64_t n);
 
   /// Philox4x32 with 10 rounds: a 128-bit counter (here the 64-bit block index)
-  /// and a 64-bit key (the seed) map to 128 random bits.
+  /// and a 64-bit key (the seed) map to 128 random bits (gf::philox4x32 in
+  /// gf/core/philox.hpp, which GPU kernels call too).
   static std::array<std::uint32_t, 4> philox(std::uint64_t key, std::uint64_t counter);
 
  private:
