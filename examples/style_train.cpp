@@ -1,0 +1,345 @@
+// style_train: trains a feed-forward style network (Johnson et al. layout,
+// gf/models/style_net.hpp) for ONE style on a folder of content photos, so
+// style_apply can then stylise any photo in one forward pass.
+//
+//   style_train --content photos/ --style starry.jpg --out run/ --steps 2000
+//   style_apply --model run/style_net.safetensors photo.jpg out.png
+//
+// One training step (content crops c, B x 3 x crop x crop, output y = T(c)):
+//   D  phase: a multi-scale patch discriminator D (patch_discriminator.hpp)
+//             learns style patches = real, patches of the detached y = fake
+//             (hinge loss, Adam) -- the MGAN / PatchGAN idea: the style's
+//             texture is learnt from the style image itself.
+//   T  phase: the network T minimises
+//       w_adv L_adv                          patches of y should fool D (the style's strokes and shapes)
+//     + w_col L_col(y, s)                    the style's colour mean / std per channel
+//     + w_low L_low(y, c)                    the content's blurred luminance (large shapes, shading)
+//     + w_ssim max(0, ssim_target - SSIM(Y(y), Y(c)))   keep the content readable, no more
+//     + w_edge L_edge(y, c)                  the content's outlines (Sobel magnitudes)
+//     + w_tv L_tv(y)                         against pixel noise
+//     [+ w_content L_c + w_style L_s on VGG-19 features, with --vgg-weights: Johnson's perceptual losses]
+//   (the loss terms are those of gf/models/style_losses.hpp.)
+//
+// Without --vgg-weights nothing pretrained is needed: texture comes from D,
+// structure and colour from the pixel terms. With pretrained VGG-19 weights
+// (docs/style-transfer.md shows how to make the file) the Gram-matrix style
+// loss and the feature content loss of Johnson et al. join in.
+//
+// Writes into --out: style_net.safetensors (the network, for style_apply),
+// checkpoint.safetensors (network, D and both optimisers, for --resume),
+// samples/step_NNNNNN.png (held-out or training photos through the network)
+// every --sample-every steps. Every file is written atomically.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "gf/gf.hpp"
+#include "gf/data/transforms.hpp"
+#include "gf/image/color.hpp"
+#include "gf/image/filter.hpp"
+#include "gf/io/image.hpp"
+#include "gf/io/progress.hpp"
+#include "gf/io/safetensors.hpp"
+#include "gf/metrics/ssim.hpp"
+#include "gf/models/patch_discriminator.hpp"
+#include "gf/models/style_losses.hpp"
+#include "gf/models/style_net.hpp"
+#include "gf/models/vgg.hpp"
+#include "gf/optim/adam.hpp"
+
+using namespace gf;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Options {
+  std::string content, style, out = "style_run", resume, vgg_weights, samples_from;
+  std::int64_t steps = 1000, batch_size = 4, crop = 128, width = 32, residual_blocks = 5;
+  std::int64_t sample_every = 100, checkpoint_every = 200;
+  std::int64_t style_size = 256;  // longest side of the style image
+  double lr = 1e-3, lr_d = 2e-4;
+  // Loss weights; see the top comment.
+  double w_adv = 0.5, w_col = 10.0, w_low = 5.0, w_ssim = 5.0, ssim_target = 0.6, w_edge = 1.0, w_tv = 1.0;
+  double w_content = 1.0, w_style = 1e5, lowpass_sigma = 2.0;
+  std::int64_t patch_size = 32, patches = 16;
+  std::uint64_t seed = 1;
+  std::string device = "cpu";
+  int threads = 0;
+};
+
+// img (3, H, W) with its shorter side resized to `side` (blurred first when shrinking a lot).
+Tensor shorter_side(Tensor img, std::int64_t side) {
+  const double scale = static_cast<double>(side) / static_cast<double>(std::min(img.size(1), img.size(2)));
+  if (scale < 0.5) img = image::gaussian_blur(img, 0.25 / scale);
+  return clamp(data::resize(img, std::max<std::int64_t>(side, std::llround(static_cast<double>(img.size(1)) * scale)),
+                            std::max<std::int64_t>(side, std::llround(static_cast<double>(img.size(2)) * scale))),
+               0.0, 1.0);
+}
+
+// Every readable image of `dir`, shorter side `side`; unreadable files are counted and skipped.
+std::vector<Tensor> read_folder(const std::string& dir, std::int64_t side) {
+  GF_CHECK(fs::is_directory(dir), "--content ", dir, ": not a directory");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file()) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<Tensor> images;
+  std::int64_t skipped = 0;
+  for (const fs::path& f : files) {
+    try {
+      images.push_back(shorter_side(io::read_image(f.string(), 3), side));
+    } catch (const Error&) {
+      ++skipped;
+    }
+  }
+  if (skipped > 0) std::cout << "style_train: skipped " << skipped << " unreadable file(s) in " << dir << "\n";
+  GF_CHECK(!images.empty(), "--content ", dir, ": no readable images");
+  return images;
+}
+
+// A batch of random crop x crop windows of random photos, mirrored half the time -> (B, 3, crop, crop).
+Tensor content_batch(const std::vector<Tensor>& photos, std::int64_t batch, std::int64_t crop, Generator& gen) {
+  std::vector<Tensor> crops;
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const Tensor& p = photos[gen.below(photos.size())];
+    Tensor c = data::random_crop(p, crop, crop, 0, gen);
+    if (gen.below(2) == 1) c = data::hflip(c);
+    crops.push_back(c);
+  }
+  return stack(crops, 0);
+}
+
+// Patches of every image of y (B, 3, h, w): n in all, cut evenly from the images.
+Tensor patches_of_batch(const Tensor& y, std::int64_t n, std::int64_t size, Generator& gen) {
+  std::vector<Tensor> parts;
+  const std::int64_t B = y.size(0), per = std::max<std::int64_t>(1, n / B);
+  for (std::int64_t b = 0; b < B; ++b) parts.push_back(models::random_patches(y.narrow(0, b, 1), per, size, gen));
+  return cat(parts, 0);
+}
+
+// The optional VGG-19 perceptual terms of Johnson et al.
+struct Perceptual {
+  std::shared_ptr<models::Vgg19Features> vgg;
+  std::vector<models::StyleTarget> style;
+  std::map<std::string, double> style_layers{{"relu1_1", 0.2}, {"relu2_1", 0.2}, {"relu3_1", 0.2},
+                                             {"relu4_1", 0.2}, {"relu5_1", 0.2}};
+  std::string content_layer = "relu2_2";  // Johnson et al.'s choice for a feed-forward net
+
+  std::vector<std::string> layers() const {
+    std::vector<std::string> l{content_layer};
+    for (const auto& [name, w] : style_layers) l.push_back(name);
+    return l;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "style_train: trains a feed-forward style network for one style image on a folder of content photos "
+      "(adversarial patch discriminator + colour / structure losses; Johnson's VGG perceptual losses too with "
+      "--vgg-weights). Without pretrained weights expect the style's palette and local texture on a readable "
+      "photo; with them, the classic Johnson et al. look."};
+  app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
+  app.add_option("--style", o.style, "the style image")->required();
+  app.add_option("--out", o.out, "output folder")->capture_default_str();
+  app.add_option("--steps", o.steps, "training steps")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "content crops per step")->capture_default_str();
+  app.add_option("--crop", o.crop, "side of the content crops in pixels")->capture_default_str();
+  app.add_option("--width", o.width, "network width (Johnson: 32)")->capture_default_str();
+  app.add_option("--residual-blocks", o.residual_blocks, "residual blocks (Johnson: 5)")->capture_default_str();
+  app.add_option("--style-size", o.style_size, "longest side of the style image")->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam step of the network")->capture_default_str();
+  app.add_option("--lr-d", o.lr_d, "Adam step of the patch discriminator")->capture_default_str();
+  app.add_option("--adv-weight", o.w_adv, "weight of the adversarial patch loss")->capture_default_str();
+  app.add_option("--color-weight", o.w_col, "weight of the colour-statistics loss")->capture_default_str();
+  app.add_option("--lowpass-weight", o.w_low, "weight of the low-pass luminance content loss")->capture_default_str();
+  app.add_option("--ssim-weight", o.w_ssim, "weight of the SSIM budget")->capture_default_str();
+  app.add_option("--ssim-target", o.ssim_target, "luminance SSIM to the content below which the budget acts")
+      ->capture_default_str();
+  app.add_option("--edge-weight", o.w_edge, "weight of the edge loss")->capture_default_str();
+  app.add_option("--tv-weight", o.w_tv, "weight of the total-variation loss")->capture_default_str();
+  app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 (torchvision names, safetensors): adds "
+                                                 "Johnson's perceptual content and Gram style losses");
+  app.add_option("--content-weight", o.w_content, "VGG content loss weight (with --vgg-weights)")
+      ->capture_default_str();
+  app.add_option("--style-weight", o.w_style, "VGG Gram style loss weight (with --vgg-weights)")
+      ->capture_default_str();
+  app.add_option("--patch-size", o.patch_size, "side of the patches D judges")->capture_default_str();
+  app.add_option("--patches", o.patches, "patches per step for each side of D")->capture_default_str();
+  app.add_option("--sample-every", o.sample_every, "write a sample image every N steps (0: never)")
+      ->capture_default_str();
+  app.add_option("--checkpoint-every", o.checkpoint_every, "write the checkpoint every N steps")
+      ->capture_default_str();
+  app.add_option("--samples-from", o.samples_from, "folder of photos for the samples (default: the content folder)");
+  app.add_option("--resume", o.resume, "checkpoint.safetensors to continue from");
+  app.add_option("--seed", o.seed, "seed for weights, crops and patches")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (o.threads > 0) set_num_threads(o.threads);
+    const Device device = Device::parse(o.device);
+    GF_CHECK(o.crop >= 32 && o.batch_size >= 1 && o.steps >= 1, "--crop must be >= 32, --batch-size and --steps >= 1");
+    GF_CHECK(o.patch_size <= o.crop, "--patch-size ", o.patch_size, " must not exceed --crop ", o.crop);
+    fs::create_directories(fs::path(o.out) / "samples");
+
+    // ---- data -------------------------------------------------------------------
+    const std::vector<Tensor> photos = read_folder(o.content, o.crop + o.crop / 4);
+    const std::vector<Tensor> sample_photos =
+        o.samples_from.empty() ? std::vector<Tensor>(photos.begin(), photos.begin() + std::min<std::size_t>(4, photos.size()))
+                               : read_folder(o.samples_from, o.crop * 2);
+    Tensor style = io::read_image(o.style, 3);
+    {
+      const double scale = static_cast<double>(o.style_size) / static_cast<double>(std::max(style.size(1), style.size(2)));
+      if (scale < 1.0) style = shorter_side(style, std::llround(static_cast<double>(std::min(style.size(1), style.size(2))) * scale));
+    }
+    GF_CHECK(style.size(1) >= o.patch_size && style.size(2) >= o.patch_size, "--style ", o.style, " (",
+             style.size(2), "x", style.size(1), ") is smaller than one patch of ", o.patch_size);
+    style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
+
+    // ---- models and optimisers ------------------------------------------------------
+    io::SafetensorsFile resumed;
+    if (!o.resume.empty()) {
+      resumed = io::load_safetensors(o.resume);
+      const io::Metadata& m = resumed.metadata;
+      GF_CHECK(m.count("kind") && m.at("kind") == "ganforge-style-train" && m.count("step") && m.count("width") &&
+                   m.count("residual_blocks"),
+               "--resume ", o.resume, ": not a style_train checkpoint");
+      o.width = std::stoll(m.at("width"));  // the checkpoint's network wins
+      o.residual_blocks = std::stoll(m.at("residual_blocks"));
+    }
+    Generator gen(o.seed);
+    models::StyleNet net({o.width, o.residual_blocks}, &gen);
+    models::MultiScalePatchDiscriminator D({.width = 32, .downsamplings = 2, .scales = 2, .spectral_norm = true}, gen);
+    net.to(device);
+    D.to(device);
+    optim::Adam opt_t(net.parameters(), {.lr = o.lr});
+    optim::Adam opt_d(D.parameters(), {.lr = o.lr_d, .beta1 = 0.5, .beta2 = 0.99});
+    Perceptual perceptual;
+    if (!o.vgg_weights.empty()) {
+      perceptual.vgg = std::make_shared<models::Vgg19Features>(models::Vgg19Config{}, gen);
+      models::load_vgg19_weights(*perceptual.vgg, o.vgg_weights);
+      perceptual.vgg->to(device);
+      perceptual.vgg->eval();
+      NoGradGuard no_grad;
+      std::vector<std::string> names;
+      for (const auto& [name, w] : perceptual.style_layers) names.push_back(name);
+      perceptual.style.push_back(models::make_style_target(perceptual.vgg->extract(style, names), names, 1.0));
+    }
+
+    std::int64_t step = 0;
+    const fs::path checkpoint = fs::path(o.out) / "checkpoint.safetensors";
+    const auto save_checkpoint = [&] {
+      io::NamedTensors t;
+      for (const auto& [n, v] : net.state_dict()) t.emplace_back("net." + n, v);
+      for (const auto& [n, v] : D.state_dict()) t.emplace_back("D." + n, v);
+      for (const auto& [n, v] : opt_t.state_dict()) t.emplace_back("opt_t." + n, v);
+      for (const auto& [n, v] : opt_d.state_dict()) t.emplace_back("opt_d." + n, v);
+      io::save_safetensors(checkpoint.string(), t,
+                           {{"kind", "ganforge-style-train"}, {"step", std::to_string(step)},
+                            {"width", std::to_string(o.width)}, {"residual_blocks", std::to_string(o.residual_blocks)}});
+      models::save_style_net((fs::path(o.out) / "style_net.safetensors").string(), net,
+                             {{"step", std::to_string(step)}, {"style", fs::path(o.style).filename().string()}});
+    };
+    if (!o.resume.empty()) {
+      const io::SafetensorsFile& f = resumed;
+      const auto part = [&](const std::string& prefix) {
+        std::map<std::string, Tensor> m;
+        for (const auto& [n, v] : f.tensors)
+          if (n.rfind(prefix, 0) == 0) m[n.substr(prefix.size())] = v;
+        return m;
+      };
+      net.load_state_dict(part("net."));
+      D.load_state_dict(part("D."));
+      opt_t.load_state_dict(part("opt_t."));
+      opt_d.load_state_dict(part("opt_d."));
+      step = std::stoll(f.metadata.at("step"));
+      std::cout << "style_train: resuming from " << o.resume << " at step " << step << "\n";
+    }
+    std::cout << "style_train: " << photos.size() << " content photos, style " << o.style << " ("
+              << style.size(3) << "x" << style.size(2) << "), network " << net.num_parameters() << " params, D "
+              << D.num_parameters() << " params, "
+              << (perceptual.vgg ? "VGG-19 perceptual losses on" : "offline (no pretrained features)") << ", "
+              << device << ", " << num_threads() << " threads\n";
+
+    const auto write_sample = [&](std::int64_t at) {
+      NoGradGuard no_grad;
+      net.eval();
+      std::vector<Tensor> row;
+      for (const Tensor& p : sample_photos) {
+        const Tensor c = data::center_crop(p, o.crop * 2, o.crop * 2).unsqueeze(0);
+        row.push_back(cat({c, net.forward(c.to(device)).to(Device::cpu())}, 3));
+      }
+      net.train();
+      io::write_image((fs::path(o.out) / "samples" / ("step_" + std::string(6 - std::min<std::size_t>(6, std::to_string(at).size()), '0') + std::to_string(at) + ".png")).string(),
+                      cat(row, 2).select(0, 0));
+    };
+
+    // ---- training -------------------------------------------------------------------
+    io::ProgressBar bar(o.steps, "style", {.items_per_step = static_cast<double>(o.batch_size), .unit = "img",
+                                           .initial_step = step});
+    const auto start = std::chrono::steady_clock::now();
+    const std::int64_t first = step;
+    while (step < o.steps) {
+      const Tensor c = content_batch(photos, o.batch_size, o.crop, gen).to(device);  // (B, 3, crop, crop)
+      const Tensor y = net.forward(c);
+
+      // D phase: style patches are real, patches of the detached output fake.
+      const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen);
+      const Tensor fake = patches_of_batch(y, o.patches, o.patch_size, gen);
+      opt_d.zero_grad();
+      const Tensor loss_d = models::patch_discriminator_loss(D, real, fake.detach());
+      loss_d.backward();
+      opt_d.step();
+
+      // T phase: fool D, keep the content's structure and the style's colours.
+      const Tensor adv = models::patch_generator_loss(D, fake);
+      const Tensor col = models::color_stats_loss(y, style);
+      const Tensor low = models::lowpass_content_loss(y, c, o.lowpass_sigma);
+      const Tensor ssim_gap = relu(sub(models::ssim_loss(y, c), 1.0 - o.ssim_target));  // max(0, target - SSIM)
+      const Tensor edge = models::edge_loss(y, c);
+      const Tensor tv = models::total_variation_loss(y);
+      Tensor loss = add(add(add(mul(adv, o.w_adv), mul(col, o.w_col)), add(mul(low, o.w_low), mul(ssim_gap, o.w_ssim))),
+                        add(mul(edge, o.w_edge), mul(tv, o.w_tv)));
+      if (perceptual.vgg) {
+        const auto fy = perceptual.vgg->extract(y, perceptual.layers());
+        Tensor fc;
+        {
+          NoGradGuard no_grad;
+          fc = perceptual.vgg->extract(c, {perceptual.content_layer}).at(perceptual.content_layer);
+        }
+        loss = add(loss, add(mul(models::content_loss(fy.at(perceptual.content_layer), fc), o.w_content),
+                             mul(models::style_loss(fy, perceptual.style, perceptual.style_layers), o.w_style)));
+      }
+      opt_t.zero_grad();
+      opt_d.zero_grad();  // D's gradients from the T phase are not used
+      loss.backward();
+      opt_t.step();
+      ++step;
+
+      const double ssim = 1.0 - models::ssim_loss(y.detach(), c).item();
+      bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"col", col.item()}, {"low", low.item()},
+                        {"ssim", ssim}, {"loss", loss.item()}});
+      if (!std::isfinite(loss.item())) throw Error(detail::concat("the loss became ", loss.item(), " at step ", step,
+                                                                  "; try a smaller --lr"));
+      if (o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);
+      if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint();
+    }
+    bar.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "style_train: " << step - first << " steps in " << seconds << " s ("
+              << 1e3 * seconds / static_cast<double>(std::max<std::int64_t>(1, step - first)) << " ms/step); wrote "
+              << (fs::path(o.out) / "style_net.safetensors").string() << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "style_train: out of memory; use a smaller --crop or --batch-size\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "style_train: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
