@@ -37,6 +37,15 @@ TEST_SUITE("style_net") {
       CHECK(*std::min_element(v.begin(), v.end()) >= 0.0f);
       CHECK(*std::max_element(v.begin(), v.end()) <= 1.0f);
     }
+    // Without autograd the biases before instance norm are skipped: the same output.
+    const Tensor x = rand({1, 3, 12, 12}, {}, &g);
+    const Tensor inference = small.forward(x);
+    {
+      GradMode::set_enabled(true);
+      const Tensor training = small.forward(x).detach();
+      GradMode::set_enabled(false);
+      GF_CHECK_CLOSE(inference, training, 1e-5, 1e-6);
+    }
     CHECK(test::error_of([&] { small.forward(zeros({1, 1, 8, 8})); }).find("(N, 3, H, W)") != std::string::npos);
     CHECK(test::error_of([] { models::StyleNet({0, 5}); }).find("width") != std::string::npos);
   }

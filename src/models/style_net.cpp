@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
@@ -42,7 +43,7 @@ Tensor phase_folding(DType dtype) {
 /// each of the four phases (p, q) is a 2x2 convolution of x with a kernel
 /// folded from the 3x3 one: 4 instead of 9 multiply-adds per output value,
 /// and the 4x larger upsampled image is never built.
-///   x (N, C, H, W), weight (O, C, 3, 3), bias (O,) -> (N, O, 2H, 2W)
+///   x (N, C, H, W), weight (O, C, 3, 3), bias (O,) or undefined -> (N, O, 2H, 2W)
 Tensor upsample2x_conv3x3(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0);
   // (O C, 9) @ (9, 16) -> (O, C, phase, 2, 2) -> (phase O, C, 2, 2)
@@ -50,7 +51,8 @@ Tensor upsample2x_conv3x3(const Tensor& x, const Tensor& weight, const Tensor& b
   const Tensor kernels = folded.view({O, C, 4, 4}).permute({2, 0, 1, 3}).reshape({4 * O, C, 2, 2});
   // All four phases in one convolution over the edge-padded x: z (N, 4 O, H + 1, W + 1),
   // where phase (p, q) of output pixel (a, b) sits at z[n, (2p + q) O + o, a + p, b + q].
-  const Tensor z = conv2d(replicate_pad1(x), kernels, cat({bias, bias, bias, bias}, 0)).view({N, 4, O, H + 1, W + 1});
+  const Tensor z4 = conv2d(replicate_pad1(x), kernels, bias.defined() ? cat({bias, bias, bias, bias}, 0) : Tensor());
+  const Tensor z = z4.view({N, 4, O, H + 1, W + 1});
   auto phase = [&](std::int64_t p, std::int64_t q) { return z.select(1, 2 * p + q).narrow(2, p, H).narrow(3, q, W); };
   // Interleave: out[n, o, 2a + p, 2b + q] = phase(p, q)[n, o, a, b], via (N, O, H, 2, W, 2).
   const Tensor row0 = stack({phase(0, 0), phase(0, 1)}, 4), row1 = stack({phase(1, 0), phase(1, 1)}, 4);
@@ -75,12 +77,16 @@ StyleConv::StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::i
 
 Tensor StyleConv::forward(const Tensor& x) {
   Tensor h;
+  // Instance norm subtracts each plane's mean, so a bias added just before it
+  // changes nothing (its gradient is 0 too). Without autograd it is skipped:
+  // one pass over the activations less.
+  const Tensor bias = norm && !GradMode::is_enabled() ? Tensor() : conv->bias;
   if (options.upsample && conv->kernel_size == 3 && options.stride == 1) {
-    h = upsample2x_conv3x3(x, conv->weight, conv->bias);
+    h = upsample2x_conv3x3(x, conv->weight, bias);
   } else {
     h = options.upsample ? upsample2d(x, 2, UpsampleMode::kNearest) : x;
     const std::int64_t p = conv->kernel_size / 2;
-    h = (*conv)(pad2d(h, p, p, p, p, PadMode::kReflect));
+    h = conv2d(pad2d(h, p, p, p, p, PadMode::kReflect), conv->weight, bias, conv->params);
   }
   if (norm) h = (*norm)(h);
   return options.relu ? relu(h) : h;
