@@ -7,7 +7,11 @@
 #include "io_helpers.hpp"
 #include "gf/models/adain.hpp"
 #include "gf/models/vgg.hpp"
+#include "program_helpers.hpp"
 
+#include <filesystem>
+
+namespace fs = std::filesystem;
 using namespace gf;
 using models::AdainNet;
 
@@ -340,5 +344,85 @@ TEST_SUITE("adain") {
     GF_CHECK_CLOSE(net.encoder->at<nn::Conv2d>(19)->bias, vgg.features->at<nn::Conv2d>(19)->bias, 0, 0);
     for (const auto& p : net.encoder->parameters()) CHECK_FALSE(p.requires_grad());
     GF_CHECK_CONTAINS(test::error_of([&] { net.load_vgg_weights(dir.file("nowhere.safetensors")); }), "no weights file");
+  }
+}
+
+namespace {
+
+// A smooth colour pattern (3, h, w) with some structure for SSIM to see.
+Tensor pattern(std::int64_t h, std::int64_t w, double phase) {
+  std::vector<float> v;
+  for (std::int64_t c = 0; c < 3; ++c)
+    for (std::int64_t i = 0; i < h; ++i)
+      for (std::int64_t j = 0; j < w; ++j)
+        v.push_back(static_cast<float>(0.5 + 0.4 * std::sin(phase + 0.3 * static_cast<double>(i + 2 * c)) *
+                                                 std::cos(0.2 * static_cast<double>(j) - phase)));
+  return from_vector<float>(v, {3, h, w});
+}
+
+}  // namespace
+
+TEST_SUITE("programs") {
+  TEST_CASE("adain_train trains, resumes and hands its model to adain_apply; errors are clear" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir scratch("adain_programs");
+    const fs::path& dir = scratch.path();
+    fs::create_directories(dir / "photos");
+    fs::create_directories(dir / "styles");
+    for (int i = 0; i < 5; ++i) io::write_image((dir / "photos" / ("p" + std::to_string(i) + ".png")).string(), pattern(40, 48, i));
+    test::write_bytes((dir / "photos" / "broken.png").string(), "not a png");
+    io::write_image((dir / "styles" / "a.png").string(), pattern(32, 32, 2.5) * 0.5);
+    const std::string style_b = (dir / "b.jpg").string();
+    io::write_image(style_b, rsub(1.0, pattern(36, 30, 4.0)));
+    const fs::path out = dir / "run";
+    const std::string common = "--content " + (dir / "photos").string() + " --style " + (dir / "styles").string() +
+                               " --style " + style_b + " --batch-size 2 --image-size 16 --width-divisor 16 --out " +
+                               out.string() + " --sample-every 2 --checkpoint-every 2 --threads 1";
+
+    REQUIRE(test::run_program("adain_train", common + " --steps 3", dir / "train1.txt") == 0);
+    const std::string log1 = test::read_bytes((dir / "train1.txt").string());
+    GF_CHECK_CONTAINS(log1, "skipped 1 unreadable");
+    GF_CHECK_CONTAINS(log1, "random encoder: expect the style's palette");
+    CHECK(fs::exists(out / "samples" / "step_000002.png"));
+    CHECK(fs::exists(out / "samples" / "step_000003.png"));
+    const std::string model = (out / "checkpoint.safetensors").string();
+    CHECK(models::load_adain(model).metadata.at("step") == "3");
+
+    REQUIRE(test::run_program("adain_train", common + " --steps 5 --resume " + model, dir / "train2.txt") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "train2.txt").string()), "resuming from " + model + " at step 3");
+    const models::AdainCheckpoint ck = models::load_adain(model);
+    CHECK(ck.metadata.at("step") == "5");
+    CHECK(!ck.optimizer.empty());
+
+    // Two styles mixed, alpha, a size: the output has the content's aspect at --size.
+    const std::string content = (dir / "photos" / "p1.png").string(), style_a = (dir / "styles" / "a.png").string();
+    const std::string both = "--model " + model + " --content " + content + " --style " + style_a + " --style " + style_b;
+    REQUIRE(test::run_program("adain_apply", both + " --style-weight 1 --style-weight 3 --alpha 0.7 --size 32 --out " +
+                                                 (dir / "mixed.png").string(),
+                              dir / "apply1.txt") == 0);
+    const std::string log3 = test::read_bytes((dir / "apply1.txt").string());
+    GF_CHECK_CONTAINS(log3, "luminance SSIM to the content");
+    GF_CHECK_CONTAINS(log3, "colour mean/std distance to the style");
+    CHECK(io::read_image((dir / "mixed.png").string()).shape() == Shape{3, 27, 32});
+
+    // Tiles with fusion, JPEG out.
+    REQUIRE(test::run_program("adain_apply", both + " --size 48 --tile 24 --overlap 8 --fuse pyramid --out " +
+                                                 (dir / "tiled.jpg").string(),
+                              dir / "apply2.txt") == 0);
+    CHECK(io::read_image((dir / "tiled.jpg").string()).shape() == Shape{3, 40, 48});
+
+    // Errors: exit code 1 and a message that names the problem.
+    auto fails_with = [&](const std::string& args, const std::string& expected) {
+      CAPTURE(args);
+      CHECK(test::run_program("adain_apply", args, dir / "err.txt") == 1);
+      GF_CHECK_CONTAINS(test::read_bytes((dir / "err.txt").string()), expected);
+    };
+    fails_with("--model " + model + " --content " + (dir / "photos" / "broken.png").string() + " --style " + style_a,
+               "broken.png");
+    fails_with("--model " + (dir / "none.safetensors").string() + " --content " + content + " --style " + style_a,
+               "no model file");
+    fails_with("--model " + content + " --content " + content + " --style " + style_a, "p1.png");
+    fails_with(both + " --size 100000", "use --tile 512");
+    fails_with(both + " --style-weight 1", "--style-weight: 1 weights for 2 --style images");
   }
 }

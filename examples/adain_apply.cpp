@@ -1,0 +1,215 @@
+// adain_apply: stylises a photo with any style image(s) using a decoder trained
+// by adain_train (AdaIN, Huang & Belongie 2017), in one forward pass:
+//
+//   out = g(alpha t + (1 - alpha) f(c)),   t = AdaIN(f(c), styles mixed by --style-weight)
+//
+// f is the model's fixed encoder (pretrained or random VGG-19 up to relu4_1, as
+// it was trained), g its decoder (gf::models::AdainNet::stylize).
+//
+// Large images: --tile T stylises T x T tiles overlapping by --overlap pixels and
+// blends them (gf::models::tiled_apply). Every tile is normalised with the
+// statistics of the WHOLE image's features (computed tile by tile first,
+// AdainNet::content_stats), so the tiles agree and no seam shows.
+//
+// Afterwards --fuse pyramid|weighted fuses the result with the photo
+// (gf::image::fuse_with_content / weighted_blend) so it keeps the photo's finest
+// detail. Prints the time, the luminance SSIM to the photo and the colour
+// mean/std distance to the (first) style.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "gf/gf.hpp"
+#include "gf/image/color.hpp"
+#include "gf/image/filter.hpp"
+#include "gf/image/pyramid.hpp"
+#include "gf/metrics/ssim.hpp"
+#include "gf/models/adain.hpp"
+#include "gf/models/tiled_apply.hpp"
+
+using namespace gf;
+
+namespace {
+
+constexpr std::int64_t kDefaultSize = 512;
+constexpr std::int64_t kDefaultStyleSize = 256;
+// Peak memory of one stylisation per pixel at full width (width divisor 1),
+// float32, no graph: the widest activations (64 channels at full size) with
+// the convolution's im2col buffer. Measured order; divided by the width divisor.
+constexpr double kBytesPerPixel = 4.0e3;
+// The photo, its resized copy and the result as float32 RGB.
+constexpr double kImageBytesPerPixel = 3 * 3 * 4;
+
+struct Options {
+  std::string model;
+  std::string content;
+  std::vector<std::string> styles;
+  std::vector<double> style_weights;
+  double alpha = 1.0;
+  std::int64_t size = kDefaultSize;
+  std::int64_t style_size = kDefaultStyleSize;
+  std::int64_t tile = 0;
+  std::int64_t overlap = 64;
+  std::string fuse = "none";
+  std::int64_t fuse_levels = 5;
+  double fuse_alpha = 0.5;
+  std::string out = "stylized.png";
+  std::string device = "cpu";
+  int threads = 0;
+};
+
+// MemAvailable from /proc/meminfo, in bytes (0 when unknown).
+double available_memory() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    double kb = 0;
+    in >> kb;
+    if (key == "MemAvailable:") return kb * 1024.0;
+    in.ignore(256, '\n');
+  }
+  return 0.0;
+}
+
+// The size an h x w image gets when its longest side becomes `longest` (0: unchanged).
+std::pair<std::int64_t, std::int64_t> scaled_size(std::int64_t h, std::int64_t w, std::int64_t longest) {
+  if (longest <= 0) return {h, w};
+  const double scale = static_cast<double>(longest) / static_cast<double>(std::max(h, w));
+  return {std::max<std::int64_t>(1, std::llround(static_cast<double>(h) * scale)),
+          std::max<std::int64_t>(1, std::llround(static_cast<double>(w) * scale))};
+}
+
+// image (3, H, W) resized to (1, 3, h, w), blurred first when shrinking a lot so
+// fine detail does not alias.
+Tensor resized(Tensor image, std::int64_t h, std::int64_t w) {
+  if (h != image.size(1) || w != image.size(2)) {
+    const double scale = static_cast<double>(h) / static_cast<double>(image.size(1));
+    if (scale < 0.5) image = image::gaussian_blur(image, 0.25 / scale);
+    image = clamp(data::resize(image, h, w), 0.0, 1.0);
+  }
+  return image.unsqueeze(0);
+}
+
+std::string size_of(const Tensor& image) { return std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "Stylise a photo with one or more style images using an AdaIN model trained by adain_train (Huang & Belongie "
+      "2017): one forward pass, any style.\n"
+      "A model trained with pretrained VGG-19 weights gives the paper's look (the style's strokes, textures and "
+      "colours). A model trained offline on a randomly initialised VGG-19 transfers per-channel statistics of random "
+      "features: the style's palette and some texture energy over a readable photo, weak or no shapes from the "
+      "style (figures in docs/style-transfer.md). Writes PNG or JPEG (by extension)."};
+  app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();
+  app.add_option("--content", o.content, "the content photo")->required();
+  app.add_option("--style", o.styles, "style image (repeat for several)")->required();
+  app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)");
+  app.add_option("--alpha", o.alpha, "content/style trade-off: 0 the photo's own features, 1 the full style")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--size", o.size, "longest side of the output in pixels (0: the photo's own size)")
+      ->capture_default_str();
+  app.add_option("--style-size", o.style_size, "longest side the style images are resized to (0: their own size)")
+      ->capture_default_str();
+  app.add_option("--tile", o.tile, "stylise in tiles of this side (a multiple of 8), for images too large for memory");
+  app.add_option("--overlap", o.overlap, "tiles overlap by this many pixels, blended smoothly")->capture_default_str();
+  app.add_option("--fuse", o.fuse, "fuse the result with the photo: none, pyramid or weighted")
+      ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
+      ->capture_default_str();
+  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels")->capture_default_str();
+  app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    if (o.threads > 0) set_num_threads(o.threads);
+    const Device device = Device::parse(o.device);
+    empty({1}, {DType::kFloat32, device});  // a missing GPU is reported now, naming the device
+    GF_CHECK(o.style_weights.empty() || o.style_weights.size() == o.styles.size(), "--style-weight: ",
+             o.style_weights.size(), " weights for ", o.styles.size(), " --style images");
+    GF_CHECK(o.tile == 0 || (o.tile >= 16 && o.tile % 8 == 0), "--tile must be a multiple of 8, >= 16; got ", o.tile);
+    GF_CHECK(o.tile == 0 || (o.overlap >= 0 && 2 * o.overlap < o.tile), "--overlap must be in [0, tile / 2), got ",
+             o.overlap);
+
+    models::AdainCheckpoint ck = models::load_adain(o.model);
+    models::AdainNet& net = *ck.net;
+    net.to(device);
+    const std::string encoder = ck.metadata.count("encoder") ? ck.metadata.at("encoder") : "unknown";
+    std::cout << "model: " << o.model << ", encoder " << encoder << ", width divisor " << net.config.width_divisor
+              << "\n";
+
+    // Read the photo, then refuse a size that cannot fit before resizing to it
+    // (a std::bad_alloc half-way says less). The stylisation holds about
+    // kBytesPerPixel / divisor bytes per pixel of what it processes at once
+    // (the image, or a tile and its context), plus the input and output images.
+    const Tensor photo = io::read_image(o.content, 3);  // (3, H, W); names the file when it cannot
+    const auto [h, w] = scaled_size(photo.size(1), photo.size(2), o.size);
+    GF_CHECK(h >= 16 && w >= 16, "the content image would be ", w, "x", h, "; it must be at least 16x16");
+    const double at_once = o.tile > 0 ? static_cast<double>((o.tile + 64) * (o.tile + 64)) : static_cast<double>(h * w);
+    const double need = at_once * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
+                        kImageBytesPerPixel * static_cast<double>(h * w);
+    const double have = available_memory();
+    GF_CHECK(have <= 0 || need < 0.8 * have, "stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
+             o.tile > 0 ? std::to_string(o.tile) : std::string(), " needs about ", need / (1 << 30), " GiB, only ",
+             have / (1 << 30), " GiB are available; ",
+             o.tile > 0 ? "use a smaller --size" : "use --tile 512 (or a smaller --size)");
+    const Tensor content = resized(photo, h, w).to(device);  // (1, 3, h, w)
+
+    std::vector<Tensor> styles;
+    for (const std::string& path : o.styles) {
+      const Tensor s = io::read_image(path, 3);
+      const auto [sh, sw] = scaled_size(s.size(1), s.size(2), o.style_size);
+      GF_CHECK(sh >= 16 && sw >= 16, "the style image ", path, " would be ", sw, "x", sh, "; it must be at least 16x16");
+      styles.push_back(resized(s, sh, sw).to(device));
+    }
+
+    const auto stylize_start = std::chrono::steady_clock::now();
+    Tensor result;
+    if (o.tile == 0) {
+      result = net.stylize(content, styles, o.style_weights, o.alpha);
+    } else {
+      const models::ChannelStats style_stats = net.style_stats(styles, o.style_weights);
+      const models::ChannelStats content_stats = net.content_stats(content, o.tile);
+      const auto tiles = static_cast<std::int64_t>(models::tile_starts(content.size(2), o.tile, o.overlap).size() *
+                                                   models::tile_starts(content.size(3), o.tile, o.overlap).size());
+      io::ProgressBar bar(tiles, "tiles");
+      result = models::tiled_apply(
+          [&](const Tensor& tile) { return net.stylize_with_stats(tile, content_stats, style_stats, o.alpha); },
+          content, {.tile = o.tile, .overlap = o.overlap}, [&](std::int64_t done, std::int64_t) { bar.update(done); });
+      bar.finish();
+    }
+    const double stylize_ms =
+        1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - stylize_start).count();
+
+    NoGradGuard no_grad;
+    if (o.fuse == "pyramid") {
+      const std::int64_t levels = std::min(o.fuse_levels, image::max_pyramid_levels(content.size(2), content.size(3)));
+      result = clamp(image::fuse_with_content(result, content, levels), 0.0, 1.0);
+    } else if (o.fuse == "weighted") {
+      result = image::weighted_blend(result, content, o.fuse_alpha);
+    }
+    io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "wrote " << o.out << " (" << size_of(result) << "): stylised in " << stylize_ms << " ms, "
+              << seconds << " s in all\n";
+    if (content.size(2) >= 11 && content.size(3) >= 11)
+      std::cout << "luminance SSIM to the content: " << metrics::ssim_luminance(result, content).item() << "\n";
+    std::cout << "colour mean/std distance to the style: " << image::color_stats_distance(result, styles.front()).item()
+              << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "adain_apply: out of memory; use --tile 512 or a smaller --size\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "adain_apply: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

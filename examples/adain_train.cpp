@@ -1,0 +1,279 @@
+// adain_train: trains the decoder of an AdaIN network (Huang & Belongie 2017),
+// which then stylises any photo with any style image (adain_apply).
+//
+// The algorithm, one step:
+//   c = a batch of random crops of content photos, s = random crops of style images
+//   t = AdaIN(f(c), f(s))              f = VGG-19 up to relu4_1, fixed (no gradients)
+//   L = L_c + lambda L_s               L_c = mean (f(g(t)) - t)^2
+//                                      L_s = sum over relu1_1..relu4_1 of the squared gaps
+//                                            of per-channel means and standard deviations
+//   Adam step on the decoder g only
+// (gf::models::adain_losses in src/models/adain.cpp). This file is the program
+// around it: data, progress, sample pictures, checkpoints, resume.
+//
+// The encoder: pretrained VGG-19 with --vgg-weights (the paper's network), else
+// VGG-19's random initialisation, narrowed by --width-divisor so a CPU trains it
+// in minutes. With random features the model transfers per-channel feature
+// statistics: the style's palette and some of its texture energy, weak shapes.
+//
+// Everything goes to --out:
+//   samples/step_NNNNNN.png   first row: the styles; then per content photo: the
+//                             photo and its stylisations with each style
+//   checkpoint.safetensors    the network (encoder included) and Adam's state:
+//                             adain_apply --model takes it; --resume continues it
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "gf/gf.hpp"
+#include "gf/models/adain.hpp"
+
+namespace fs = std::filesystem;
+using namespace gf;
+
+namespace {
+
+constexpr double kStyleScale = 1.5;         // style images: shorter side 1.5x the crop size, then random crops
+constexpr double kMaxZoom = 3.0;            // content photos: shorter side 1x to 3x the crop size, then a random crop
+constexpr std::int64_t kSampleImages = 3;   // contents and styles shown in the sample grids
+constexpr std::int64_t kDivisorOffline = 4; // default width divisor without pretrained weights
+
+struct Options {
+  std::string content;
+  std::vector<std::string> styles;
+  std::int64_t steps = 1000;
+  std::int64_t batch_size = 4;
+  std::int64_t image_size = 128;
+  double lr = 5e-4;
+  double style_weight = 10.0;
+  std::int64_t width_divisor = 0;  // 0: 1 with --vgg-weights, else kDivisorOffline
+  std::string vgg_weights;
+  std::string out = "runs/adain";
+  std::string resume;
+  std::int64_t sample_every = 250;
+  std::int64_t checkpoint_every = 250;
+  std::uint64_t seed = 1;
+  std::string device = "cpu";
+  int threads = 0;
+};
+
+// Resizes (3, H, W) so the shorter side is `side`, keeping the aspect ratio.
+Tensor resize_shorter(const Tensor& image, std::int64_t side) {
+  const double scale = static_cast<double>(side) / static_cast<double>(std::min(image.size(1), image.size(2)));
+  return clamp(data::resize(image, std::max<std::int64_t>(side, std::llround(image.size(1) * scale)),
+                            std::max<std::int64_t>(side, std::llround(image.size(2) * scale))),
+               0.0, 1.0);
+}
+
+// A random (3, size, size) crop of a photo whose shorter side was first scaled to
+// size x zoom, zoom uniform in [1, kMaxZoom], flipped half the time: many
+// different views of a few photos.
+data::Transform random_zoom_crop(std::int64_t size) {
+  return [size](const Tensor& photo, Generator& gen) {
+    const double zoom = 1.0 + (kMaxZoom - 1.0) * gen.uniform_double();
+    const Tensor scaled = resize_shorter(photo, std::llround(zoom * static_cast<double>(size)));
+    return data::random_horizontal_flip(data::random_crop(scaled, size, size, 0, gen), 0.5, gen);
+  };
+}
+
+// Every style image named by --style (files, or folders of images), resized
+// once so its shorter side is `side`: styles are few, so they stay in memory.
+std::vector<Tensor> load_styles(const std::vector<std::string>& paths, std::int64_t side) {
+  std::vector<Tensor> styles;
+  for (const std::string& p : paths) {
+    if (fs::is_directory(p)) {
+      const data::ImageFolder folder(p, {.channels = 3});
+      for (const auto& s : folder.skipped()) std::cerr << "adain_train: skipped " << s.path << ": " << s.reason << "\n";
+      for (std::int64_t i = 0; i < folder.size(); ++i) styles.push_back(resize_shorter(folder.get(i).image, side));
+    } else {
+      styles.push_back(resize_shorter(io::read_image(p, 3), side));  // names the file when unreadable
+    }
+  }
+  return styles;
+}
+
+// A batch of random crops (B, 3, size, size) of the style images, drawn from `gen`.
+Tensor style_batch(const std::vector<Tensor>& styles, std::int64_t batch, std::int64_t size, Generator& gen) {
+  std::vector<Tensor> crops;
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const Tensor& s = styles[gen.below(styles.size())];
+    crops.push_back(data::random_horizontal_flip(data::random_crop(s, size, size, 0, gen), 0.5, gen));
+  }
+  return stack(crops, 0);
+}
+
+// The sample grid: a blank tile and the styles, then each content with its stylisations.
+void save_samples(models::AdainNet& net, const Tensor& contents, const Tensor& styles, const fs::path& path) {
+  const std::int64_t cols = styles.size(0) + 1;
+  std::vector<Tensor> tiles{ones({1, 3, contents.size(2), contents.size(3)}, {DType::kFloat32, contents.device()})};
+  for (std::int64_t j = 0; j < styles.size(0); ++j) tiles.push_back(styles.narrow(0, j, 1));
+  for (std::int64_t i = 0; i < contents.size(0); ++i) {
+    const Tensor c = contents.narrow(0, i, 1);
+    tiles.push_back(c);
+    for (std::int64_t j = 0; j < styles.size(0); ++j) tiles.push_back(net.stylize(c, {styles.narrow(0, j, 1)}));
+  }
+  io::save_image_grid(path.string(), cat(tiles, 0).to(Device::cpu()), cols);
+}
+
+std::string zero_padded(std::int64_t v) {
+  std::string s = std::to_string(v);
+  return std::string(s.size() < 6 ? 6 - s.size() : 0, '0') + s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{
+      "Train an AdaIN style-transfer decoder (Huang & Belongie 2017) on a folder of content photos and one or more "
+      "style images; adain_apply then stylises any photo with any style.\n"
+      "With --vgg-weights (pretrained VGG-19 in torchvision's names, see docs/style-transfer.md) the encoder is the "
+      "paper's: expect the style's brush strokes, textures and colours. Without them (offline) the encoder is a "
+      "randomly initialised VGG-19 (narrowed by --width-divisor): the model then transfers per-channel statistics "
+      "of random features, i.e. the style's palette and some of its texture energy over the photo, with weak or no "
+      "shapes from the style."};
+  app.add_option("--content", o.content, "folder of content photos (searched recursively)")->required();
+  app.add_option("--style", o.styles, "style image or folder of style images (repeat for several)")->required();
+  app.add_option("--steps", o.steps, "training steps (iterations) in total")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "content/style pairs per step")->capture_default_str();
+  app.add_option("--image-size", o.image_size, "side of the square training crops, a multiple of 8")
+      ->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam learning rate of the decoder")->capture_default_str();
+  app.add_option("--style-weight", o.style_weight, "lambda, weight of the style (mean/std) loss")->capture_default_str();
+  app.add_option("--width-divisor", o.width_divisor,
+                 "divide every VGG/decoder width by this (1, 2, 4, 8...); default 1 with --vgg-weights, else 4");
+  app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features as safetensors (torchvision names)");
+  app.add_option("--out", o.out, "output directory")->capture_default_str();
+  app.add_option("--resume", o.resume, "checkpoint to continue from (its network and Adam state win)");
+  app.add_option("--sample-every", o.sample_every, "save a sample grid every N steps (0: only at the end)")
+      ->capture_default_str();
+  app.add_option("--checkpoint-every", o.checkpoint_every, "save the checkpoint every N steps (and at the end)")
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "seed for the weights, crops and shuffling")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  CLI11_PARSE(app, argc, argv);
+
+  const fs::path out(o.out);
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    if (o.threads > 0) set_num_threads(o.threads);
+    const Device device = Device::parse(o.device);
+    empty({1}, {DType::kFloat32, device});  // a missing GPU is reported now, naming the device
+    GF_CHECK(o.image_size >= 16 && o.image_size % 8 == 0, "--image-size must be a multiple of 8, >= 16; got ",
+             o.image_size);
+    GF_CHECK(o.batch_size >= 1 && o.steps >= 1, "--batch-size and --steps must be positive");
+    const std::int64_t style_side = std::llround(kStyleScale * static_cast<double>(o.image_size));
+
+    // ---- data -------------------------------------------------------------------
+    auto photos = std::make_shared<data::ImageFolder>(o.content, data::ImageFolderOptions{.channels = 3});
+    if (!photos->skipped().empty())
+      std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable file(s) in " << o.content << "\n";
+    data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
+                                     .transform = random_zoom_crop(o.image_size)});
+    const std::vector<Tensor> styles = load_styles(o.styles, style_side);
+    GF_CHECK(!styles.empty(), "no readable style image in --style");
+
+    // ---- model ------------------------------------------------------------------
+    std::shared_ptr<models::AdainNet> net;
+    std::map<std::string, Tensor> adam_state;
+    std::int64_t step = 0;
+    std::string encoder;
+    if (!o.resume.empty()) {
+      models::AdainCheckpoint ck = models::load_adain(o.resume);
+      net = ck.net;
+      adam_state = ck.optimizer;
+      step = ck.metadata.count("step") ? std::stoll(ck.metadata.at("step")) : 0;
+      encoder = ck.metadata.count("encoder") ? ck.metadata.at("encoder") : "from " + o.resume;
+      if (!o.vgg_weights.empty()) std::cout << "note: --vgg-weights ignored, the encoder comes from " << o.resume << "\n";
+    } else {
+      const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor : (o.vgg_weights.empty() ? kDivisorOffline : 1);
+      Generator gen(o.seed);
+      net = std::make_shared<models::AdainNet>(models::AdainConfig{.width_divisor = divisor}, gen);
+      if (o.vgg_weights.empty()) {
+        encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
+      } else {
+        net->load_vgg_weights(o.vgg_weights);
+        encoder = "pretrained VGG-19 (" + fs::path(o.vgg_weights).filename().string() + ")";
+      }
+    }
+    net->to(device);
+    net->freeze_encoder();  // to() makes every parameter trainable again
+    optim::Adam adam(net->decoder->parameters(), {.lr = o.lr});
+    if (!adam_state.empty()) adam.load_state_dict(adam_state);
+
+    std::cout << "adain_train: encoder " << encoder << " to relu4_1, width divisor " << net->config.width_divisor
+              << ", decoder " << net->decoder->num_parameters() << " params; " << photos->size() << " content photos, "
+              << styles.size() << " style images; crops " << o.image_size << "x" << o.image_size << ", batch "
+              << o.batch_size << ", lambda " << o.style_weight << ", " << device << ", " << num_threads()
+              << " threads\n";
+    if (o.vgg_weights.empty() && o.resume.empty())
+      std::cout << "random encoder: expect the style's palette and texture energy, weak shapes "
+                   "(pretrained VGG-19 weights via --vgg-weights give the paper's look)\n";
+    if (step > 0) std::cout << "resuming from " << o.resume << " at step " << step << "\n";
+    if (step >= o.steps) {
+      std::cout << "nothing to do: the checkpoint is at step " << step << " of " << o.steps << "\n";
+      return 0;
+    }
+
+    // Fixed images for the sample grids: the first photos and styles, centre crops.
+    std::vector<Tensor> sample_c, sample_s;
+    for (std::int64_t i = 0; i < std::min(kSampleImages, photos->size()); ++i)
+      sample_c.push_back(data::resize_center_crop(photos->get(i).image, o.image_size));
+    for (std::size_t i = 0; i < std::min<std::size_t>(kSampleImages, styles.size()); ++i)
+      sample_s.push_back(data::center_crop(styles[i], o.image_size, o.image_size));
+    const Tensor sample_contents = stack(sample_c, 0).to(device), sample_styles = stack(sample_s, 0).to(device);
+
+    fs::create_directories(out / "samples");
+    const fs::path checkpoint = out / "checkpoint.safetensors";
+    auto save = [&] {
+      models::save_adain(checkpoint.string(), *net, &adam,
+                 {{"step", std::to_string(step)}, {"encoder", encoder}, {"image_size", std::to_string(o.image_size)},
+                  {"batch_size", std::to_string(o.batch_size)}, {"style_weight", std::to_string(o.style_weight)},
+                  {"lr", std::to_string(o.lr)}, {"seed", std::to_string(o.seed)}});
+    };
+
+    // ---- training -----------------------------------------------------------------
+    const std::int64_t per_epoch = loader.batches_per_epoch();
+    const std::int64_t first_step = step;
+    const auto train_start = std::chrono::steady_clock::now();
+    io::ProgressBar bar(o.steps, "adain", {.items_per_step = static_cast<double>(o.batch_size), .unit = "img",
+                                           .initial_step = step});
+    while (step < o.steps) {
+      for (auto& batch : loader.epoch(step / per_epoch, step % per_epoch)) {
+        // The crops of step k come from a generator seeded by (seed, k): a resumed run draws the same ones.
+        Generator style_gen(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(step));
+        const Tensor content = batch.images.to(device);
+        const Tensor style = style_batch(styles, content.size(0), o.image_size, style_gen).to(device);
+        adam.zero_grad();
+        const models::AdainLosses l = models::adain_losses(*net, content, style, o.style_weight);
+        const double lc = l.content.item(), ls = l.style.item();
+        GF_CHECK(std::isfinite(lc) && std::isfinite(ls), "the loss became non-finite at step ", step + 1,
+                 " (L_c ", lc, ", L_s ", ls, "); lower --lr. The last good state is in ", checkpoint.string());
+        l.total.backward();
+        adam.step();
+        ++step;
+        bar.update(step, {{"L_c", lc}, {"L_s", ls}, {"L", lc + o.style_weight * ls}});
+        if (o.sample_every > 0 && step % o.sample_every == 0)
+          save_samples(*net, sample_contents, sample_styles, out / "samples" / ("step_" + zero_padded(step) + ".png"));
+        if (step % o.checkpoint_every == 0 || step == o.steps) save();
+        if (step == o.steps) break;
+      }
+    }
+    bar.finish();
+    const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+    const fs::path last = out / "samples" / ("step_" + zero_padded(step) + ".png");
+    if (!fs::exists(last)) save_samples(*net, sample_contents, sample_styles, last);
+    const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "done: " << step << " steps, " << 1e3 * train_s / static_cast<double>(step - first_step)
+              << " ms/step, " << total_s << " s in all\n"
+              << "  samples     " << last.string() << "\n"
+              << "  checkpoint  " << checkpoint.string() << "  (adain_apply --model " << checkpoint.string() << ")\n";
+  } catch (const std::exception& e) {
+    std::cerr << "adain_train: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
