@@ -97,7 +97,10 @@ TEST_SUITE("style_net") {
       cpu::reference::conv2d_forward(y_ref, x, w, {});
       GF_CHECK_CLOSE(y, y_ref, 1e-4, 1e-4);
     }
-    // Not served: padding, stride, many channels on both sides, narrow rows, float64.
+    // Not served: padding, stride, many channels on both sides, narrow rows, float64;
+    // in particular no DCGAN layer (DCGAN-64's Conv(3, 64, k4, s2, p1) has 3 inputs but stride 2).
+    CHECK_FALSE(cpu::use_direct_conv2d(zeros({16, 3, 64, 64}), zeros({64, 3, 4, 4}), zeros({16, 64, 32, 32}),
+                                       Conv2dParams::make(2, 1)));
     const Tensor x = zeros({1, 16, 8, 80}), w = zeros({16, 16, 3, 3}), y = zeros({1, 16, 6, 78});
     CHECK_FALSE(cpu::use_direct_conv2d(x, w, y, {}));
     CHECK_FALSE(cpu::use_direct_conv2d(x, zeros({3, 16, 3, 3}), y, Conv2dParams::make(1, 1)));
