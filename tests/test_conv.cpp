@@ -63,7 +63,22 @@ std::vector<Tensor> leaves(std::initializer_list<Tensor> ts) {
 
 }  // namespace
 
+// Keeps the parameters opaque to the optimiser, the way a call into the library is.
+[[gnu::noinline]] std::vector<std::int64_t> fields_of(Conv2dParams p) {
+  return {p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups};
+}
+
 TEST_SUITE("conv") {
+  TEST_CASE("constant Conv2dParams arrive intact (GCC 12 AVX-512 SLP miscompile guard)") {
+    // GCC 12.2 with -march=native on AVX-512 built {1,1,0,0,1,1,1} as
+    // {1,1,1,0,1,1,1}; CMakeLists.txt turns the SLP vectoriser off for it.
+    CHECK(fields_of(Conv2dParams{}) == std::vector<std::int64_t>{1, 1, 0, 0, 1, 1, 1});
+    CHECK(fields_of(Conv2dParams::make(1, 0, 1, 3)) == std::vector<std::int64_t>{1, 1, 0, 0, 1, 1, 3});
+    Conv2dParams grouped;
+    grouped.groups = 5;
+    CHECK(fields_of(grouped) == std::vector<std::int64_t>{1, 1, 0, 0, 1, 1, 5});
+  }
+
   TEST_CASE("conv2d kernels match the direct-loop reference: forward, input and weight gradients") {
     Generator g(20);
     for (const ConvCase& c : kConvCases) {
