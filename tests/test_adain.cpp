@@ -88,7 +88,6 @@ TEST_SUITE("adain") {
     const RefStats ys = ref_stats(y.to_vector<double>(), 2, 3, 72, 0.0);
     const RefStats ss = ref_stats(s.to_vector<double>(), 2, 3, 30, 0.0);
     for (std::size_t i = 0; i < ys.mean.size(); ++i) {
-      CHECK(ys.mean[i] == doctest::Approx(ss.mean[i]).epsilon(1e-5));
       CHECK(std::abs(ys.mean[i] - ss.mean[i]) < 1e-5 * (1.0 + std::abs(ss.mean[i])));
       CHECK(std::abs(ys.std[i] - ss.std[i]) < 1e-5 * (1.0 + ss.std[i]));
     }
