@@ -24,6 +24,7 @@
 #include "cpu/conv.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "cpu/conv_direct.hpp"
 #include "cpu/copy.hpp"
@@ -31,6 +32,7 @@
 #include "cpu/im2col.hpp"
 #include "cpu/workspace.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/core/parallel.hpp"
 
 namespace gf::cpu {
 namespace {
@@ -68,20 +70,27 @@ struct ColumnBlock {
   std::int64_t width(const Window2d& w) const { return images * (row_end - row_begin) * w.out_w; }
 };
 
-/// Calls fn(block) for consecutive blocks covering all of cols.
-template <typename Fn>
-void for_each_block(const ConvGeometry& g, Fn fn) {
+/// Consecutive blocks covering all of cols, each at most `budget` elements of cols.
+std::vector<ColumnBlock> column_blocks(const ConvGeometry& g, std::int64_t budget) {
   const Window2d& w = g.window;
   const std::int64_t rows = g.groups * g.rows_per_group();
   const std::int64_t per_image = std::max<std::int64_t>(1, rows * g.plane_out());
-  if (per_image <= kColsBudget) {
-    const std::int64_t step = kColsBudget / per_image;
-    for (std::int64_t n0 = 0; n0 < g.batch; n0 += step) fn(ColumnBlock{n0, std::min(step, g.batch - n0), 0, w.out_h});
-    return;
+  std::vector<ColumnBlock> blocks;
+  if (per_image <= budget) {
+    const std::int64_t step = budget / per_image;
+    for (std::int64_t n0 = 0; n0 < g.batch; n0 += step) blocks.push_back({n0, std::min(step, g.batch - n0), 0, w.out_h});
+    return blocks;
   }
-  const std::int64_t band = std::max<std::int64_t>(1, kColsBudget / (rows * w.out_w));
+  const std::int64_t band = std::max<std::int64_t>(1, budget / (rows * w.out_w));
   for (std::int64_t n = 0; n < g.batch; ++n)
-    for (std::int64_t r = 0; r < w.out_h; r += band) fn(ColumnBlock{n, 1, r, std::min(w.out_h, r + band)});
+    for (std::int64_t r = 0; r < w.out_h; r += band) blocks.push_back({n, 1, r, std::min(w.out_h, r + band)});
+  return blocks;
+}
+
+/// Calls fn(block) for consecutive blocks covering all of cols.
+template <typename Fn>
+void for_each_block(const ConvGeometry& g, Fn fn) {
+  for (const ColumnBlock& b : column_blocks(g, kColsBudget)) fn(b);
 }
 
 /// A contiguous tensor in this thread's `purpose` workspace (reused memory,
@@ -129,7 +138,7 @@ void conv2d_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Con
                 T(0), y.data<T>() + k * O, g.c_out);
       return;
     }
-    for_each_block(g, [&](const ColumnBlock& b) {
+    const auto run_block = [&](const ColumnBlock& b) {
       const std::int64_t width = b.width(g.window);
       const Tensor cols = scratch(Workspace::kConvColumns, {g.groups * R, width}, x.dtype());
       im2col(x.data<T>() + b.n0 * g.c_in * g.plane_in(), b.images, g.c_in, g.window, b.row_begin, b.row_end,
@@ -140,7 +149,21 @@ void conv2d_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Con
         gemm<T>(false, false, O, width, R, T(1), w.data<T>() + k * O * R, R, cols.data<T>() + k * R * width, width,
                 T(0), out.data<T>() + k * O * ld, ld);
       scatter_block(y, b, out);
-    });
+    };
+    // Large images (bands of rows of one image, say a style network's 128x128
+    // or 512x512 maps): each core takes whole bands, im2col and GEMM on its
+    // own (nested calls run inline), one parallel region per convolution
+    // instead of two per band, and each band's cols stay in its core's
+    // cache. Bands write disjoint output rows. Small maps (DCGAN) keep the
+    // shared blocks, whose GEMMs are split over the cores.
+    const std::vector<ColumnBlock> bands = column_blocks(g, kColsBudget / num_threads());
+    if (g.rows_per_group() * g.groups * g.plane_out() > kColsBudget && bands.size() >= 2 * std::size_t(num_threads())) {
+      parallel_for(0, static_cast<std::int64_t>(bands.size()), 1, [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t i = i0; i < i1; ++i) run_block(bands[static_cast<std::size_t>(i)]);
+      });
+      return;
+    }
+    for_each_block(g, run_block);
   });
 }
 

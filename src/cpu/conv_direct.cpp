@@ -13,31 +13,35 @@ namespace {
 using Vec = gemm_detail::Simd<float>;
 using Reg = Vec::Reg;
 constexpr std::int64_t kLanes = Vec::kWidth;
-// Accumulators per register block: 24 of AVX-512's 32 registers, 12 of AVX2's 16.
-constexpr int kAccumulators = kLanes >= 16 ? 24 : 12;
-constexpr std::int64_t kMaxChannelsPerBlock = 4;  // OB: output channels per register block
+constexpr int kRegisters = kLanes >= 16 ? 32 : 16;  // AVX-512 / AVX2 vector registers
+constexpr std::int64_t kMaxChannelsPerBlock = 4;     // OB: output channels per register block
 
-/// Vectors of pixels per register block for OB output channels.
-constexpr int max_vectors(int ob) { return std::min(8, kAccumulators / ob); }
+/// Vectors of pixels per register block for OB output channels: OB NV
+/// accumulators, NV input vectors and one broadcast weight must all fit in
+/// registers (one more and the compiler spills: OB 3 x NV 8 ran 2.4x slower).
+constexpr int max_vectors(int ob) { return std::min(8, (kRegisters - 1) / (ob + 1)); }
 
 struct DirectGeometry {
   std::int64_t c_in, in_h, in_w, k_h, k_w, out_h, out_w;
   std::int64_t taps() const { return c_in * k_h * k_w; }  // (c, i, j) triples per output value
 };
 
-/// One register block: OB output channels x NV * kLanes pixels of one output row.
+/// One register block: OB output channels x NV * kLanes pixels of one output
+/// row, summing input channels [c0, c1) onto what y holds (or onto zero when c0 == 0).
 ///   x   input row `h` of image n, channel 0, at the block's first column
 ///   wt  the OB channels' weights, tap-major: wt[((c k_h + i) k_w + j) OB + ob]
 ///   y   output channel o0, row h, at the block's first column (channels out_plane apart)
 template <int OB, int NV>
-void register_block(const DirectGeometry& g, const float* x, const float* wt, float* y, std::int64_t out_plane) {
+void register_block(const DirectGeometry& g, std::int64_t c0, std::int64_t c1, const float* x, const float* wt,
+                    float* y, std::int64_t out_plane) {
   Reg acc[OB][NV];
 #pragma GCC unroll 8
   for (int ob = 0; ob < OB; ++ob)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) acc[ob][v] = Vec::zero();
+    for (int v = 0; v < NV; ++v) acc[ob][v] = c0 == 0 ? Vec::zero() : Vec::load(y + ob * out_plane + v * kLanes);
   const std::int64_t in_plane = g.in_h * g.in_w;
-  for (std::int64_t c = 0; c < g.c_in; ++c)
+  wt += c0 * g.k_h * g.k_w * OB;
+  for (std::int64_t c = c0; c < c1; ++c)
     for (std::int64_t i = 0; i < g.k_h; ++i) {
       const float* row = x + c * in_plane + i * g.in_w;
       for (std::int64_t j = 0; j < g.k_w; ++j, wt += OB) {
@@ -74,18 +78,28 @@ void scalar_pixels(const DirectGeometry& g, std::int64_t ob_count, std::int64_t 
 }
 
 /// One output row for OB channels: full register blocks, then one narrower
-/// block for the remaining whole vectors, then the remaining pixels.
+/// block for the remaining whole vectors, then the remaining pixels. With many
+/// input channels the row is done in chunks of channels, each chunk's input
+/// rows small enough to stay in L1 while the kernel taps slide over them (the
+/// partial sums wait in y, which is in L1 too).
 template <int OB>
 void output_row(const DirectGeometry& g, const float* x, const float* wt, float* y, std::int64_t out_plane) {
   constexpr int NV = max_vectors(OB);
-  std::int64_t x0 = 0;
-  for (; x0 + NV * kLanes <= g.out_w; x0 += NV * kLanes) register_block<OB, NV>(g, x + x0, wt, y + x0, out_plane);
-  const std::int64_t vectors = (g.out_w - x0) / kLanes;
-  // Dispatch the remainder (fewer than NV vectors) to its instantiation.
-  [&]<int... V>(std::integer_sequence<int, V...>) {
-    ((vectors == V + 1 ? register_block<OB, V + 1>(g, x + x0, wt, y + x0, out_plane) : void()), ...);
-  }(std::make_integer_sequence<int, NV - 1>{});
-  x0 += vectors * kLanes;
+  constexpr std::int64_t kL1Budget = 24 * 1024;  // bytes of input rows per chunk, half of L1
+  const std::int64_t chunk =
+      std::max<std::int64_t>(1, kL1Budget / (g.k_h * (NV * kLanes + g.k_w) * static_cast<std::int64_t>(sizeof(float))));
+  for (std::int64_t c0 = 0; c0 < g.c_in; c0 += chunk) {
+    const std::int64_t c1 = std::min(g.c_in, c0 + chunk);
+    std::int64_t x0 = 0;
+    for (; x0 + NV * kLanes <= g.out_w; x0 += NV * kLanes)
+      register_block<OB, NV>(g, c0, c1, x + x0, wt, y + x0, out_plane);
+    const std::int64_t vectors = (g.out_w - x0) / kLanes;
+    // Dispatch the remainder (fewer than NV vectors) to its instantiation.
+    [&]<int... V>(std::integer_sequence<int, V...>) {
+      ((vectors == V + 1 ? register_block<OB, V + 1>(g, c0, c1, x + x0, wt, y + x0, out_plane) : void()), ...);
+    }(std::make_integer_sequence<int, NV - 1>{});
+  }
+  const std::int64_t x0 = g.out_w / kLanes * kLanes;
   scalar_pixels(g, OB, g.out_w - x0, x + x0, wt, y + x0, out_plane);
 }
 
