@@ -12,9 +12,11 @@
 //                -Conv(2w, 4w, k4 s2 p1)+LReLU(0.2)->         (N, 4w, H/4, W/4)
 //                -Conv(4w, 1, k3 s1 p1)->                     (N, 1, H/4, W/4) logits
 // Each logit sees a 20x20 patch for d = 2 (40x40 for d = 3): receptive_field().
-// Every convolution is spectrally normalised (Miyato et al. 2018): with a
-// single style image D would otherwise memorise it within a few hundred steps
-// and its gradients on the fake image would turn into high-frequency noise.
+// With spectral_norm (the default) every convolution is spectrally normalised
+// (Miyato et al. 2018), which keeps a D trained for thousands of steps (the
+// feed-forward trainer's) from memorising its few real images. The offline
+// transfer (patch_gan_style.hpp) turns it off: its D must learn the style
+// within a few dozen steps, and a 1-Lipschitz D learns too slowly for that.
 //
 // Multi-scale: MultiScalePatchDiscriminator applies its own PatchDiscriminator
 // to each level of an image pyramid (the input, then 2x2 average pooled again
