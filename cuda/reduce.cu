@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "cpu/reduce.hpp"
 #include "cuda/block_reduce.cuh"
 #include "cuda/kernels.hpp"
 #include "cuda/loops.cuh"
@@ -38,27 +39,15 @@ StridedIndexer<1> to_indexer(const cpu::StridedLayout<1>& layout) {
   return ix;
 }
 
-// x's dims as outer (kept) and inner (reduced) groups.
+// cpu::split_dims's layout as indexers a kernel can take by value.
 struct ReduceLayout {
   StridedIndexer<1> kept, reduced;
   std::int64_t outer = 1, inner = 1;
 };
 
 ReduceLayout split_dims(const Tensor& x, const std::vector<std::int64_t>& dims) {
-  std::vector<bool> reduce(static_cast<std::size_t>(x.dim()), false);
-  for (auto d : dims) reduce[static_cast<std::size_t>(d)] = true;
-  Shape ks, kst, rs, rst;
-  for (std::int64_t d = 0; d < x.dim(); ++d) {
-    const bool r = reduce[static_cast<std::size_t>(d)];
-    (r ? rs : ks).push_back(x.size(d));
-    (r ? rst : kst).push_back(x.stride(d));
-  }
-  ReduceLayout L;
-  L.kept = to_indexer(cpu::coalesce<1>(ks, {kst}));
-  L.reduced = to_indexer(cpu::coalesce<1>(rs, {rst}));
-  L.outer = ks.numel();
-  L.inner = rs.numel();
-  return L;
+  const cpu::ReduceLayout split = cpu::split_dims(x, dims);
+  return {to_indexer(split.kept), to_indexer(split.reduced), split.outer, split.inner};
 }
 
 // One thread per output element, summing its inner elements in order.

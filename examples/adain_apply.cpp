@@ -21,10 +21,9 @@
 #include <iostream>
 
 #include "gf/gf.hpp"
-#include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
-#include "gf/metrics/ssim.hpp"
+#include "gf/metrics/style_figures.hpp"
 #include "gf/models/adain.hpp"
 #include "gf/models/tiled_apply.hpp"
 
@@ -58,18 +57,6 @@ struct Options {
   std::string device = "cpu";
   int threads = 0;
 };
-
-// MemAvailable from /proc/meminfo, in bytes (0 when unknown).
-double available_memory() {
-  std::ifstream in("/proc/meminfo");
-  for (std::string key; in >> key;) {
-    double kb = 0;
-    in >> kb;
-    if (key == "MemAvailable:") return kb * 1024.0;
-    in.ignore(256, '\n');
-  }
-  return 0.0;
-}
 
 // The size an h x w image gets when its longest side becomes `longest` (0: unchanged).
 std::pair<std::int64_t, std::int64_t> scaled_size(std::int64_t h, std::int64_t w, std::int64_t longest) {
@@ -158,7 +145,7 @@ int main(int argc, char** argv) {
     const double at_once = o.tile > 0 ? static_cast<double>((o.tile + 64) * (o.tile + 64)) : static_cast<double>(h * w);
     const double need = at_once * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
                         kImageBytesPerPixel * static_cast<double>(h * w);
-    const double have = available_memory();
+    const double have = available_memory_bytes();
     GF_CHECK(have <= 0 || need < 0.8 * have, "stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
              o.tile > 0 ? std::to_string(o.tile) : std::string(), " needs about ", need / (1 << 30), " GiB, only ",
              have / (1 << 30), " GiB are available; ",
@@ -202,10 +189,7 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << size_of(result) << "): stylised in " << stylize_ms << " ms, "
               << seconds << " s in all\n";
-    if (content.size(2) >= 11 && content.size(3) >= 11)
-      std::cout << "luminance SSIM to the content: " << metrics::ssim_luminance(result, content).item() << "\n";
-    std::cout << "colour mean/std distance to the style: " << image::color_stats_distance(result, styles.front()).item()
-              << "\n";
+    metrics::print_style_figures(std::cout, result, content, styles.front());
   } catch (const std::bad_alloc&) {
     std::cerr << "adain_apply: out of memory; use --tile 512 or a smaller --size\n";
     return 1;

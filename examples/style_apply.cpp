@@ -52,18 +52,6 @@ struct Options {
   double memory_limit_mb = 0;  // 0: what the system has available
 };
 
-// MemAvailable from /proc/meminfo, in bytes (0 when unknown).
-double available_memory() {
-  std::ifstream in("/proc/meminfo");
-  for (std::string key; in >> key;) {
-    double kb = 0;
-    in >> kb;
-    if (key == "MemAvailable:") return kb * 1024.0;
-    in.ignore(256, '\n');
-  }
-  return 0.0;
-}
-
 // img (3, H, W) resized so its longest side is `longest` (blurred first when
 // shrinking a lot, against aliasing) -> (1, 3, h, w).
 Tensor fit(Tensor img, std::int64_t longest) {
@@ -127,7 +115,7 @@ int main(int argc, char** argv) {
       bar.finish();
     } else {
       const double need = kBytesPerPixelPerWidth * static_cast<double>(net->config.width) * static_cast<double>(H * W);
-      const double have = o.memory_limit_mb > 0 ? o.memory_limit_mb * 1e6 : 0.8 * available_memory();
+      const double have = o.memory_limit_mb > 0 ? o.memory_limit_mb * 1e6 : 0.8 * available_memory_bytes();
       GF_CHECK(have <= 0 || need <= have, o.input, " at ", W, "x", H, " needs about ", std::ceil(need / 1e6),
                " MB in one pass, ", std::floor(have / 1e6), " MB are available: use --tile 512 (or a smaller --size)");
       result = forward(photo);

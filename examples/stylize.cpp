@@ -32,7 +32,7 @@
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
-#include "gf/metrics/ssim.hpp"
+#include "gf/metrics/style_figures.hpp"
 #include "gf/models/gatys.hpp"
 #include "gf/models/patch_gan_style.hpp"
 #include "gf/models/vgg.hpp"
@@ -102,18 +102,6 @@ std::map<std::string, double> parse_style_layers(const std::string& spec) {
   GF_CHECK(!layers.empty() && sum > 0, "--style-layers: no layers with positive weight in '", spec, "'");
   for (auto& [name, w] : layers) w /= sum;
   return layers;
-}
-
-// MemAvailable from /proc/meminfo, in bytes (0 when unknown).
-double available_memory() {
-  std::ifstream in("/proc/meminfo");
-  for (std::string key; in >> key;) {
-    double kb = 0;
-    in >> kb;
-    if (key == "MemAvailable:") return kb * 1024.0;
-    in.ignore(256, '\n');
-  }
-  return 0.0;
 }
 
 // (height, width) with the longest side `longest` and the image's aspect ratio.
@@ -211,7 +199,7 @@ int main(int argc, char** argv) {
     for (const auto& path : o.styles) style_files.push_back(io::read_image(path, 3));
     const auto [height, width] = fitted_size(content_file, o.size);
     const double need = static_cast<double>(height * width) * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel);
-    const double have = available_memory();
+    const double have = available_memory_bytes();
     GF_CHECK(have <= 0 || need < 0.8 * have, "--size ", o.size, ": ", gatys ? "Gatys" : "patch-gan", " at ", width,
              "x", height, " needs about ", need / double(1 << 30), " GiB, only ", have / double(1 << 30),
              " GiB are available; use a smaller --size");
@@ -286,10 +274,7 @@ int main(int argc, char** argv) {
     io::write_image(o.out, result.select(0, 0));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << size_of(result) << ") in " << seconds << " s\n";
-    if (content.size(2) >= 11 && content.size(3) >= 11)
-      std::cout << "luminance SSIM to the content: " << metrics::ssim_luminance(result, content).item() << "\n";
-    std::cout << "colour mean/std distance to the style: "
-              << image::color_stats_distance(result, styles.front().image).item() << "\n";
+    metrics::print_style_figures(std::cout, result, content, styles.front().image);
   } catch (const std::bad_alloc&) {
     std::cerr << "stylize: out of memory; use a smaller --size\n";
     return 1;

@@ -56,4 +56,15 @@ CpuPeak cpu_fp32_peak(int threads) {
   return p;
 }
 
+double available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    double kb = 0;
+    in >> kb;
+    if (key == "MemAvailable:") return kb * 1024.0;
+    in.ignore(256, '\n');
+  }
+  return 0.0;
+}
+
 }  // namespace gf

@@ -7,19 +7,6 @@
 namespace gf::cpu {
 namespace {
 
-// Sizes of the dims before `dim` (outer) and after it (inner).
-struct Fibres {
-  std::int64_t outer = 1, k = 1, inner = 1;
-};
-
-Fibres fibres_of(const Shape& full, std::int64_t dim) {
-  Fibres f;
-  for (std::int64_t d = 0; d < dim; ++d) f.outer *= full[static_cast<std::size_t>(d)];
-  f.k = full[static_cast<std::size_t>(dim)];
-  for (std::int64_t d = dim + 1; d < full.dim(); ++d) f.inner *= full[static_cast<std::size_t>(d)];
-  return f;
-}
-
 // Calls visit(p, q) for every picked position p = (o, 0, i), with q the
 // matching element (o, index[p], i) of the full tensor.
 template <typename Visit>

@@ -12,6 +12,20 @@
 
 namespace gf::cpu {
 
+/// A shape seen as (outer, k, inner) around `dim`: the sizes of the dims
+/// before it, of it, and after it (shared with the CUDA twins).
+struct Fibres {
+  std::int64_t outer = 1, k = 1, inner = 1;
+};
+
+inline Fibres fibres_of(const Shape& full, std::int64_t dim) {
+  Fibres f;
+  for (std::int64_t d = 0; d < dim; ++d) f.outer *= full[static_cast<std::size_t>(d)];
+  f.k = full[static_cast<std::size_t>(dim)];
+  for (std::int64_t d = dim + 1; d < full.dim(); ++d) f.inner *= full[static_cast<std::size_t>(d)];
+  return f;
+}
+
 /// out[o, 0, i] = x[o, index[o, 0, i], i]
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim);
 

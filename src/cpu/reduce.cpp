@@ -5,14 +5,6 @@
 #include "cpu/loops.hpp"
 
 namespace gf::cpu {
-namespace {
-
-// Splits x's dims into kept (outer) and reduced (inner) groups, each merged
-// where contiguous.
-struct ReduceLayout {
-  StridedLayout<1> kept, reduced;
-  std::int64_t outer = 1, inner = 1;
-};
 
 ReduceLayout split_dims(const Tensor& x, const std::vector<std::int64_t>& dims) {
   std::vector<bool> reduce(static_cast<std::size_t>(x.dim()), false);
@@ -31,6 +23,8 @@ ReduceLayout split_dims(const Tensor& x, const std::vector<std::int64_t>& dims) 
   L.inner = rs.numel();
   return L;
 }
+
+namespace {
 
 // Element offset of the i-th element (row-major) of a strided layout.
 inline std::int64_t offset_of(const StridedLayout<1>& L, std::int64_t i) {

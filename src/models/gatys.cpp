@@ -10,16 +10,12 @@
 #include "gf/optim/lbfgs.hpp"
 
 namespace gf::models {
-namespace {
-
-Tensor as_batch(const Tensor& image, const char* what) {
+Tensor rgb_image_batch(const Tensor& image, const char* op, const char* what) {
   const Tensor x = image.dim() == 3 ? image.unsqueeze(0) : image;
-  GF_CHECK(x.dim() == 4 && x.size(0) == 1 && x.size(1) == 3, "gatys_transfer: ", what,
+  GF_CHECK(x.dim() == 4 && x.size(0) == 1 && x.size(1) == 3, op, ": ", what,
            " must be an RGB image (3, H, W) or (1, 3, H, W), got ", image.shape());
   return x;
 }
-
-}  // namespace
 
 Tensor tile_image(const Tensor& image, std::int64_t height, std::int64_t width) {
   GF_CHECK(image.dim() == 4 && image.size(0) == 1, "tile_image: image must be (1, C, h, w), got ", image.shape());
@@ -50,7 +46,7 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
   GF_CHECK(!styles.empty(), "gatys_transfer: no style image");
   GF_CHECK(o.steps > 0, "gatys_transfer: steps must be positive, got ", o.steps);
   vgg.eval();
-  const Tensor content = as_batch(content_image, "the content image");  // (1, 3, H, W)
+  const Tensor content = rgb_image_batch(content_image, "gatys_transfer", "the content image");  // (1, 3, H, W)
 
   // Targets, computed once: content activations and each style's Gram matrices.
   std::vector<std::string> style_layer_names;
@@ -61,8 +57,9 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
     NoGradGuard no_grad;
     content_targets = vgg.extract(content, o.content_layers);
     for (const WeightedStyle& s : styles)
-      style_targets.push_back(make_style_target(vgg.extract(as_batch(s.image, "a style image"), style_layer_names),
-                                                style_layer_names, s.weight));
+      style_targets.push_back(
+          make_style_target(vgg.extract(rgb_image_batch(s.image, "gatys_transfer", "a style image"), style_layer_names),
+                            style_layer_names, s.weight));
   }
   std::vector<std::string> all_layers = o.content_layers;
   all_layers.insert(all_layers.end(), style_layer_names.begin(), style_layer_names.end());
@@ -72,7 +69,8 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
   switch (o.init) {
     case GatysInit::kContent: x = content.clone(); break;
     case GatysInit::kStyle:  // the first style, tiled or cropped to the content's size
-      x = tile_image(as_batch(styles.front().image, "a style image"), content.size(2), content.size(3));
+      x = tile_image(rgb_image_batch(styles.front().image, "gatys_transfer", "a style image"), content.size(2),
+                     content.size(3));
       break;
     case GatysInit::kNoise: {
       Generator gen(o.seed);

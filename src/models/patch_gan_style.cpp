@@ -16,13 +16,6 @@
 namespace gf::models {
 namespace {
 
-Tensor as_batch(const Tensor& image, const char* what) {
-  const Tensor x = image.dim() == 3 ? image.unsqueeze(0) : image;
-  GF_CHECK(x.dim() == 4 && x.size(0) == 1 && x.size(1) == 3, "patch_gan_transfer: ", what,
-           " must be an RGB image (3, H, W) or (1, 3, H, W), got ", image.shape());
-  return x;
-}
-
 // Pyramid levels of `image` (1, 3, H, W): as many as asked, or fewer when the
 // image gets too small for D (its coarsest patch side is 8 pixels).
 std::vector<Tensor> levels_of(const Tensor& image, std::int64_t levels) {
@@ -60,11 +53,13 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
   GF_CHECK(o.steps > 0 && o.patches > 0 && o.patch_size >= 8, "patch_gan_transfer: steps and patches must be ",
            "positive and patch_size at least 8, got ", o.steps, ", ", o.patches, ", ", o.patch_size);
   for (const auto& s : styles) GF_CHECK(s.weight > 0, "patch_gan_transfer: style weights must be positive, got ", s.weight);
-  const Tensor content = as_batch(content_image, "the content image");  // (1, 3, H, W)
+  const Tensor content = rgb_image_batch(content_image, "patch_gan_transfer", "the content image");  // (1, 3, H, W)
 
   // Style pyramids, fixed: real patches are cut from them.
   std::vector<std::vector<Tensor>> style_levels;
-  for (const auto& s : styles) style_levels.push_back(levels_of(as_batch(s.image, "a style image"), o.discriminator.scales));
+  for (const auto& s : styles)
+    style_levels.push_back(
+        levels_of(rgb_image_batch(s.image, "patch_gan_transfer", "a style image"), o.discriminator.scales));
   std::int64_t scales = static_cast<std::int64_t>(levels_of(content, o.discriminator.scales).size());
   for (const auto& sl : style_levels) scales = std::min(scales, static_cast<std::int64_t>(sl.size()));
   const std::vector<std::int64_t> counts = patch_counts(styles, o.patches);
@@ -74,7 +69,8 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
   optim::Adam opt_d(D.parameters(), {.lr = o.discriminator_lr, .beta1 = 0.5, .beta2 = 0.99});
 
   // The seeded start from the first style; the colour loss pulls it to the mixture.
-  Tensor x = seeded_start(content, as_batch(styles.front().image, "a style image"), o.seed_sigma, o.seed_amount);
+  Tensor x = seeded_start(content, rgb_image_batch(styles.front().image, "patch_gan_transfer", "a style image"),
+                          o.seed_sigma, o.seed_amount);
   x = x.detach().contiguous().requires_grad_();
   optim::Adam opt_x({x}, {.lr = o.image_lr, .beta1 = 0.5, .beta2 = 0.99});
 
@@ -133,7 +129,8 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
     double weight_sum = 0.0;
     for (const auto& s : styles) weight_sum += s.weight;
     for (const auto& s : styles)
-      color = add(color, mul(color_stats_loss(x, as_batch(s.image, "a style image")), s.weight / weight_sum));
+      color = add(color, mul(color_stats_loss(x, rgb_image_batch(s.image, "patch_gan_transfer", "a style image")),
+                             s.weight / weight_sum));
     const Tensor tv = total_variation_loss(x);
     const Tensor total = add(add(add(mul(adv, o.adversarial_weight), mul(low, o.lowpass_weight)),
                                  add(mul(edge, o.edge_weight), mul(ssim_term, o.ssim_weight))),

@@ -29,4 +29,9 @@ struct CpuPeak {
 /// (ghz 0 when it cannot be read).
 CpuPeak cpu_fp32_peak(int threads);
 
+/// Memory the system can give without swapping (MemAvailable in /proc/meminfo),
+/// in bytes; 0 when it cannot be read. The programs check an image's estimated
+/// working memory against it before they start, instead of failing midway.
+double available_memory_bytes();
+
 }  // namespace gf

@@ -56,6 +56,10 @@ using StepCallback = std::function<void(std::int64_t step, const std::vector<io:
 Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content, const std::vector<WeightedStyle>& styles,
                       const GatysOptions& options, const StepCallback& on_step = {});
 
+/// An RGB image (3, H, W) or (1, 3, H, W) as (1, 3, H, W); anything else throws
+/// naming `op` and `what` ("the content image").
+Tensor rgb_image_batch(const Tensor& image, const char* op, const char* what);
+
 /// `image` (1, C, h, w) repeated (and cut) to fill (1, C, height, width).
 Tensor tile_image(const Tensor& image, std::int64_t height, std::int64_t width);
 
