@@ -7,6 +7,9 @@
 //   colour statistics distance: mean over R, G, B of max(|mean gap|, |std gap|)
 //     (gf::image::color_stats_distance); 0 = same palette statistics. It is
 //     defined for images of different sizes, the others need equal sizes.
+//   perceptual distance (with --vgg-weights): unit-normalised VGG-19 features
+//     at relu1_1..relu4_1, mean squared difference averaged over the layers
+//     (gf::models::perceptual_distance); 0 = same features, up to 4.
 //
 // Every metric is one row of a table, printed as text or as one JSON object
 // (--json), so a new metric is one more row.
@@ -19,6 +22,7 @@
 #include "gf/gf.hpp"
 #include "gf/image/color.hpp"
 #include "gf/metrics/ssim.hpp"
+#include "gf/models/vgg.hpp"
 
 using namespace gf;
 
@@ -28,6 +32,7 @@ struct Options {
   std::string first;
   std::string second;
   bool json = false;
+  std::string vgg_weights;
   std::string device = "cpu";
 };
 
@@ -88,10 +93,13 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{
       "Compare two images: SSIM (luminance and per RGB channel), PSNR and the per-channel colour mean/std distance. "
-      "Both are read as RGB in [0, 1] and must have the same size (the colour distance alone would not need it)."};
+      "Both are read as RGB in [0, 1] and must have the same size (the colour distance alone would not need it). "
+      "With --vgg-weights (pretrained VGG-19, torchvision names) it also prints a perceptual distance on the VGG "
+      "features; without pretrained weights that distance would be meaningless, so it is left out."};
   app.add_option("image_a", o.first, "first image (e.g. the content photo)")->required();
   app.add_option("image_b", o.second, "second image (e.g. the stylised result)")->required();
   app.add_flag("--json", o.json, "print one JSON object instead of text");
+  app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features (safetensors) for the perceptual distance");
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -101,12 +109,21 @@ int main(int argc, char** argv) {
     GF_CHECK(a.shape() == b.shape(), o.first, " is ", a.size(2), "x", a.size(1), ", ", o.second, " is ", b.size(2),
              "x", b.size(1), ": SSIM and PSNR compare images of the same size (resize one first)");
     NoGradGuard no_grad;
-    const std::vector<Metric> metrics = {
+    std::vector<Metric> metrics = {
         {"ssim_luminance", "SSIM luminance (Rec. 601 Y)", {metrics::ssim_luminance(a, b).item()}, ""},
         {"ssim_rgb", "SSIM per channel (R G B)", metrics::ssim_per_channel(a, b).to_vector<double>(), ""},
         {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"},
         {"color_stats_distance", "colour mean/std distance (RGB)", {image::color_stats_distance(a, b).item()}, ""},
     };
+    if (!o.vgg_weights.empty()) {
+      Generator gen(0);
+      models::Vgg19Features vgg(models::Vgg19Config{}, gen);
+      models::load_vgg19_weights(vgg, o.vgg_weights);
+      vgg.to(device);
+      vgg.eval();
+      metrics.push_back({"perceptual_distance", "perceptual distance (VGG-19)",
+                         {models::perceptual_distance(vgg, a.unsqueeze(0), b.unsqueeze(0)).item()}, ""});
+    }
     if (o.json)
       print_json(o, a, metrics);
     else

@@ -177,14 +177,17 @@ int main(int argc, char** argv) {
   app.add_option("--edge-weight", o.edge_weight, "patch-gan: weight of the Sobel edge loss");
   app.add_option("--color-weight", o.color_weight, "patch-gan: weight of the colour-statistics loss");
   app.add_option("--seed", o.seed, "random seed (noise init, discriminator, patches)")->capture_default_str();
-  app.add_option("--device", o.device, "cpu, or cuda (the CUDA op kernels do not exist yet: cuda gives a clear error)")
+  app.add_option(
+         "--device", o.device,
+         "cpu only: the optimisation runs on the CPU (style_apply, adain_apply and the trainers take --device cuda)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
     const auto start = std::chrono::steady_clock::now();
     const Device device = Device::parse(o.device);
-    GF_CHECK(device.type == DeviceType::kCPU, "--device ", o.device, ": stylize runs on the CPU in this build");
+    GF_CHECK(device.type == DeviceType::kCPU, "--device ", o.device,
+             ": stylize runs on the CPU only (style_apply and adain_apply take --device cuda)");
     GF_CHECK(o.size >= 16, "--size must be at least 16 pixels, got ", o.size);
     GF_CHECK(o.style_weights.empty() || o.style_weights.size() == o.styles.size(), "--style-weight: ",
              o.style_weights.size(), " weights for ", o.styles.size(), " --style images");

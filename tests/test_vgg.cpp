@@ -120,4 +120,42 @@ TEST_SUITE("vgg") {
     GF_CHECK_CONTAINS(none, "no weights file");
     GF_CHECK_CONTAINS(none, "docs/style-transfer.md");
   }
+
+  TEST_CASE("perceptual_distance: unit feature vectors compared layer by layer, against plain loops") {
+    auto vgg = tiny_vgg(7);
+    Generator gen(8);
+    const Tensor a = rand({2, 3, 20, 18}, {}, &gen), b = rand({2, 3, 20, 18}, {}, &gen);
+    const std::vector<std::string> layers{"relu1_1", "relu2_1"};
+    CHECK(perceptual_distance(*vgg, a, a, layers).item() == doctest::Approx(0.0).epsilon(1e-9));
+
+    // d = 1/L sum_l mean_{n,h,w} sum_c (fa / |fa| - fb / |fb|)^2, in double.
+    const auto fa = vgg->extract(a, layers), fb = vgg->extract(b, layers);
+    double expected = 0;
+    for (const auto& layer : layers) {
+      const Tensor x = fa.at(layer).to(DType::kFloat64), y = fb.at(layer).to(DType::kFloat64);
+      const auto xv = x.to_vector<double>(), yv = y.to_vector<double>();
+      const std::int64_t N = x.size(0), C = x.size(1), P = x.size(2) * x.size(3);
+      double layer_sum = 0;
+      for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t p = 0; p < P; ++p) {
+          double nx = 0, ny = 0;
+          for (std::int64_t c = 0; c < C; ++c) {
+            nx += xv[(n * C + c) * P + p] * xv[(n * C + c) * P + p];
+            ny += yv[(n * C + c) * P + p] * yv[(n * C + c) * P + p];
+          }
+          nx = std::sqrt(nx) + 1e-10, ny = std::sqrt(ny) + 1e-10;
+          for (std::int64_t c = 0; c < C; ++c) {
+            const double d = xv[(n * C + c) * P + p] / nx - yv[(n * C + c) * P + p] / ny;
+            layer_sum += d * d;
+          }
+        }
+      expected += layer_sum / static_cast<double>(N * P) / static_cast<double>(layers.size());
+    }
+    const double got = perceptual_distance(*vgg, a, b, layers).item();
+    CHECK(got == doctest::Approx(expected).epsilon(1e-4));
+    CHECK(got > 0.0);
+    CHECK(got <= 4.0);
+    GF_CHECK_CONTAINS(test::error_of([&] { perceptual_distance(*vgg, a, b.narrow(3, 0, 16), layers); }),
+                      "different shapes");
+  }
 }

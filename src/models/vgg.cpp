@@ -6,6 +6,7 @@
 #include "gf/core/factory.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/ops/elementwise.hpp"
+#include "gf/ops/reduce.hpp"
 
 namespace gf::models {
 namespace {
@@ -119,6 +120,23 @@ void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
   }
   GF_CHECK(problems.empty(), "load_vgg19_weights: '", path, "' does not hold torchvision VGG-19 features", problems,
            hint);
+}
+
+Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
+                           const std::vector<std::string>& layers) {
+  GF_CHECK(a.shape() == b.shape(), "perceptual_distance: images of different shapes ", a.shape(), " and ",
+           b.shape());
+  GF_CHECK(!layers.empty(), "perceptual_distance: no layers");
+  const auto fa = vgg.extract(a, layers), fb = vgg.extract(b, layers);
+  // Each pixel's feature vector (over dim 1) scaled to unit length; the eps
+  // keeps all-zero vectors (dead ReLUs) at zero instead of dividing by zero.
+  const auto unit = [](const Tensor& f) { return div(f, add(sqrt(sum(square(f), {1}, true)), 1e-10)); };
+  Tensor total;
+  for (const std::string& layer : layers) {
+    const Tensor d = mean(sum(square(sub(unit(fa.at(layer)), unit(fb.at(layer)))), {1}));
+    total = total.defined() ? add(total, d) : d;
+  }
+  return div(total, static_cast<double>(layers.size()));
 }
 
 }  // namespace gf::models

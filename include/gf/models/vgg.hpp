@@ -70,6 +70,16 @@ class Vgg19Features : public nn::Module {
 /// ImageNet normalisation: (x - mean) / std per RGB channel of x (N, 3, H, W).
 Tensor imagenet_normalize(const Tensor& images);
 
+/// The perceptual distance of images a and b (N, 3, H, W) in [0, 1] on the
+/// feature network, in the manner of LPIPS without learned weights: at each of
+/// `layers`, every pixel's feature vector is scaled to unit length, and the
+/// distance is the mean over layers of the mean squared difference of those
+/// unit vectors summed over channels,
+///   d = 1/L sum_l mean_{n,h,w} || f_l(a) / |f_l(a)| - f_l(b) / |f_l(b)| ||^2   in [0, 4].
+/// 0 for identical images; meaningful with pretrained weights.
+Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
+                           const std::vector<std::string>& layers = {"relu1_1", "relu2_1", "relu3_1", "relu4_1"});
+
 /// Loads torchvision-named VGG-19 weights from a safetensors file into `vgg`.
 /// Names under "classifier." (the fully connected head of a whole vgg19
 /// state_dict) are ignored. Throws gf::Error, changing nothing, listing every
