@@ -26,7 +26,7 @@ export OPENBLAS_CORETYPE=SkylakeX
 export LD_LIBRARY_PATH="/usr/lib/x86_64-linux-gnu/openblas-openmp${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 PY=/usr/bin/python3
 PEER_DIR="$GF_ROOT/benchmarks/pytorch"
-PEER_SCRIPTS=(kernels models)
+PEER_SCRIPTS=(kernels models style_net)
 RESULTS="$GF_BUILD/bench-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 PROGRAMS=("$GF_BUILD"/benchmarks/bench_*)
