@@ -8,6 +8,10 @@
 //                level k >= --detail-levels:  M_k Ls_k + (1 - M_k) Lc_k
 //              collapsed back into one image (gf::image::fuse_with_content).
 //              --detail-levels 0 with a mask is the classic seamless pyramid blend.
+//   none:      out = s (only the post-processing below)
+// Post-processing, after the fusion (gf::image::post_process): --denoise S runs
+// an edge-preserving bilateral filter (sigma_space S pixels), --sharpen A an
+// unsharp mask of amount A; the result is clamped to [0, 1].
 //
 // The stylised image is resized to the content's size when they differ; the
 // mask (any image, read as grey: white = style, black = content) must have the
@@ -18,6 +22,7 @@
 #include <optional>
 
 #include "gf/gf.hpp"
+#include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/metrics/ssim.hpp"
 
@@ -37,6 +42,7 @@ struct Options {
   std::int64_t levels = 5;
   std::int64_t detail_levels = 1;
   std::string mask;
+  image::PostProcess post;
   std::string device = "cpu";
 };
 
@@ -54,8 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("--stylised", o.stylised, "the stylised image (resized to the content's size if it differs)")
       ->required();
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
-  app.add_option("--mode", o.mode, "weighted or pyramid")
-      ->check(CLI::IsMember({"weighted", "pyramid"}))
+  app.add_option("--mode", o.mode, "weighted, pyramid, or none (post-processing only)")
+      ->check(CLI::IsMember({"weighted", "pyramid", "none"}))
       ->capture_default_str();
   app.add_option("--alpha", o.alpha,
                  "weight of the stylised image in [0, 1] (default 0.5 for weighted; 1 for pyramid, where it weighs "
@@ -65,6 +71,13 @@ int main(int argc, char** argv) {
   app.add_option("--detail-levels", o.detail_levels, "finest pyramid levels taken from the content")
       ->capture_default_str();
   app.add_option("--mask", o.mask, "grey image of the content's size: white = style, black = content");
+  app.add_option("--denoise", o.post.denoise,
+                 "post-processing: edge-preserving bilateral denoise with this spatial sigma in pixels (0: off)")
+      ->capture_default_str();
+  app.add_option("--denoise-range", o.post.denoise_range, "bilateral range sigma in intensity units [0, 1]")
+      ->capture_default_str();
+  app.add_option("--sharpen", o.post.sharpen, "post-processing: unsharp-mask amount (0: off)")->capture_default_str();
+  app.add_option("--sharpen-sigma", o.post.sharpen_sigma, "unsharp-mask blur in pixels")->capture_default_str();
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -93,6 +106,8 @@ int main(int argc, char** argv) {
       fused = mask.defined() ? mask * alpha * stylised + rsub(1.0, mask * alpha) * content
                              : image::weighted_blend(stylised, content, alpha);
       std::cout << "weighted blend, stylised weight " << alpha << (mask.defined() ? " inside the mask" : "") << "\n";
+    } else if (o.mode == "none") {
+      fused = stylised;
     } else {
       const double alpha = o.alpha.value_or(kPyramidAlpha);
       const std::int64_t most = image::max_pyramid_levels(content.size(1), content.size(2));
@@ -108,7 +123,9 @@ int main(int argc, char** argv) {
                 << " from the content, stylised weight " << alpha << (mask.defined() ? " inside the mask" : "")
                 << "\n";
     }
-    fused = clamp(fused, 0.0, 1.0);
+    fused = image::post_process(fused, o.post);  // clamps to [0, 1]
+    if (o.post.denoise > 0 || o.post.sharpen > 0)
+      std::cout << "post-processing: denoise " << o.post.denoise << ", sharpen " << o.post.sharpen << "\n";
     io::write_image(o.out, fused.to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << size_of(content) << ") in " << seconds << " s\n";

@@ -118,6 +118,22 @@ TEST_SUITE("image") {
     GF_CHECK_GRAD([](const std::vector<Tensor>& in) { return image::bilateral_filter(in[0], 0.9, 0.4); }, (std::vector<Tensor>{xg}));
   }
 
+  TEST_CASE("post_process: bilateral denoise, then unsharp mask, then clamp; zero strengths skip") {
+    Generator g(47);
+    const Tensor x = rand({3, 12, 13}, {DType::kFloat64}, &g);
+    GF_CHECK_CLOSE(image::post_process(x, {}), x, 0, 0);
+    image::PostProcess p;
+    p.denoise = 1.0;
+    p.denoise_range = 0.2;
+    p.sharpen = 0.8;
+    p.sharpen_sigma = 1.5;
+    const Tensor expected = clamp(image::unsharp_mask(image::bilateral_filter(x, 1.0, 0.2), 1.5, 0.8), 0.0, 1.0);
+    GF_CHECK_CLOSE(image::post_process(x, p), expected, 0, 0);
+    for (double v : image::post_process(x, p).to_vector<double>()) CHECK((v >= 0.0 && v <= 1.0));
+    p.sharpen = -1;
+    GF_CHECK_CONTAINS(test::error_of([&] { image::post_process(x, p); }), "sharpen must be >= 0");
+  }
+
   TEST_CASE("sobel: derivative per pixel, zero on constants, naive 3x3 reference") {
     // A ramp rising 0.1 per column: gx = 0.1 inside, 0 on the reflected first and last columns.
     std::vector<float> ramp;

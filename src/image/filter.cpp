@@ -117,6 +117,15 @@ Tensor bilateral_filter(const Tensor& x, double sigma_space, double sigma_range)
   return detail::like_input(numerator / denominator, x);
 }
 
+Tensor post_process(const Tensor& x, const PostProcess& p) {
+  GF_CHECK(p.denoise >= 0 && p.sharpen >= 0, "post_process: denoise and sharpen must be >= 0, got ", p.denoise, " and ",
+           p.sharpen);
+  Tensor y = x;
+  if (p.denoise > 0) y = bilateral_filter(y, p.denoise, p.denoise_range);
+  if (p.sharpen > 0) y = unsharp_mask(y, p.sharpen_sigma, p.sharpen);
+  return clamp(y, 0.0, 1.0);
+}
+
 SobelGradients sobel(const Tensor& x) {
   const std::vector<double> smooth{1.0 / 8, 2.0 / 8, 1.0 / 8}, derivative{-1.0, 0.0, 1.0};
   return {separable("sobel", x, smooth, derivative, FilterBorder::kReflect),

@@ -63,6 +63,19 @@ Tensor unsharp_mask(const Tensor& x, double sigma, double amount);
 /// a tiny sigma_range leaves the image as it is.
 Tensor bilateral_filter(const Tensor& x, double sigma_space, double sigma_range);
 
+/// The finishing passes of a stylised image, in this order: an edge-preserving
+/// denoise (bilateral_filter with sigma_space = denoise, sigma_range =
+/// denoise_range), which removes the fine speckle of optimised or generated
+/// pixels, then unsharp_mask sharpening (sigma = sharpen_sigma, amount =
+/// sharpen), then a clamp to [0, 1]. A zero strength skips its pass.
+struct PostProcess {
+  double denoise = 0.0;        // bilateral sigma_space in pixels (0: off)
+  double denoise_range = 0.1;  // bilateral sigma_range in intensity units
+  double sharpen = 0.0;        // unsharp-mask amount (0: off)
+  double sharpen_sigma = 1.0;  // unsharp-mask blur in pixels
+};
+Tensor post_process(const Tensor& x, const PostProcess& p);
+
 /// Sobel derivatives per channel, normalised by 1/8 so that a ramp rising by
 /// 1 per pixel has gradient 1: gx = x * [1 2 1]^T [-1 0 1] / 8 (d/dcolumn),
 /// gy = x * [-1 0 1]^T [1 2 1] / 8 (d/drow), reflect border (zero at the edges
