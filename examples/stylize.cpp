@@ -177,17 +177,12 @@ int main(int argc, char** argv) {
   app.add_option("--edge-weight", o.edge_weight, "patch-gan: weight of the Sobel edge loss");
   app.add_option("--color-weight", o.color_weight, "patch-gan: weight of the colour-statistics loss");
   app.add_option("--seed", o.seed, "random seed (noise init, discriminator, patches)")->capture_default_str();
-  app.add_option(
-         "--device", o.device,
-         "cpu only: the optimisation runs on the CPU (style_apply, adain_apply and the trainers take --device cuda)")
-      ->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
     const auto start = std::chrono::steady_clock::now();
     const Device device = Device::parse(o.device);
-    GF_CHECK(device.type == DeviceType::kCPU, "--device ", o.device,
-             ": stylize runs on the CPU only (style_apply and adain_apply take --device cuda)");
     GF_CHECK(o.size >= 16, "--size must be at least 16 pixels, got ", o.size);
     GF_CHECK(o.style_weights.empty() || o.style_weights.size() == o.styles.size(), "--style-weight: ",
              o.style_weights.size(), " weights for ", o.styles.size(), " --style images");
@@ -207,11 +202,12 @@ int main(int argc, char** argv) {
              "x", height, " needs about ", need / double(1 << 30), " GiB, only ", have / double(1 << 30),
              " GiB are available; use a smaller --size");
 
-    const Tensor content = resized(content_file, {height, width});  // (1, 3, H, W)
+    const Tensor content = resized(content_file, {height, width}).to(device);  // (1, 3, H, W)
     std::vector<models::WeightedStyle> styles;
     for (std::size_t i = 0; i < style_files.size(); ++i)
-      styles.push_back({resized(style_files[i], fitted_size(style_files[i], o.style_size > 0 ? o.style_size : o.size)),
-                        o.style_weights.empty() ? 1.0 : o.style_weights[i]});
+      styles.push_back(
+          {resized(style_files[i], fitted_size(style_files[i], o.style_size > 0 ? o.style_size : o.size)).to(device),
+           o.style_weights.empty() ? 1.0 : o.style_weights[i]});
 
     const std::int64_t steps = o.steps > 0 ? o.steps : (gatys ? kGatysSteps : kPatchGanSteps);
     Tensor result;
@@ -245,6 +241,7 @@ int main(int argc, char** argv) {
       g.seed = o.seed;
       std::cout << "gatys: " << size_of(content) << ", " << styles.size() << " style image(s), " << o.optimizer
                 << ", init " << o.init << ", " << steps << " steps\n";
+      vgg->to(device);
       result = models::gatys_transfer(*vgg, content, styles, g, on_step);
     } else {
       models::PatchGanStyleOptions p;
@@ -274,7 +271,7 @@ int main(int argc, char** argv) {
     } else if (o.fuse == "weighted") {
       result = image::weighted_blend(result, content, o.fuse_alpha);
     }
-    io::write_image(o.out, result.select(0, 0));
+    io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << size_of(result) << ") in " << seconds << " s\n";
     metrics::print_style_figures(std::cout, result, content, styles.front().image);

@@ -74,7 +74,7 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
       break;
     case GatysInit::kNoise: {
       Generator gen(o.seed);
-      x = rand(content.shape(), {}, &gen);
+      x = rand(content.shape(), {content.dtype(), content.device()}, &gen);
       break;
     }
   }
@@ -83,7 +83,7 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
   std::vector<io::Metric> last;
   auto objective = [&] {
     const auto f = vgg.extract(x, all_layers);
-    Tensor lc = zeros({});
+    Tensor lc = zeros({}, {content.dtype(), content.device()});
     for (const std::string& layer : o.content_layers) lc = add(lc, content_loss(f.at(layer), content_targets.at(layer)));
     const Tensor ls = style_loss(f, style_targets, o.style_layers);
     const Tensor ltv = total_variation_loss(x);

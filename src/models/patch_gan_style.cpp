@@ -66,6 +66,7 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
 
   Generator gen(o.seed);
   MultiScalePatchDiscriminator D(o.discriminator, gen);
+  D.to(content.device());  // the discriminator lives where the images do
   optim::Adam opt_d(D.parameters(), {.lr = o.discriminator_lr, .beta1 = 0.5, .beta2 = 0.99});
 
   // The seeded start from the first style; the colour loss pulls it to the mixture.
@@ -122,10 +123,11 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
     }
     adv = div(adv, static_cast<double>(scales));
     const Tensor low = lowpass_content_loss(x, content, o.lowpass_sigma);
-    const Tensor edge = o.edge_weight > 0 ? edge_loss(x, content) : zeros({});
+    const TensorOptions scalar{content.dtype(), content.device()};
+    const Tensor edge = o.edge_weight > 0 ? edge_loss(x, content) : zeros({}, scalar);
     const Tensor ssim_value = rsub(1.0, ssim_loss(x, content));       // SSIM(Y(x), Y(c))
     const Tensor ssim_term = relu(rsub(o.ssim_target, ssim_value));  // max(0, target - SSIM)
-    Tensor color = zeros({});
+    Tensor color = zeros({}, scalar);
     double weight_sum = 0.0;
     for (const auto& s : styles) weight_sum += s.weight;
     for (const auto& s : styles)
