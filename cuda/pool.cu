@@ -13,14 +13,8 @@
 namespace gf::cuda {
 namespace {
 
-// `count` = N*C planes of (h, w) inputs and (ho, wo) outputs.
-struct Planes {
-  std::int64_t count, h, w, ho, wo;
-};
-
-Planes planes_of(const Tensor& in, const Tensor& out) {
-  return {in.size(0) * in.size(1), in.size(2), in.size(3), out.size(2), out.size(3)};
-}
+using cpu::Planes;
+using cpu::planes_of;
 
 // A half-open range [begin, end) of rows or columns.
 struct Span {

@@ -179,12 +179,7 @@ int main(int argc, char** argv) {
         1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - stylize_start).count();
 
     NoGradGuard no_grad;
-    if (o.fuse == "pyramid") {
-      const std::int64_t levels = std::min(o.fuse_levels, image::max_pyramid_levels(content.size(2), content.size(3)));
-      result = clamp(image::fuse_with_content(result, content, levels), 0.0, 1.0);
-    } else if (o.fuse == "weighted") {
-      result = image::weighted_blend(result, content, o.fuse_alpha);
-    }
+    result = image::fuse_by_mode(result, content, o.fuse, o.fuse_levels, o.fuse_alpha);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << size_of(result) << "): stylised in " << stylize_ms << " ms, "

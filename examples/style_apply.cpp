@@ -122,12 +122,7 @@ int main(int argc, char** argv) {
     }
 
     // ---- fusion with the photo, output ------------------------------------------------
-    if (o.fuse == "pyramid") {
-      const std::int64_t levels = std::min(o.levels, image::max_pyramid_levels(H, W));
-      result = clamp(image::fuse_with_content(result, photo, levels), 0.0, 1.0);
-    } else if (o.fuse == "weighted") {
-      result = image::weighted_blend(result, photo, o.alpha);
-    }
+    result = image::fuse_by_mode(result, photo, o.fuse, o.levels, o.alpha);
     io::write_image(o.output, result.select(0, 0));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "style_apply: wrote " << o.output << " (" << W << "x" << H << ", " << net->num_parameters()

@@ -148,6 +148,17 @@ TEST_SUITE("image") {
                   (std::vector<Tensor>{sg, cg, mg}));
   }
 
+  TEST_CASE("fuse_by_mode: the programs' --fuse none / weighted / pyramid (levels capped)") {
+    Generator g(61);
+    const Tensor s = rand({3, 20, 24}, {DType::kFloat64}, &g), c = rand({3, 20, 24}, {DType::kFloat64}, &g);
+    GF_CHECK_CLOSE(image::fuse_by_mode(s, c, "none", 4, 0.5), s, 0, 0);
+    GF_CHECK_CLOSE(image::fuse_by_mode(s, c, "weighted", 4, 0.3), image::weighted_blend(s, c, 0.3), 0, 0);
+    const std::int64_t most = image::max_pyramid_levels(20, 24);
+    GF_CHECK_CLOSE(image::fuse_by_mode(s, c, "pyramid", most + 5, 0.5),
+                   clamp(image::fuse_with_content(s, c, most), 0.0, 1.0), 0, 0);
+    GF_CHECK_CONTAINS(test::error_of([&] { image::fuse_by_mode(s, c, "median", 4, 0.5); }), "unknown mode 'median'");
+  }
+
   TEST_CASE("pyramid errors name the sizes") {
     GF_CHECK_CONTAINS(test::error_of([] { image::gaussian_pyramid(zeros({3, 8, 8}), 5); }),
                       "gaussian_pyramid: a 8x8 image has 1 to 3 levels, asked for 5");

@@ -8,15 +8,6 @@
 namespace gf::cpu {
 namespace {
 
-// Sizes of one (N, C, H, W) input and its (N, C, Ho, Wo) output.
-struct Planes {
-  std::int64_t count, h, w, ho, wo;
-};
-
-Planes planes_of(const Tensor& in, const Tensor& out) {
-  return {in.size(0) * in.size(1), in.size(2), in.size(3), out.size(2), out.size(3)};
-}
-
 // Runs body(plane) for every plane, several small planes per task.
 template <typename Body>
 void for_each_plane(const Planes& P, Body&& body) {

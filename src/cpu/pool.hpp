@@ -8,6 +8,16 @@
 
 namespace gf::cpu {
 
+/// Sizes of one (N, C, H, W) input and its (N, C, Ho, Wo) output: `count` =
+/// N*C planes of (h, w) inputs and (ho, wo) outputs (shared with the CUDA twins).
+struct Planes {
+  std::int64_t count, h, w, ho, wo;
+};
+
+inline Planes planes_of(const Tensor& in, const Tensor& out) {
+  return {in.size(0) * in.size(1), in.size(2), in.size(3), out.size(2), out.size(3)};
+}
+
 /// Square windows of `kernel` x `kernel` every `stride` pixels, over the input
 /// padded by `padding` on each side.
 struct Pool2dParams {

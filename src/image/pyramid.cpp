@@ -1,6 +1,8 @@
 // Burt & Adelson pyramids from the binomial kernel, zero insertion and slicing.
 #include "gf/image/pyramid.hpp"
 
+#include <algorithm>
+
 #include "gf/core/factory.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/ops/elementwise.hpp"
@@ -141,6 +143,15 @@ Tensor pyramid_blend(const Tensor& a, const Tensor& b, const Tensor& mask, std::
 Tensor fuse_with_content(const Tensor& stylised, const Tensor& content, std::int64_t levels, const Tensor& mask,
                          std::int64_t content_detail_levels) {
   return blend_bands("fuse_with_content", stylised, content, levels, mask, content_detail_levels);
+}
+
+Tensor fuse_by_mode(const Tensor& stylised, const Tensor& content, const std::string& mode, std::int64_t levels,
+                    double alpha) {
+  if (mode == "none") return stylised;
+  if (mode == "weighted") return weighted_blend(stylised, content, alpha);
+  GF_CHECK(mode == "pyramid", "fuse: unknown mode '", mode, "' (expected none, pyramid or weighted)");
+  const std::int64_t most = max_pyramid_levels(content.size(-2), content.size(-1));
+  return clamp(fuse_with_content(stylised, content, std::min(levels, most)), 0.0, 1.0);
 }
 
 }  // namespace gf::image

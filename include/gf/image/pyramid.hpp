@@ -22,6 +22,7 @@
 //   Tensor same = gf::image::collapse(lap);                    // == photo
 //   Tensor fused = gf::image::fuse_with_content(stylised, photo, 5);
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "gf/core/tensor.hpp"
@@ -74,5 +75,15 @@ Tensor pyramid_blend(const Tensor& a, const Tensor& b, const Tensor& mask, std::
 /// The stylised and content images must have the same shape (resize first).
 Tensor fuse_with_content(const Tensor& stylised, const Tensor& content, std::int64_t levels,
                          const Tensor& mask = Tensor(), std::int64_t content_detail_levels = 1);
+
+/// What the stylise programs' --fuse option does with a result and its photo
+/// (same shape, (3, H, W) or (N, 3, H, W)):
+///   "pyramid"   fuse_with_content(stylised, content, levels), with `levels`
+///               capped at what the size allows, clamped to [0, 1];
+///   "weighted"  weighted_blend(stylised, content, alpha);
+///   "none"      the stylised image unchanged.
+/// Any other mode throws naming it.
+Tensor fuse_by_mode(const Tensor& stylised, const Tensor& content, const std::string& mode, std::int64_t levels,
+                    double alpha);
 
 }  // namespace gf::image
