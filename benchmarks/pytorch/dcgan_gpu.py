@@ -53,38 +53,13 @@ def require_gpu():
 
 
 def train_step(arch, batch, tf32):
-    """One DCGAN step on the GPU, as in models.train_step."""
+    """models.train_step on the GPU, with TF32 set as asked."""
+    gpu_setup = models.train_step(arch, batch, DEVICE)
 
     def setup():
         require_gpu()
         set_tf32(tf32)
-        torch.manual_seed(0)
-        g, d, image_shape = arch()
-        g.apply(models.dcgan_init)
-        d.apply(models.dcgan_init)
-        g, d = g.to(DEVICE), d.to(DEVICE)
-        opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        bce = nn.BCEWithLogitsLoss()
-        real = torch.rand(batch, *image_shape, device=DEVICE) * 2 - 1  # (B, C, H, W) in [-1, 1]
-        ones, zeros = torch.ones(batch, device=DEVICE), torch.zeros(batch, device=DEVICE)
-
-        def step():
-            z = torch.randn(batch, models.NZ, 1, 1, device=DEVICE)
-            fake = g(z)
-            # D on real and on the detached fake.
-            opt_d.zero_grad(set_to_none=True)
-            loss_d = bce(d(real).view(-1), ones) + bce(d(fake.detach()).view(-1), zeros)
-            loss_d.backward()
-            opt_d.step()
-            # G, non-saturating: make the updated D call the fakes real.
-            opt_g.zero_grad(set_to_none=True)
-            loss_g = bce(d(fake).view(-1), ones)
-            loss_g.backward()
-            opt_g.step()
-            torch.cuda.synchronize()
-
-        return step, {"images": batch}
+        return gpu_setup()
 
     return setup
 

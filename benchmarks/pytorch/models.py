@@ -62,20 +62,24 @@ def dcgan64():
     return g, d, (3, 64, 64)
 
 
-def train_step(arch, batch):
+def train_step(arch, batch, device="cpu"):
+    """One DCGAN training step on `device`; on a GPU each step ends with a
+    synchronisation, so a timed call measures the GPU's work, not its queuing."""
+
     def setup():
         torch.manual_seed(0)
         g, d, image_shape = arch()
         g.apply(dcgan_init)
         d.apply(dcgan_init)
+        g, d = g.to(device), d.to(device)
         opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
         bce = nn.BCEWithLogitsLoss()
-        real = torch.rand(batch, *image_shape) * 2 - 1  # (B, C, H, W) in [-1, 1]
-        ones, zeros = torch.ones(batch), torch.zeros(batch)
+        real = torch.rand(batch, *image_shape, device=device) * 2 - 1  # (B, C, H, W) in [-1, 1]
+        ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
 
         def step():
-            z = torch.randn(batch, NZ, 1, 1)
+            z = torch.randn(batch, NZ, 1, 1, device=device)
             fake = g(z)
             # D on real and on the detached fake.
             opt_d.zero_grad(set_to_none=True)
@@ -87,6 +91,8 @@ def train_step(arch, batch):
             loss_g = bce(d(fake).view(-1), ones)
             loss_g.backward()
             opt_g.step()
+            if device != "cpu":
+                torch.cuda.synchronize()
 
         return step, {"images": batch}
     return setup
