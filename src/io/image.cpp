@@ -155,6 +155,11 @@ std::string encode_png(const Tensor& image) {
   return encode(pixels_from_planes(image, "encode_png"), Format::kPng, 0, "encode_png");
 }
 
+std::string encode_jpeg(const Tensor& image, int quality) {
+  GF_CHECK(quality >= 1 && quality <= 100, "encode_jpeg: quality must be in 1..100, got ", quality);
+  return encode(pixels_from_planes(image, "encode_jpeg"), Format::kJpeg, quality, "encode_jpeg");
+}
+
 Tensor make_grid(const Tensor& batch, std::int64_t nrow, std::int64_t padding, double pad_value) {
   GF_CHECK(batch.dim() == 4, "make_grid: expected a batch (N, C, H, W), got shape ", batch.shape());
   GF_CHECK(batch.size(0) > 0, "make_grid: the batch ", batch.shape(), " holds no images");

@@ -25,6 +25,8 @@ void write_image(const std::string& path, const Tensor& image, int jpeg_quality 
 
 /// Encodes (C, H, W) in [0, 1] as PNG bytes in memory (for the web service).
 std::string encode_png(const Tensor& image);
+/// The same as JPEG bytes; `quality` 1..100.
+std::string encode_jpeg(const Tensor& image, int quality = 90);
 
 /// Tiles a batch (N, C, H, W) in [0, 1] into one (C, H', W') grid with `nrow`
 /// images per row and `padding` pixels of `pad_value` between them.
