@@ -7,7 +7,7 @@ GF_BUILD="${GF_BUILD:-$GF_ROOT/build}"
 
 # Debian packages the build, tests and main job need.
 GF_PACKAGES=(build-essential cmake pkg-config libstb-dev doctest-dev nlohmann-json3-dev zlib1g-dev
-             libcli11-dev libbenchmark-dev libpng-dev libjpeg62-turbo-dev
+             libcli11-dev libbenchmark-dev libpng-dev libjpeg62-turbo-dev libcpp-httplib-dev
              dataset-fashion-mnist python3-numpy)
 
 gf_install_packages() {

@@ -1,5 +1,7 @@
 #include "gf/core/machine.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -65,6 +67,14 @@ double available_memory_bytes() {
     in.ignore(256, '\n');
   }
   return 0.0;
+}
+
+double resident_memory_bytes() {
+  // statm: total program size, then resident set size, in pages.
+  std::ifstream in("/proc/self/statm");
+  double total = 0, resident = 0;
+  if (!(in >> total >> resident)) return 0.0;
+  return resident * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
 }  // namespace gf

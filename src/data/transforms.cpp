@@ -89,6 +89,13 @@ Tensor resize(const Tensor& image, std::int64_t height, std::int64_t width) {
   return out;
 }
 
+std::pair<std::int64_t, std::int64_t> size_with_longest_side(std::int64_t h, std::int64_t w, std::int64_t longest) {
+  if (longest <= 0) return {h, w};
+  const double scale = static_cast<double>(longest) / static_cast<double>(std::max(h, w));
+  return {std::max<std::int64_t>(1, std::llround(static_cast<double>(h) * scale)),
+          std::max<std::int64_t>(1, std::llround(static_cast<double>(w) * scale))};
+}
+
 Tensor resize_center_crop(const Tensor& image, std::int64_t size) {
   GF_CHECK(size > 0, "resize_center_crop: size must be positive, got ", size);
   const Tensor x = checked_image(image, "resize_center_crop");

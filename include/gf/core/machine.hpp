@@ -34,4 +34,8 @@ CpuPeak cpu_fp32_peak(int threads);
 /// working memory against it before they start, instead of failing midway.
 double available_memory_bytes();
 
+/// This process's resident set size (pages in RAM) in bytes, from
+/// /proc/self/statm; 0 when it cannot be read.
+double resident_memory_bytes();
+
 }  // namespace gf

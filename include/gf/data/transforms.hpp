@@ -20,6 +20,7 @@
 // align_corners=False in PyTorch).
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "gf/core/generator.hpp"
@@ -34,6 +35,9 @@ using Transform = std::function<Tensor(const Tensor& image, Generator& gen)>;
 
 /// Bilinear resize to exactly (height, width); the aspect ratio may change.
 Tensor resize(const Tensor& image, std::int64_t height, std::int64_t width);
+/// The (height, width) of an h x w image scaled so its longest side is
+/// `longest`, aspect ratio kept, each side at least 1; (h, w) when longest <= 0.
+std::pair<std::int64_t, std::int64_t> size_with_longest_side(std::int64_t h, std::int64_t w, std::int64_t longest);
 /// Bilinear resize of the shorter side to `size` keeping the aspect ratio,
 /// then the centre size x size square: any photo -> (C, size, size).
 Tensor resize_center_crop(const Tensor& image, std::int64_t size);
