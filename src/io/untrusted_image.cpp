@@ -35,7 +35,8 @@ void check_pixel_count(std::int64_t width, std::int64_t height, const UntrustedI
     reject(Reason::kCorrupt, what, detail::concat("the ", format, " header gives a size of ", width, "x", height));
   if (width > limits.max_pixels / height)
     reject(Reason::kTooManyPixels, what,
-           detail::concat("the ", format, " header claims ", width, "x", height, " = ", width * height,
+           detail::concat("the ", format, " header claims ", width, "x", height, " = ",
+                          static_cast<double>(width) * static_cast<double>(height),  // may not fit in 64 bits
                           " pixels, more than the limit of ", limits.max_pixels));
 }
 
