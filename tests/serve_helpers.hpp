@@ -19,6 +19,7 @@ namespace gf::test {
 ///   plain.jpg                     a picture alone                   -> "plain" (optimise)
 ///   run/checkpoint.safetensors    a small AdaIN model               -> "run" (adain)
 ///   train/checkpoint.safetensors  a style_train checkpoint          -> skipped
+///   samples/step_000100.png       a trainer's sample picture        -> skipped
 ///   junk.safetensors              not safetensors at all            -> skipped
 class StyleFolder {
  public:
@@ -35,6 +36,8 @@ class StyleFolder {
     io::NamedTensors state;
     state.emplace_back("x", zeros({1}));
     io::save_safetensors(dir_.file("train/checkpoint.safetensors"), state, {{"kind", "ganforge-style-train"}});
+    std::filesystem::create_directories(dir_.path() / "samples");
+    write_bytes(dir_.file("samples/step_000100.png"), png_bytes({.width = 32, .height = 32}, pattern_sample));
     write_bytes(dir_.file("junk.safetensors"), "not a model");
   }
   std::string path() const { return dir_.path().string(); }

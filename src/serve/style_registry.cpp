@@ -26,6 +26,8 @@ namespace {
 
 // What the trainers name their outputs: such a file takes its folder's name.
 const std::set<std::string> kTrainerFileNames = {"style_net", "checkpoint"};
+// The trainers' progress pictures, not styles.
+constexpr const char* kSamplesFolder = "samples";
 
 bool is_picture(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -191,7 +193,7 @@ void StyleRegistry::add_directory(const std::string& dir, std::ostream& log, Dev
   std::vector<fs::path> folders{fs::path(dir)};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_directory()) folders.push_back(entry.path());
+    if (entry.is_directory() && entry.path().filename() != kSamplesFolder) folders.push_back(entry.path());
   std::sort(folders.begin() + 1, folders.end());
 
   NoGradGuard no_grad;

@@ -19,7 +19,8 @@
 //             progress, any style image, no training;
 //   adain     an AdaIN model: any style image in one pass (the request brings it).
 // A style_train checkpoint (checkpoint.safetensors of kind
-// ganforge-style-train) is training state, not a model: skipped.
+// ganforge-style-train) is training state, not a model: skipped, and so are
+// the trainers' samples/ folders.
 //
 // Pictures are decoded with the same checked decoders as uploads, and every
 // style gets a PNG thumbnail (its picture, or, for a network without one, the
