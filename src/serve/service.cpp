@@ -37,7 +37,7 @@ Reply image_reply(const JobStatus& s, const JobResult& result) {
 
 // "/api/v1/jobs/3f.../events" -> "/api/v1/jobs/{id}/events": one label per route, not per job.
 std::string route_label(const std::string& path) {
-  static const char* const kFixed[] = {"/",       "/app.js",        "/style.css",      "/healthz",
+  static const char* const kFixed[] = {"/",        "/app.js",        "/style.css",       "/favicon.svg", "/healthz",
                                        "/metrics", "/api/v1/styles", "/api/v1/stylize", "/api/v1/jobs"};
   for (const char* fixed : kFixed)
     if (path == fixed) return path;
