@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks that an installed
-# ganforge works through find_package, and runs the whole test suite.
+# ganforge works through find_package, and runs the whole test suite: the
+# doctest suites, the service under load, its web page in Chromium, and a
+# brief fuzzing of its upload path.
 #   bash scripts/test.sh
 source "$(dirname "$0")/common.sh"
+# Beyond the build: Chromium for the page test, clang's libFuzzer and
+# sanitizers for the fuzz target, a photo for both (python3-skimage-lib).
+GF_PACKAGES+=(chromium clang-14 libclang-rt-14-dev python3-skimage-lib curl)
 gf_install_packages
 # Without a GPU the CUDA backend is only compiled, to keep it from rotting:
 # one architecture (sm_90, H100/H200) checks the code as well as four would,
@@ -20,3 +25,12 @@ cmake --build "$GF_BUILD/package-check/build" >/dev/null
 
 echo "== test suite"
 "$GF_BUILD/tests/gf_tests"
+
+echo "== the service under load"
+bash "$GF_ROOT/tests/load/run.sh"
+
+echo "== the web page in Chromium"
+bash "$GF_ROOT/tests/browser/run.sh"
+
+echo "== fuzzing the upload path (30 s; longer by hand: bash tests/fuzz/run.sh 600)"
+bash "$GF_ROOT/tests/fuzz/run.sh" 30
