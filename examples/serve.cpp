@@ -19,8 +19,8 @@
 //      POST /api/v1/jobs answers 202 at once, and the client follows
 //      /events (server-sent events) and fetches /result.
 // Nothing waits by spinning: HTTP threads, workers and event streams sleep on
-// condition variables, and OpenMP's idle threads sleep too (see below), so
-// the service shares a busy machine gracefully.
+// condition variables, and OpenMP's idle threads sleep too
+// (prefer_passive_waiting), so the service shares a busy machine gracefully.
 // SIGTERM or SIGINT: new API requests get 503, queued jobs are cancelled,
 // running ones get a few seconds to finish, then the process exits 0.
 #include <httplib.h>
@@ -42,16 +42,6 @@
 
 using namespace gf;
 namespace fs = std::filesystem;
-
-// OpenMP's idle threads spin for a while before sleeping, by default: beside
-// other work (the HTTP threads, other workers, other programs) that turns
-// two-thread kernels 10-20x slower. libgomp reads OMP_WAIT_POLICY once, when
-// it is loaded, before main() runs; a function in .preinit_array runs before
-// any shared library's initialiser, so it can still choose. A value the user
-// set in the environment wins.
-static void prefer_passive_waiting(int, char**, char**) { setenv("OMP_WAIT_POLICY", "passive", 0); }
-__attribute__((section(".preinit_array"), used)) static void (*const kPassiveWaiting)(int, char**,
-                                                                                       char**) = prefer_passive_waiting;
 
 namespace {
 
@@ -93,6 +83,19 @@ void send(httplib::Response& res, const serve::Reply& reply) {
 
 bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0; }
 
+// OpenMP's idle threads spin for a while before they sleep (GOMP_SPINCOUNT
+// 300000 by default): beside other work (HTTP threads, other workers, other
+// programs) that makes two-thread kernels 10-20x slower. libgomp reads
+// OMP_WAIT_POLICY once, when it is loaded, before main() runs, so the program
+// starts itself again (same pid, same arguments) with the variable set. A
+// value the user set wins; if the restart fails, it carries on as it is.
+void prefer_passive_waiting(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);
+  std::cerr << "serve: could not restart with OMP_WAIT_POLICY=passive; OpenMP threads will spin while idle\n";
+}
+
 // When a request is refused before its body is read, the body must still be
 // consumed, or the connection would read it as the next request.
 void drain(const httplib::ContentReader& read) {
@@ -102,6 +105,7 @@ void drain(const httplib::ContentReader& read) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  prefer_passive_waiting(argv);
   Options o;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   CLI::App app{

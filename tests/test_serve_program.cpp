@@ -271,6 +271,18 @@ TEST_SUITE("serve program") {
     CHECK(server.log().find("serve: stopped") != std::string::npos);
   }
 
+  TEST_CASE("OpenMP's idle threads sleep at once (OMP_WAIT_POLICY=passive unless the user set it)") {
+    test::TempDir dir("serve_omp");
+    setenv("OMP_DISPLAY_ENV", "verbose", 1);  // libgomp prints its settings as it loads
+    test::run_program("serve", "--help", dir.file("log"));
+    setenv("OMP_WAIT_POLICY", "active", 1);
+    test::run_program("serve", "--help", dir.file("log_active"));
+    unsetenv("OMP_WAIT_POLICY");
+    unsetenv("OMP_DISPLAY_ENV");
+    CHECK(test::read_bytes(dir.file("log")).find("GOMP_SPINCOUNT = '0'") != std::string::npos);
+    CHECK(test::read_bytes(dir.file("log_active")).find("GOMP_SPINCOUNT = '0'") == std::string::npos);
+  }
+
   TEST_CASE("bad options are refused with a message") {
     test::TempDir dir("serve_options");
     CHECK(test::run_program("serve", "--gallery none --styles /no/such/dir", dir.file("log")) == 1);
