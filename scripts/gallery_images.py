@@ -5,11 +5,11 @@ Every picture comes from a Debian package, so nothing is downloaded:
   content/  training photos: python3-skimage-lib (astronaut, coffee, rocket,
             motorcycle_left) and mate-backgrounds (nature: Garden, Dune,
             FreshFlower, Storm, GreenMeadow, LadyBird), longest side 384 px
-  styles/   one picture per style, longest side 384 px:
-              elephants  mate-backgrounds   abstract/Elephants.jpg (a painting)
-              truchet    gnome-backgrounds  truchet-l.webp (orange Truchet tiles)
-              licorice   gnome-backgrounds  licorice-l.webp (coloured scales)
-              ihc        python3-skimage-lib ihc.png (stained tissue, a microscope slide)
+  styles/   one picture per style, longest side 384 px, named as the gallery names it:
+              elephants       mate-backgrounds    abstract/Elephants.jpg (a painting)
+              truchet-tiles   gnome-backgrounds   truchet-l.webp (orange Truchet tiles)
+              licorice        gnome-backgrounds   licorice-l.webp (coloured scales)
+              stained-tissue  python3-skimage-lib ihc.png (a stained microscope slide)
 Photos kept out of training, for trying the styles on unseen pictures:
 skimage's chelsea and camera, mate-backgrounds' YellowFlower, Aqua, TwoWings.
 
@@ -29,8 +29,8 @@ CONTENT = [f"{SKIMAGE}/astronaut.png", f"{SKIMAGE}/coffee.png", f"{SKIMAGE}/rock
            f"{SKIMAGE}/motorcycle_left.png", f"{MATE}/nature/Garden.jpg", f"{MATE}/nature/Dune.jpg",
            f"{MATE}/nature/FreshFlower.jpg", f"{MATE}/nature/Storm.jpg", f"{MATE}/nature/GreenMeadow.jpg",
            f"{MATE}/nature/LadyBird.jpg"]
-STYLES = {"elephants": f"{MATE}/abstract/Elephants.jpg", "truchet": f"{GNOME}/truchet-l.webp",
-          "licorice": f"{GNOME}/licorice-l.webp", "ihc": f"{SKIMAGE}/ihc.png"}
+STYLES = {"elephants": f"{MATE}/abstract/Elephants.jpg", "truchet-tiles": f"{GNOME}/truchet-l.webp",
+          "licorice": f"{GNOME}/licorice-l.webp", "stained-tissue": f"{SKIMAGE}/ihc.png"}
 SIDE = 384
 
 

@@ -14,7 +14,7 @@ cd "$GF_ROOT"
 data=runs/gallery_data
 /usr/bin/python3 scripts/gallery_images.py "$data"
 styles=("$@")
-[ ${#styles[@]} -eq 0 ] && styles=(elephants truchet licorice ihc)
+[ ${#styles[@]} -eq 0 ] && styles=(elephants truchet-tiles licorice stained-tissue)
 for style in "${styles[@]}"; do
   echo "== $style"
   # Width 16 keeps each network at 1.7 MB (the gallery stays under 10 MB)
