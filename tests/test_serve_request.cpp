@@ -131,7 +131,7 @@ TEST_SUITE("serve requests") {
         {"format", {photo, style, {"format", "gif", ""}}, 400, "format", "png or jpeg"},
         {"size text", {photo, style, {"size", "big", ""}}, 400, "size", "whole number"},
         {"size too big", {photo, style, {"size", "5000", ""}}, 400, "size", "16 to 4096"},
-        {"size too big to optimise", {photo, {"style", "plain", ""}, {"size", "1024", ""}}, 400, "size", "16 to 512"},
+        {"size too big to optimise", {photo, {"style", "plain", ""}, {"size", "512", ""}}, 400, "size", "16 to 384"},
         {"size too small", {photo, style, {"size", "8", ""}}, 400, "size", "16 to"},
         {"thin result", {test::photo_field(200, 10), style}, 400, "size", "at least 16"},
         {"unknown field", {photo, style, {"colour", "red", ""}}, 400, "colour", "unknown field 'colour'"},

@@ -51,12 +51,12 @@ struct RequestLimits {
 
 /// Longest side of a result by default: one pass of a network or AdaIN at
 /// 1024 px takes about a second; the optimisation's time grows with the
-/// pixels (about 30 s at 256 px on two cores).
+/// pixels (47 s at 256 x 170 px on one core).
 inline constexpr std::int64_t kDefaultSide = 1024;
 inline constexpr std::int64_t kDefaultOptimiseSide = 256;
 /// Largest `size` accepted: any method but the optimisation / the optimisation.
 inline constexpr std::int64_t kMaxSide = 4096;
-inline constexpr std::int64_t kMaxOptimiseSide = 512;
+inline constexpr std::int64_t kMaxOptimiseSide = 384;  // about two minutes on one core: the job time limit
 /// Smallest side of a result (AdaIN's encoder needs 16 pixels).
 inline constexpr std::int64_t kMinSide = 16;
 

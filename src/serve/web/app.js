@@ -146,10 +146,19 @@ function chosenStyle() {
   return checked ? checked.value : null;
 }
 
+// The optimisation takes at most 384 px (its time grows with the pixels).
+const OPTIMISE_MAX_SIDE = 384;
+
 function styleChanged() {
   const choice = chosenStyle();
   const style = state.styles.find((s) => s.id === choice);
   $('style-upload').hidden = !(choice === UPLOAD || (style && style.kind === 'adain'));
+  const optimise = choice === UPLOAD || (style && style.kind === 'optimise');
+  const size = $('size');
+  for (const option of size.options) {
+    option.disabled = optimise && Number(option.value) > OPTIMISE_MAX_SIDE;
+  }
+  if (size.selectedOptions[0].disabled) size.value = '256';
 }
 
 // ---- pictures ---------------------------------------------------------------------------
