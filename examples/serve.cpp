@@ -61,6 +61,7 @@ struct Options {
   double max_upload_mb = 10;
   std::int64_t max_pixels = 16777216;
   int job_timeout_s = 120, result_ttl_s = 600;
+  double max_results_mb = 256;
   std::string token, device = "cpu";
   bool quiet = false;
 };
@@ -128,6 +129,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--result-ttl-s", o.result_ttl_s, "finished results are kept this long for GET .../result")
       ->capture_default_str();
+  app.add_option("--max-results-mb", o.max_results_mb,
+                 "memory for kept results; beyond it the oldest are forgotten before their time")
+      ->capture_default_str();
   app.add_option("--token", o.token, "require 'Authorization: Bearer TOKEN' on /api (default: $GF_SERVE_TOKEN)");
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (models and jobs run there)")->capture_default_str();
   app.add_flag("--quiet", o.quiet, "no access log on stderr");
@@ -147,8 +151,9 @@ int main(int argc, char** argv) {
       if (const char* t = std::getenv("GF_SERVE_TOKEN")) o.token = t;
     if (o.workers <= 0) o.workers = cores;
     if (o.threads <= 0) o.threads = std::max(1, cores / o.workers);
-    GF_CHECK(o.max_upload_mb > 0 && o.max_pixels > 0 && o.job_timeout_s > 0 && o.result_ttl_s >= 0 && o.max_queue > 0,
-             "--max-upload-mb, --max-pixels, --job-timeout-s and --max-queue must be positive");
+    GF_CHECK(o.max_upload_mb > 0 && o.max_pixels > 0 && o.job_timeout_s > 0 && o.result_ttl_s >= 0 && o.max_queue > 0 &&
+                 o.max_results_mb > 0,
+             "--max-upload-mb, --max-pixels, --job-timeout-s, --max-queue and --max-results-mb must be positive");
 
     // ---- styles, loaded once -------------------------------------------------------
     const Device device = Device::parse(o.device);
@@ -165,6 +170,7 @@ int main(int argc, char** argv) {
                             .max_pixels = o.max_pixels,
                             .job_timeout = std::chrono::seconds(o.job_timeout_s),
                             .result_ttl = std::chrono::seconds(o.result_ttl_s),
+                            .max_result_bytes = static_cast<std::size_t>(o.max_results_mb * (1 << 20)),
                             .token = o.token,
                             .device = device},
                            registry);
