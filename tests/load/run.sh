@@ -22,7 +22,7 @@ url="$(grep -o 'http://127.0.0.1:[0-9]*' "$log/out")"
 style="$(curl -s "$url/api/v1/styles" | grep -o '"id":"[^"]*","kind":"network"' | head -1 | cut -d'"' -f4)"
 
 "$build/tests/serve_load" --url "$url" --photo "$photo" --style "$style" --size 256 \
-  --requests "$requests" --malformed "$malformed" --concurrency 16 --check
+  --requests "$requests" --malformed "$malformed" --concurrency 16 --warmup 200 --check
 
 kill -TERM $pid
 wait $pid && echo "serve_load: serve exited 0 on SIGTERM" || { echo "serve exited $? on SIGTERM"; cat "$log/err"; exit 1; }
