@@ -4,6 +4,9 @@
 //   model/dcgan28_G_infer_b64      DCGAN-28 generator forward, eval mode, no grad
 //   model/style_net_apply_512      feed-forward style network (Johnson layout, width 32)
 //                                  on one 512x512 RGB image, eval, no grad
+//   model/style_net_w16_256_b1/b4  the serve gallery's network (width 16) on 256x256
+//                                  images, one at a time or four in a batch: whether
+//                                  the service should batch same-size requests
 // A training step is GanTrainer::train_step: D on the real batch and on
 // detached fakes, then G through D, non-saturating BCE-with-logits, Adam
 // (lr 2e-4, betas (0.5, 0.999)) on both, no EMA. The real batch is fixed random
@@ -50,18 +53,18 @@ void generator_inference(benchmark::State& state, gf::models::DcganConfig model,
   gf::bench::report_images(state, static_cast<double>(batch));
 }
 
-void style_net_apply(benchmark::State& state, std::int64_t size) {
+void style_net_apply(benchmark::State& state, std::int64_t size, std::int64_t width, std::int64_t batch) {
   gf::Generator g(7);
-  gf::models::StyleNet net({}, &g);
+  gf::models::StyleNet net({.width = width}, &g);
   net.eval();
-  const gf::Tensor image = gf::rand({1, 3, size, size}, {}, &g);  // (1, 3, H, W) RGB in [0, 1)
+  const gf::Tensor image = gf::rand({batch, 3, size, size}, {}, &g);  // (B, 3, H, W) RGB in [0, 1)
   gf::NoGradGuard no_grad;
   gf::Tensor out = net.forward(image);  // warm-up: workspaces, allocator cache
   for (auto _ : state) {
     out = net.forward(image);
     benchmark::DoNotOptimize(out.raw_data());
   }
-  gf::bench::report_images(state, 1.0);
+  gf::bench::report_images(state, static_cast<double>(batch));
 }
 
 void register_all() {
@@ -74,9 +77,14 @@ void register_all() {
   benchmark::RegisterBenchmark("model/dcgan28_G_infer_b64", generator_inference, gf::models::dcgan28(), 64)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  benchmark::RegisterBenchmark("model/style_net_apply_512", style_net_apply, 512)
+  benchmark::RegisterBenchmark("model/style_net_apply_512", style_net_apply, 512, 32, 1)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
+  for (const std::int64_t batch : {1, 4})
+    benchmark::RegisterBenchmark(("model/style_net_w16_256_b" + std::to_string(batch)).c_str(), style_net_apply, 256,
+                                 16, batch)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
 }
 
 }  // namespace

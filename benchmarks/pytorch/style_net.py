@@ -12,6 +12,8 @@ match gf::models::StyleNet (include/gf/models/style_net.hpp) layer for layer:
   Upsample(nearest x2) ReflectionPad(1) Conv(64,32,k3)  + InstanceNorm + ReLU
   ReflectionPad(4) Conv(32,3,k9), then sigmoid: RGB in [0, 1]
 Every conv has a bias. "width" is the first layer's channel count (32).
+H and W need not be multiples of 4: the image is mirrored up to one and the
+result cropped back, as ganforge does.
 The benchmark: one 512x512 RGB image, batch 1, eval, no grad, 2 threads.
 --count prints the parameter count (pasted into tests/test_style_net.cpp).
 """
@@ -67,8 +69,13 @@ class StyleNet(nn.Module):
         self.tail = StyleConv(w, 3, 9, norm=False, relu=False)
 
     def forward(self, x):
+        # As ganforge does: mirror H and W up to multiples of 4, crop the result back.
+        h, w = x.shape[2], x.shape[3]
+        pad_h, pad_w = -h % 4, -w % 4
+        if pad_h or pad_w:
+            x = nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
         x = self.res(self.down2(self.down1(self.head(x))))
-        return torch.sigmoid(self.tail(self.up2(self.up1(x))))
+        return torch.sigmoid(self.tail(self.up2(self.up1(x))))[:, :, :h, :w]
 
 
 def apply(size):
