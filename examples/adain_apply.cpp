@@ -58,14 +58,6 @@ struct Options {
   int threads = 0;
 };
 
-// The size an h x w image gets when its longest side becomes `longest` (0: unchanged).
-std::pair<std::int64_t, std::int64_t> scaled_size(std::int64_t h, std::int64_t w, std::int64_t longest) {
-  if (longest <= 0) return {h, w};
-  const double scale = static_cast<double>(longest) / static_cast<double>(std::max(h, w));
-  return {std::max<std::int64_t>(1, std::llround(static_cast<double>(h) * scale)),
-          std::max<std::int64_t>(1, std::llround(static_cast<double>(w) * scale))};
-}
-
 // image (3, H, W) resized to (1, 3, h, w), blurred first when shrinking a lot so
 // fine detail does not alias.
 Tensor resized(Tensor image, std::int64_t h, std::int64_t w) {
@@ -140,7 +132,7 @@ int main(int argc, char** argv) {
     // kBytesPerPixel / divisor bytes per pixel of what it processes at once
     // (the image, or a tile and its context), plus the input and output images.
     const Tensor photo = io::read_image(o.content, 3);  // (3, H, W); names the file when it cannot
-    const auto [h, w] = scaled_size(photo.size(1), photo.size(2), o.size);
+    const auto [h, w] = data::size_with_longest_side(photo.size(1), photo.size(2), o.size);
     GF_CHECK(h >= 16 && w >= 16, "the content image would be ", w, "x", h, "; it must be at least 16x16");
     const double at_once = o.tile > 0 ? static_cast<double>((o.tile + 64) * (o.tile + 64)) : static_cast<double>(h * w);
     const double need = at_once * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
@@ -155,7 +147,7 @@ int main(int argc, char** argv) {
     std::vector<Tensor> styles;
     for (const std::string& path : o.styles) {
       const Tensor s = io::read_image(path, 3);
-      const auto [sh, sw] = scaled_size(s.size(1), s.size(2), o.style_size);
+      const auto [sh, sw] = data::size_with_longest_side(s.size(1), s.size(2), o.style_size);
       GF_CHECK(sh >= 16 && sw >= 16, "the style image ", path, " would be ", sw, "x", sh, "; it must be at least 16x16");
       styles.push_back(resized(s, sh, sw).to(device));
     }

@@ -104,13 +104,6 @@ std::map<std::string, double> parse_style_layers(const std::string& spec) {
   return layers;
 }
 
-// (height, width) with the longest side `longest` and the image's aspect ratio.
-std::pair<std::int64_t, std::int64_t> fitted_size(const Tensor& img, std::int64_t longest) {
-  const double scale = static_cast<double>(longest) / static_cast<double>(std::max(img.size(1), img.size(2)));
-  return {std::max<std::int64_t>(1, std::llround(static_cast<double>(img.size(1)) * scale)),
-          std::max<std::int64_t>(1, std::llround(static_cast<double>(img.size(2)) * scale))};
-}
-
 // img (3, H, W) resized to (1, 3, height, width), blurred first when shrinking
 // a lot so fine detail does not alias.
 Tensor resized(Tensor img, std::pair<std::int64_t, std::int64_t> size) {
@@ -195,7 +188,7 @@ int main(int argc, char** argv) {
     const Tensor content_file = io::read_image(o.content, 3);  // (3, H, W)
     std::vector<Tensor> style_files;
     for (const auto& path : o.styles) style_files.push_back(io::read_image(path, 3));
-    const auto [height, width] = fitted_size(content_file, o.size);
+    const auto [height, width] = data::size_with_longest_side(content_file.size(1), content_file.size(2), o.size);
     const double need = static_cast<double>(height * width) * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel);
     const double have = available_memory_bytes();
     GF_CHECK(have <= 0 || need < 0.8 * have, "--size ", o.size, ": ", gatys ? "Gatys" : "patch-gan", " at ", width,
@@ -206,7 +199,9 @@ int main(int argc, char** argv) {
     std::vector<models::WeightedStyle> styles;
     for (std::size_t i = 0; i < style_files.size(); ++i)
       styles.push_back(
-          {resized(style_files[i], fitted_size(style_files[i], o.style_size > 0 ? o.style_size : o.size)).to(device),
+          {resized(style_files[i], data::size_with_longest_side(style_files[i].size(1), style_files[i].size(2),
+                                                                 o.style_size > 0 ? o.style_size : o.size))
+               .to(device),
            o.style_weights.empty() ? 1.0 : o.style_weights[i]});
 
     const std::int64_t steps = o.steps > 0 ? o.steps : (gatys ? kGatysSteps : kPatchGanSteps);
