@@ -4,7 +4,8 @@
 //     1 = identical structure; a stylised image that keeps its content reads
 //     roughly 0.4-0.8 against the content photo.
 //   PSNR = 10 log10(1 / MSE) in dB over all RGB values in [0, 1] (inf if equal).
-//   colour statistics distance: mean over R, G, B of max(|mean gap|, |std gap|)
+//   colour statistics distance: the Euclidean norm of the difference of the two
+//     images' (mean R, G, B, std R, G, B), values in [0, 1]
 //     (gf::image::color_stats_distance); 0 = same palette statistics. It is
 //     defined for images of different sizes, the others need equal sizes.
 //   perceptual distance (with --vgg-weights): unit-normalised VGG-19 features
@@ -92,8 +93,10 @@ void print_text(const Options& o, const Tensor& a, const std::vector<Metric>& me
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{
-      "Compare two images: SSIM (luminance and per RGB channel), PSNR and the per-channel colour mean/std distance. "
-      "Both are read as RGB in [0, 1] and must have the same size (the colour distance alone would not need it). "
+      "Compare two images: SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid windows; "
+      "on the Rec. 601 luminance and per RGB channel), PSNR, and the colour distance (the Euclidean norm of the "
+      "difference of the images' mean R, G, B and std R, G, B, values in [0, 1]). Both are read as RGB in [0, 1] and "
+      "must have the same size (the colour distance alone would not need it). "
       "With --vgg-weights (pretrained VGG-19, torchvision names) it also prints a perceptual distance on the VGG "
       "features; without pretrained weights that distance would be meaningless, so it is left out."};
   app.add_option("image_a", o.first, "first image (e.g. the content photo)")->required();
@@ -113,7 +116,8 @@ int main(int argc, char** argv) {
         {"ssim_luminance", "SSIM luminance (Rec. 601 Y)", {metrics::ssim_luminance(a, b).item()}, ""},
         {"ssim_rgb", "SSIM per channel (R G B)", metrics::ssim_per_channel(a, b).to_vector<double>(), ""},
         {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"},
-        {"color_stats_distance", "colour mean/std distance (RGB)", {image::color_stats_distance(a, b).item()}, ""},
+        {"color_stats_distance", "colour distance (L2 of RGB means and stds)", {image::color_stats_distance(a, b).item()},
+         ""},
     };
     if (!o.vgg_weights.empty()) {
       Generator gen(0);

@@ -95,8 +95,12 @@ TEST_SUITE("gatys") {
     CHECK(color.calls == 12);
     CHECK(out.shape() == Shape{1, 3, 24, 24});
     // The start is already Reinhard-matched; the colour term keeps it close.
-    CHECK(image::color_stats_distance(out, style).item() < 0.1);
-    CHECK(image::color_stats_distance(content, style).item() > 0.2);
+    const double before = image::color_stats_distance(content, style).item();
+    const double after = image::color_stats_distance(out, style).item();
+    CAPTURE(before);
+    CAPTURE(after);
+    CHECK(before > 0.4);
+    CHECK(after < 0.15);
     GF_CHECK_CONTAINS(test::error_of([&] { patch_gan_transfer(content, {{style, 0.0}}, o); }), "positive");
   }
 }

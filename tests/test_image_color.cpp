@@ -88,18 +88,18 @@ TEST_SUITE("image") {
     GF_CHECK_CLOSE(s.mean, from_vector<double>(mu, {3}), 1e-13, 1e-14);
     GF_CHECK_CLOSE(s.std, from_vector<double>(sd, {3}), 1e-10, 1e-12);
 
-    // Flat colours: only the means differ, by 0.1, 0 and 0.3 -> (0.1 + 0 + 0.3) / 3.
+    // Flat colours: only the means differ, by 0.1, 0 and 0.3 -> sqrt(0.01 + 0 + 0.09).
     Tensor a = empty({3, 4, 4}, {DType::kFloat64}), b = empty({3, 5, 3}, {DType::kFloat64});
     a.select(0, 0).fill_(0.2), a.select(0, 1).fill_(0.5), a.select(0, 2).fill_(0.9);
     b.select(0, 0).fill_(0.3), b.select(0, 1).fill_(0.5), b.select(0, 2).fill_(0.6);
-    CHECK(image::color_stats_distance(a, b).item() == doctest::Approx(0.4 / 3).epsilon(1e-9));
+    CHECK(image::color_stats_distance(a, b).item() == doctest::Approx(std::sqrt(0.1)).epsilon(1e-9));
 
-    // Random pair (different sizes): mean over channels of max(|d mu|, |d sigma|).
+    // Random pair (different sizes): the norm of the six differences.
     const Tensor y = rand({1, 3, 7, 4}, {DType::kFloat64}, &g) * 0.5;
     const auto [mu_y, sd_y] = naive_stats(y);
-    double d = 0;
-    for (std::size_t ch = 0; ch < 3; ++ch) d += std::max(std::abs(mu[ch] - mu_y[ch]), std::abs(sd[ch] - sd_y[ch])) / 3;
-    CHECK(image::color_stats_distance(x, y).item() == doctest::Approx(d).epsilon(1e-9));
+    double d2 = 0;
+    for (std::size_t ch = 0; ch < 3; ++ch) d2 += std::pow(mu[ch] - mu_y[ch], 2) + std::pow(sd[ch] - sd_y[ch], 2);
+    CHECK(image::color_stats_distance(x, y).item() == doctest::Approx(std::sqrt(d2)).epsilon(1e-9));
     CHECK(image::color_stats_distance(x, x).item() == 0.0);
 
     const Tensor xg = rand({3, 4, 3}, {DType::kFloat64}, &g).requires_grad_();

@@ -100,7 +100,7 @@ Tensor color_stats_distance(const Tensor& a, const Tensor& b) {
   const ColorStats sa = color_stats(a), sb = color_stats(b);
   GF_CHECK(sa.mean.numel() == sb.mean.numel(), "color_stats_distance: images ", a.shape(), " and ", b.shape(),
            " have different channel counts");
-  return mean(maximum(abs(sa.mean - sb.mean), abs(sa.std - sb.std)));
+  return sqrt(sum(square(sa.mean - sb.mean)) + sum(square(sa.std - sb.std)));
 }
 
 }  // namespace gf::image
