@@ -95,8 +95,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Compare two images: SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid windows; "
       "on the Rec. 601 luminance and per RGB channel), PSNR, and the colour distance (the Euclidean norm of the "
-      "difference of the images' mean R, G, B and std R, G, B, values in [0, 1]). Both are read as RGB in [0, 1] and "
-      "must have the same size (the colour distance alone would not need it). "
+      "difference of the images' mean R, G, B and std R, G, B, values in [0, 1]). Both are read as RGB in [0, 1]; "
+      "images of different sizes (a result and its style picture) get the colour distance only. "
       "With --vgg-weights (pretrained VGG-19, torchvision names) it also prints a perceptual distance on the VGG "
       "features; without pretrained weights that distance would be meaningless, so it is left out."};
   app.add_option("image_a", o.first, "first image (e.g. the content photo)")->required();
@@ -109,16 +109,21 @@ int main(int argc, char** argv) {
   try {
     const Device device = Device::parse(o.device);
     const Tensor a = io::read_image(o.first, 3).to(device), b = io::read_image(o.second, 3).to(device);  // (3, H, W)
-    GF_CHECK(a.shape() == b.shape(), o.first, " is ", a.size(2), "x", a.size(1), ", ", o.second, " is ", b.size(2),
-             "x", b.size(1), ": SSIM and PSNR compare images of the same size (resize one first)");
     NoGradGuard no_grad;
-    std::vector<Metric> metrics = {
-        {"ssim_luminance", "SSIM luminance (Rec. 601 Y)", {metrics::ssim_luminance(a, b).item()}, ""},
-        {"ssim_rgb", "SSIM per channel (R G B)", metrics::ssim_per_channel(a, b).to_vector<double>(), ""},
-        {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"},
-        {"color_stats_distance", "colour distance (L2 of RGB means and stds)", {image::color_stats_distance(a, b).item()},
-         ""},
-    };
+    std::vector<Metric> metrics = {{"color_stats_distance", "colour distance (L2 of RGB means and stds)",
+                                    {image::color_stats_distance(a, b).item()}, ""}};
+    // A result against its style picture: only the colour distance is defined.
+    if (a.shape() != b.shape()) {
+      std::cerr << "image_metrics: " << o.first << " is " << a.size(2) << "x" << a.size(1) << ", " << o.second
+                << " is " << b.size(2) << "x" << b.size(1)
+                << ": SSIM and PSNR compare images of the same size; only the colour distance is given\n";
+      GF_CHECK(o.vgg_weights.empty(), "--vgg-weights: the perceptual distance compares images of the same size");
+    } else {
+      metrics.insert(metrics.begin(),
+                     {{"ssim_luminance", "SSIM luminance (Rec. 601 Y)", {metrics::ssim_luminance(a, b).item()}, ""},
+                      {"ssim_rgb", "SSIM per channel (R G B)", metrics::ssim_per_channel(a, b).to_vector<double>(), ""},
+                      {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"}});
+    }
     if (!o.vgg_weights.empty()) {
       Generator gen(0);
       models::Vgg19Features vgg(models::Vgg19Config{}, gen);

@@ -15,6 +15,11 @@
 //                        layout and a colour-statistics term the style's palette.
 //                        See gf/models/patch_gan_style.hpp.
 //
+// --method reinhard is Reinhard et al.'s colour transfer alone (each RGB
+// channel shifted and scaled to the style's mean and standard deviation): the
+// style's palette in a few milliseconds, none of its texture; the baseline of
+// the evaluation in docs/style-transfer.md.
+//
 // --method gatys without weights runs Gatys on a randomly initialised VGG-19:
 // only the style's palette and structureless noise come through (a baseline
 // for comparison, not a recommendation).
@@ -132,8 +137,10 @@ int main(int argc, char** argv) {
   app.add_option("--style", o.styles, "style image (repeat for several)")->required();
   app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)");
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
-  app.add_option("--method", o.method, "auto (gatys with --vgg-weights, else patch-gan), gatys or patch-gan")
-      ->check(CLI::IsMember({"auto", "gatys", "patch-gan"}))
+  app.add_option("--method", o.method,
+                 "auto (gatys with --vgg-weights, else patch-gan), gatys, patch-gan, or reinhard (the colours of the "
+                 "first --style only, in milliseconds)")
+      ->check(CLI::IsMember({"auto", "gatys", "patch-gan", "reinhard"}))
       ->capture_default_str();
   app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features as safetensors (torchvision names)");
   app.add_option("--pooling", o.pooling, "gatys: VGG pooling, max or avg")
@@ -189,7 +196,8 @@ int main(int argc, char** argv) {
     std::vector<Tensor> style_files;
     for (const auto& path : o.styles) style_files.push_back(io::read_image(path, 3));
     const auto [height, width] = data::size_with_longest_side(content_file.size(1), content_file.size(2), o.size);
-    const double need = static_cast<double>(height * width) * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel);
+    const double need = o.method == "reinhard" ? 0.0
+                        : static_cast<double>(height * width) * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel);
     const double have = available_memory_bytes();
     GF_CHECK(have <= 0 || need < 0.8 * have, "--size ", o.size, ": ", gatys ? "Gatys" : "patch-gan", " at ", width,
              "x", height, " needs about ", need / double(1 << 30), " GiB, only ", have / double(1 << 30),
@@ -206,57 +214,64 @@ int main(int argc, char** argv) {
 
     const std::int64_t steps = o.steps > 0 ? o.steps : (gatys ? kGatysSteps : kPatchGanSteps);
     Tensor result;
-    io::ProgressBar bar(steps, gatys ? "gatys" : "patch-gan");
-    auto on_step = [&](std::int64_t step, const std::vector<io::Metric>& losses) { bar.update(step, losses); };
-    if (gatys) {
-      Generator gen(o.seed);
-      auto vgg = std::make_shared<models::Vgg19Features>(
-          models::Vgg19Config{.pooling = o.pooling == "avg" ? models::VggPooling::kAverage : models::VggPooling::kMax},
-          gen);
-      if (o.vgg_weights.empty()) {
-        std::cout << "feature network: VGG-19 with RANDOM weights (no --vgg-weights): expect the style's palette and "
-                     "structureless noise, none of its shapes. Without pretrained weights the default patch-gan "
-                     "method is the better choice.\n";
-      } else {
-        models::load_vgg19_weights(*vgg, o.vgg_weights);
-        std::cout << "feature network: pretrained VGG-19 from " << o.vgg_weights
-                  << ": expect the classic Gatys look.\n";
-      }
-      models::GatysOptions g;
-      g.content_layers = split(o.content_layers);
-      for (const auto& l : g.content_layers) models::Vgg19Features::layer_index(l);
-      g.style_layers = parse_style_layers(o.style_layers);
-      g.content_weight = o.content_weight;
-      g.style_weight = o.style_loss_weight;
-      g.tv_weight = o.tv_weight >= 0 ? o.tv_weight : 0.0;
-      g.init = models::parse_gatys_init(o.init);
-      g.optimizer = models::parse_gatys_optimizer(o.optimizer);
-      g.steps = steps;
-      g.lr = o.lr;
-      g.seed = o.seed;
-      std::cout << "gatys: " << size_of(content) << ", " << styles.size() << " style image(s), " << o.optimizer
-                << ", init " << o.init << ", " << steps << " steps\n";
-      vgg->to(device);
-      result = models::gatys_transfer(*vgg, content, styles, g, on_step);
+    if (o.method == "reinhard") {
+      std::cout << "reinhard: " << size_of(content) << ", the colours of " << o.styles.front()
+                << " (colour statistics only, no texture)\n";
+      NoGradGuard no_grad;
+      result = clamp(image::match_color_stats(content, styles.front().image), 0.0, 1.0);
     } else {
-      models::PatchGanStyleOptions p;
-      p.steps = steps;
-      p.seed = o.seed;
-      if (o.tv_weight >= 0) p.tv_weight = o.tv_weight;
-      if (o.adv_weight >= 0) p.adversarial_weight = o.adv_weight;
-      if (o.ssim_weight >= 0) p.ssim_weight = o.ssim_weight;
-      if (o.lowpass_weight >= 0) p.lowpass_weight = o.lowpass_weight;
-      if (o.edge_weight >= 0) p.edge_weight = o.edge_weight;
-      if (o.color_weight >= 0) p.color_weight = o.color_weight;
-      std::cout << "feature network: none (no pretrained weights). Method: patch-gan, the offline default: a "
-                << p.discriminator.scales << "-scale patch discriminator learns the style's texture from the style "
-                << "image itself. Expect its palette and local shapes over a readable photo; pretrained VGG-19 "
-                << "weights (--vgg-weights) give the classic Gatys look.\n";
-      std::cout << "patch-gan: " << size_of(content) << ", " << styles.size() << " style image(s), " << steps
-                << " steps\n";
-      result = models::patch_gan_transfer(content, styles, p, on_step);
+      io::ProgressBar bar(steps, gatys ? "gatys" : "patch-gan");
+      auto on_step = [&](std::int64_t step, const std::vector<io::Metric>& losses) { bar.update(step, losses); };
+      if (gatys) {
+        Generator gen(o.seed);
+        auto vgg = std::make_shared<models::Vgg19Features>(
+            models::Vgg19Config{.pooling = o.pooling == "avg" ? models::VggPooling::kAverage : models::VggPooling::kMax},
+            gen);
+        if (o.vgg_weights.empty()) {
+          std::cout << "feature network: VGG-19 with RANDOM weights (no --vgg-weights): expect the style's palette and "
+                       "structureless noise, none of its shapes. Without pretrained weights the default patch-gan "
+                       "method is the better choice.\n";
+        } else {
+          models::load_vgg19_weights(*vgg, o.vgg_weights);
+          std::cout << "feature network: pretrained VGG-19 from " << o.vgg_weights
+                    << ": expect the classic Gatys look.\n";
+        }
+        models::GatysOptions g;
+        g.content_layers = split(o.content_layers);
+        for (const auto& l : g.content_layers) models::Vgg19Features::layer_index(l);
+        g.style_layers = parse_style_layers(o.style_layers);
+        g.content_weight = o.content_weight;
+        g.style_weight = o.style_loss_weight;
+        g.tv_weight = o.tv_weight >= 0 ? o.tv_weight : 0.0;
+        g.init = models::parse_gatys_init(o.init);
+        g.optimizer = models::parse_gatys_optimizer(o.optimizer);
+        g.steps = steps;
+        g.lr = o.lr;
+        g.seed = o.seed;
+        std::cout << "gatys: " << size_of(content) << ", " << styles.size() << " style image(s), " << o.optimizer
+                  << ", init " << o.init << ", " << steps << " steps\n";
+        vgg->to(device);
+        result = models::gatys_transfer(*vgg, content, styles, g, on_step);
+      } else {
+        models::PatchGanStyleOptions p;
+        p.steps = steps;
+        p.seed = o.seed;
+        if (o.tv_weight >= 0) p.tv_weight = o.tv_weight;
+        if (o.adv_weight >= 0) p.adversarial_weight = o.adv_weight;
+        if (o.ssim_weight >= 0) p.ssim_weight = o.ssim_weight;
+        if (o.lowpass_weight >= 0) p.lowpass_weight = o.lowpass_weight;
+        if (o.edge_weight >= 0) p.edge_weight = o.edge_weight;
+        if (o.color_weight >= 0) p.color_weight = o.color_weight;
+        std::cout << "feature network: none (no pretrained weights). Method: patch-gan, the offline default: a "
+                  << p.discriminator.scales << "-scale patch discriminator learns the style's texture from the style "
+                  << "image itself. Expect its palette and local shapes over a readable photo; pretrained VGG-19 "
+                  << "weights (--vgg-weights) give the classic Gatys look.\n";
+        std::cout << "patch-gan: " << size_of(content) << ", " << styles.size() << " style image(s), " << steps
+                  << " steps\n";
+        result = models::patch_gan_transfer(content, styles, p, on_step);
+      }
+      bar.finish();
     }
-    bar.finish();
 
     NoGradGuard no_grad;
     if (o.preserve_color) result = clamp(image::transfer_luminance(result, content), 0.0, 1.0);

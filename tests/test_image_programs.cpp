@@ -137,8 +137,16 @@ TEST_SUITE("programs") {
     REQUIRE(test::run_program("image_metrics", a + " " + a + " --json", dir / "same.txt") == 0);
     GF_CHECK_CONTAINS(test::read_bytes((dir / "same.txt").string()), "\"psnr_db\": null");
 
-    CHECK(test::run_program("image_metrics", a + " " + (dir / "other_size.png").string(), dir / "err1.txt") == 1);
-    GF_CHECK_CONTAINS(test::read_bytes((dir / "err1.txt").string()), "a.png is 26x20");
+    // Different sizes (a result against its style picture): the colour distance only.
+    REQUIRE(test::run_program("image_metrics", a + " " + (dir / "other_size.png").string() + " --json",
+                              dir / "sizes.txt") == 0);
+    const std::string sizes = test::read_bytes((dir / "sizes.txt").string());
+    GF_CHECK_CONTAINS(sizes, "a.png is 26x20");
+    GF_CHECK_CONTAINS(sizes, "only the colour distance");
+    CHECK(json_value(sizes, "color_stats_distance") ==
+          doctest::Approx(image::color_stats_distance(ta, io::read_image((dir / "other_size.png").string(), 3)).item())
+              .epsilon(1e-6));
+    CHECK(sizes.find("ssim_luminance") == std::string::npos);
     CHECK(test::run_program("image_metrics", a + " " + (dir / "missing.png").string(), dir / "err2.txt") == 1);
     GF_CHECK_CONTAINS(test::read_bytes((dir / "err2.txt").string()), "missing.png");
   }

@@ -1,6 +1,7 @@
 // The stylize program end to end on tiny generated images: the offline
 // default, Gatys on a random VGG, fusion and colour preservation, and its
 // error messages.
+#include "gf/image/color.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
@@ -44,6 +45,24 @@ TEST_SUITE("programs") {
     REQUIRE(test::run_program("stylize", common + " --fuse pyramid --preserve-color --out " + dir.file("fused.jpg"),
                               dir.path() / "log2.txt") == 0);
     CHECK(io::read_image(dir.file("fused.jpg")).shape() == Shape{3, 30, 40});
+  }
+
+  TEST_CASE("stylize --method reinhard: the style's colour statistics, the photo's structure" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir dir("stylize_reinhard");
+    write_inputs(dir);
+    REQUIRE(test::run_program("stylize",
+                              "--method reinhard --size 40 --content " + dir.file("content.png") + " --style " +
+                                  dir.file("style.png") + " --out " + dir.file("r.png"),
+                              dir.path() / "log.txt") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes(dir.file("log.txt")), "colour statistics only");
+    const Tensor out = io::read_image(dir.file("r.png"), 3), content = io::read_image(dir.file("content.png"), 3);
+    const Tensor style = io::read_image(dir.file("style.png"), 3);
+    CHECK(out.shape() == content.shape());
+    // Exact but for 8-bit rounding and the clamp to [0, 1] (the stripes' wide
+    // spread pushes the gradient's ends out of range): far closer than the photo.
+    CHECK(image::color_stats_distance(out, style).item() < 0.08);
+    CHECK(image::color_stats_distance(content, style).item() > 0.3);
   }
 
   TEST_CASE("stylize: Gatys on a random VGG-19 says what to expect" * doctest::skip(!GF_BUILT_EXAMPLES)) {

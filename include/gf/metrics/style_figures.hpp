@@ -8,7 +8,8 @@
 namespace gf::metrics {
 
 /// Writes "luminance SSIM to the content: s" (when both sides are at least
-/// 11 pixels, SSIM's window) and "colour mean/std distance to the style: d",
+/// 11 pixels, SSIM's window) and "colour distance to the style (L2 of RGB
+/// means and stds): d",
 /// one per line. result, content (1, 3, H, W) or (3, H, W); style any size.
 void print_style_figures(std::ostream& os, const Tensor& result, const Tensor& content, const Tensor& style);
 

@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""The style-transfer evaluation: trains with the programs' defaults, applies
+every method to photos and styles that were never used for training or
+tuning, and prints the table docs/style-transfer.md shows.
+
+  /usr/bin/python3 scripts/style_eval.py [--set heldout|dev] [--methods reinhard,network,adain,optimise]
+
+Pictures: scripts/style_eval_images.py (all from Debian packages). For each
+style of the set, style_train (defaults) trains a network on train_photos and
+style_apply applies it; adain_train (defaults) trains one decoder on
+train_styles and adain_apply applies it to the set's styles at alpha 1, 0.5
+and 0; stylize runs the per-image optimisation (default settings) and the
+Reinhard colour transfer. Every result is 384 px on its longest side.
+
+Figures, both from image_metrics:
+  SSIM   luminance SSIM of the result to the photo (Rec. 601 Y; 11x11
+         Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid windows)
+  colour the Euclidean norm of the difference of (mean R, G, B, std R, G, B)
+         of the result and the style picture, values in [0, 1]
+The bars (issue 11): network SSIM >= 0.5 and colour <= 0.06; AdaIN at alpha 1
+SSIM >= 0.4 and colour <= 0.08, at alpha 0 SSIM >= 0.7.
+Writes runs/style_eval/<set>/: the results, table.md, and contact sheets
+(sheet_<method>.jpg: one row per photo, one column per style).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from PIL import Image, ImageDraw
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIDE = 384
+
+
+def run(args, log):
+    """Runs a program, its output into `log`; returns the wall time in seconds."""
+    start = time.time()
+    with open(log, "w") as out:
+        result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        sys.exit(f"style_eval: {' '.join(args)} failed; see {log}")
+    return time.time() - start
+
+
+def figures(bin_dir, result, photo, style):
+    """(SSIM of the result to the photo, colour distance of the result to the style)."""
+    def metric(a, b, key):
+        out = subprocess.run([f"{bin_dir}/image_metrics", a, b, "--json"], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)[key]
+    return metric(result, photo, "ssim_luminance"), metric(result, style, "color_stats_distance")
+
+
+def sheet(path, photos, styles, cells, title):
+    """One row per photo: the photo, then its result for each style."""
+    size = 192
+    image = Image.new("RGB", ((len(styles) + 1) * size, (len(photos) + 1) * size + 24), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((4, 4), title, fill="black")
+    for j, (name, style) in enumerate(styles.items()):
+        picture = Image.open(style).convert("RGB")
+        picture.thumbnail((size - 4, size - 4))
+        image.paste(picture, ((j + 1) * size + 2, 24 + 2))
+    for i, (pname, photo) in enumerate(photos.items()):
+        for j, picture_path in enumerate([photo] + [cells[(pname, s)] for s in styles]):
+            picture = Image.open(picture_path).convert("RGB")
+            picture.thumbnail((size - 4, size - 4))
+            image.paste(picture, (j * size + 2, 24 + (i + 1) * size + 2))
+    image.save(path, quality=90)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="heldout", choices=["heldout", "dev"])
+    parser.add_argument("--methods", default="reinhard,network,adain,optimise")
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "runs", "style_eval"))
+    args = parser.parse_args()
+    bin_dir = os.path.join(args.build, "examples")
+    data = os.path.join(ROOT, "runs", "style_eval_data")
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "style_eval_images.py"), data], check=True)
+    out = os.path.join(args.out, args.set)
+    os.makedirs(out, exist_ok=True)
+    listing = lambda folder: {os.path.splitext(f)[0]: os.path.join(data, folder, f)  # noqa: E731
+                              for f in sorted(os.listdir(os.path.join(data, folder)))}
+    photos, styles = listing(f"{args.set}_photos"), listing(f"{args.set}_styles")
+    methods = args.methods.split(",")
+    rows, notes = [], []
+
+    def measure(method, cells):
+        for (pname, sname), result in cells.items():
+            ssim, colour = figures(bin_dir, result, photos[pname], styles[sname])
+            rows.append((method, pname, sname, ssim, colour))
+        sheet(os.path.join(out, f"sheet_{method.split(' ')[0]}.jpg"), photos, styles,
+              cells, f"{method} ({args.set} set)")
+
+    if "reinhard" in methods:
+        cells = {}
+        for pname, photo in photos.items():
+            for sname, style in styles.items():
+                cells[(pname, sname)] = f"{out}/reinhard_{pname}_{sname}.png"
+                run([f"{bin_dir}/stylize", "--method", "reinhard", "--content", photo, "--style", style,
+                     "--size", str(SIDE), "--out", cells[(pname, sname)]], f"{out}/reinhard.log")
+        measure("reinhard", cells)
+
+    if "network" in methods:
+        cells = {}
+        for sname, style in styles.items():
+            net_dir = f"{out}/net_{sname}"
+            seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style", style,
+                           "--out", net_dir], f"{out}/style_train_{sname}.log")
+            notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
+            for pname, photo in photos.items():
+                cells[(pname, sname)] = f"{out}/network_{pname}_{sname}.png"
+                run([f"{bin_dir}/style_apply", "--model", f"{net_dir}/style_net.safetensors", "--size", str(SIDE),
+                     photo, cells[(pname, sname)]], f"{out}/style_apply.log")
+        measure("network", cells)
+
+    if "adain" in methods:
+        model = f"{out}/adain/checkpoint.safetensors"
+        seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
+                       os.path.join(data, "train_styles"), "--out", f"{out}/adain"], f"{out}/adain_train.log")
+        notes.append(f"adain_train: {seconds / 60:.1f} min")
+        for alpha in ("1", "0.5", "0"):
+            cells = {}
+            for pname, photo in photos.items():
+                for sname, style in styles.items():
+                    cells[(pname, sname)] = f"{out}/adain{alpha}_{pname}_{sname}.png"
+                    run([f"{bin_dir}/adain_apply", "--model", model, "--content", photo, "--style", style,
+                         "--alpha", alpha, "--size", str(SIDE), "--out", cells[(pname, sname)]],
+                        f"{out}/adain_apply.log")
+            measure(f"adain alpha {alpha}", cells)
+
+    if "optimise" in methods:
+        cells = {}
+        start = time.time()
+        for pname, photo in photos.items():
+            for sname, style in styles.items():
+                cells[(pname, sname)] = f"{out}/optimise_{pname}_{sname}.png"
+                run([f"{bin_dir}/stylize", "--content", photo, "--style", style, "--out", cells[(pname, sname)]],
+                    f"{out}/stylize.log")
+        notes.append(f"stylize (optimisation): {(time.time() - start) / len(cells):.0f} s per picture")
+        measure("optimise", cells)
+
+    lines = ["| method | photo | style | SSIM to photo | colour distance to style |", "|---|---|---|---|---|"]
+    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} |" for m, p, s, ssim, colour in rows]
+    by_method = {}
+    for m, _, _, ssim, colour in rows:
+        by_method.setdefault(m, []).append((ssim, colour))
+    lines += ["", "| method | mean SSIM | mean colour | worst SSIM | worst colour |", "|---|---|---|---|---|"]
+    for m, values in by_method.items():
+        s = [v[0] for v in values]
+        c = [v[1] for v in values]
+        lines.append(f"| {m} | {sum(s) / len(s):.3f} | {sum(c) / len(c):.3f} | {min(s):.3f} | {max(c):.3f} |")
+    lines += [""] + notes
+    text = "\n".join(lines)
+    open(os.path.join(out, "table.md"), "w").write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
