@@ -47,6 +47,10 @@ void bce_backward_target(const Tensor& gy, const Tensor& g, const Tensor& p);
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim);
 void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, std::int64_t dim);
 
+// ---- sorting (cuda/sort.cu) ---------------------------------------------------
+void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& x, bool descending);
+void unsort_rows(const Tensor& out, const Tensor& src, const Tensor& index);
+
 // ---- random generation (cuda/random.cu) ---------------------------------------
 void random_uniform(const Tensor& t, std::uint64_t seed, std::uint64_t first_block);
 void random_normal(const Tensor& t, std::uint64_t seed, std::uint64_t first_block);

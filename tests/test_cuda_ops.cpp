@@ -113,6 +113,23 @@ TEST_SUITE("cuda_ops") {
     }
   }
 
+  TEST_CASE("sort: values, indices and the gradient, along every dim, ascending and descending") {
+    GF_SKIP_WITHOUT_GPU("cuda_ops");
+    Draw d(14);
+    for (const Shape& s : std::vector<Shape>{{7}, {5, 9}, {3, 4, 17}, {2, 3001}}) {
+      const Tensor x = d.normal(s);  // continuous: no ties, so the order is unique
+      for (std::int64_t dim = 0; dim < s.dim(); ++dim)
+        for (const bool descending : {false, true}) {
+          const std::string at = " dim " + std::to_string(dim) + (descending ? " descending" : "");
+          check_on_gpu(label("sort values", s) + at,
+                       [dim, descending](const Inputs& in) { return sort(in[0], dim, descending).values; }, {x});
+          check_on_gpu(label("sort indices", s) + at,
+                       [dim, descending](const Inputs& in) { return sort(in[0].detach(), dim, descending).indices; },
+                       {x});
+        }
+    }
+  }
+
   TEST_CASE("matmul: 2-D, batched, broadcast, transposed operands, linear") {
     GF_SKIP_WITHOUT_GPU("cuda_ops");
     Draw d(5);

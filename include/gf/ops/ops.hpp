@@ -9,3 +9,4 @@
 #include "gf/ops/pool.hpp"
 #include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"
+#include "gf/ops/sort.hpp"
