@@ -1,5 +1,6 @@
 // Style-transfer losses against values worked out by hand, and their
 // gradients against finite differences in float64.
+#include "gf/image/color.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 
@@ -122,5 +123,52 @@ TEST_SUITE("style_losses") {
           return style_loss({{"p", in[0]}, {"q", in[0].narrow(3, 0, 2)}}, targets, {{"p", 1.0}, {"q", 3.0}});
         },
         (std::vector<Tensor>{x}));
+  }
+
+  TEST_CASE("sliced_wasserstein_loss: zero for the same patches in any order, by hand on one direction") {
+    Generator g(71);
+    const Tensor style = rand({2, 3, 9, 11}, {DType::kFloat64}, &g);
+    Generator dirs(1);
+    CHECK(sliced_wasserstein_loss(style, style, {.patch = 3, .directions = 8}, dirs).item() == 0.0);
+    // Pixels (k = 1) in another order are the same distribution: the batch swapped, the columns rotated.
+    const Tensor swapped = cat({style.narrow(0, 1, 1), style.narrow(0, 0, 1)}, 0);
+    const Tensor shuffled = cat({swapped.narrow(3, 5, 6), swapped.narrow(3, 0, 5)}, 3);
+    CHECK(sliced_wasserstein_loss(shuffled, style, {.patch = 1, .directions = 8}, dirs).item() ==
+          doctest::Approx(0.0).epsilon(1e-12));
+    // ... but not the same 3 x 3 patches (the seam makes new ones).
+    CHECK(sliced_wasserstein_loss(shuffled, style, {.patch = 3, .directions = 8}, dirs).item() > 1e-4);
+
+    // One channel, k = 1, one direction (+1 or -1): the mean squared gap of the sorted values.
+    const Tensor a = from_vector<double>({0.1, 0.9, 0.4, 0.2}, {1, 1, 2, 2});
+    const Tensor b = from_vector<double>({0.3, 0.0, 0.8, 0.5}, {1, 1, 2, 2});
+    // sorted a: 0.1 0.2 0.4 0.9; sorted b: 0.0 0.3 0.5 0.8; either sign of the direction gives
+    // the same gaps: (0.01 + 0.01 + 0.01 + 0.01) / 4.
+    CHECK(sliced_wasserstein_loss(a, b, {.patch = 1, .directions = 1}, dirs).item() == doctest::Approx(0.01));
+    CHECK(test::error_of([&] { sliced_wasserstein_loss(a, style, {}, dirs); }).find("same shape") != std::string::npos);
+  }
+
+  TEST_CASE("sliced_wasserstein_loss: gradient by finite differences (float64), and it moves a picture's colours") {
+    Generator g(72);
+    const Tensor x = rand({1, 3, 6, 7}, {DType::kFloat64}, &g).requires_grad_();
+    const Tensor s = rand({1, 3, 6, 7}, {DType::kFloat64}, &g);
+    GF_CHECK_GRAD(
+        [&](const std::vector<Tensor>& in) {
+          Generator same(5);  // the same directions at every evaluation
+          return sliced_wasserstein_loss(in[0], s, {.patch = 2, .directions = 4}, same);
+        },
+        (std::vector<Tensor>{x}));
+    // A few descent steps on the pixels pull their colour statistics to the target's.
+    Tensor y = mul(rand({1, 3, 16, 16}, {DType::kFloat32}, &g), 0.3).requires_grad_();
+    const Tensor target = add(mul(rand({1, 3, 16, 16}, {}, &g), 0.5), 0.5);
+    Generator dirs(9);
+    const double before = image::color_stats_distance(y, target).item();
+    for (int step = 0; step < 60; ++step) {
+      const Tensor loss = sliced_wasserstein_loss(y, target, {.patch = 1, .directions = 16}, dirs);
+      loss.backward();
+      NoGradGuard no_grad;
+      y.copy_(sub(y, mul(y.grad(), 40.0)));
+      y.grad().zero_();
+    }
+    CHECK(image::color_stats_distance(y, target).item() < 0.2 * before);
   }
 }

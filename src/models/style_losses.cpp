@@ -8,6 +8,9 @@
 #include "gf/ops/linalg.hpp"
 #include "gf/ops/loss.hpp"
 #include "gf/ops/reduce.hpp"
+#include "gf/ops/conv.hpp"
+#include "gf/ops/sort.hpp"
+#include "gf/core/factory.hpp"
 
 namespace gf::models {
 
@@ -97,6 +100,32 @@ Tensor edge_loss(const Tensor& image, const Tensor& content) {
 Tensor ssim_loss(const Tensor& image, const Tensor& content) {
   const auto [y, yc] = luminances(image, content, "ssim_loss");
   return rsub(1.0, metrics::ssim(y, yc));
+}
+
+Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& o,
+                               Generator& gen) {
+  GF_CHECK(image.dim() == 4 && image.shape() == style.shape(), "sliced_wasserstein_loss: image ", image.shape(),
+           " and style ", style.shape(), " must be (N, C, H, W) of the same shape");
+  GF_CHECK(o.patch >= 1 && o.patch <= image.size(2) && o.patch <= image.size(3) && o.directions >= 1 && o.stride >= 1,
+           "sliced_wasserstein_loss: patch ", o.patch, ", directions ", o.directions, " and stride ", o.stride,
+           " must be positive, the patch no larger than the image ", image.shape());
+  const std::int64_t c = image.size(1);
+  // M unit directions in patch space, as M filters (M, C, k, k).
+  Tensor v = randn({o.directions, c * o.patch * o.patch}, {image.dtype(), image.device()}, &gen);
+  v = div(v, sqrt(sum(square(v), {1}, /*keepdim=*/true)));
+  const Tensor filters = v.view({o.directions, c, o.patch, o.patch});
+  const Conv2dParams params = Conv2dParams::make(o.stride);
+  // (N, M, H', W') -> (M, N H' W'): every patch's projection on every direction.
+  const auto projections = [&](const Tensor& x) {
+    const Tensor p = conv2d(x, filters, Tensor(), params);
+    return p.transpose(0, 1).reshape({o.directions, -1});
+  };
+  Tensor target;
+  {
+    NoGradGuard no_grad;
+    target = sort(projections(style)).values;
+  }
+  return mse_loss(sort(projections(image)).values, target);
 }
 
 }  // namespace gf::models

@@ -28,10 +28,25 @@
 //                               the content's outlines, whatever their sign
 //   structure          L_ssim = 1 - SSIM(Y(x), Y(c))       (gf::metrics::ssim)
 //
+// and, for texture without a discriminator, the sliced Wasserstein distance
+// between the k x k patches of x and of the style (Rabin et al. 2011; Heitz
+// et al. 2021 on VGG features, here on pixels at several pyramid levels):
+//
+//   patch texture      L_sw = mean_m mean_i (sort(<P_x, v_m>)_i - sort(<P_s, v_m>)_i)^2
+//                               P the patches, v_m in R^{C k k} random unit directions
+//
+// Along one direction the optimal transport between two equal-size samples
+// pairs their sorted values, so each term is a squared 1-D Wasserstein
+// distance; averaged over random directions it is zero only when the two
+// patch distributions agree (in the limit of many directions). Unlike a Gram
+// matrix it sees whole distributions, not only second moments, and unlike a
+// discriminator it needs no training and never stalls.
+//
 #include <map>
 #include <string>
 #include <vector>
 
+#include "gf/core/generator.hpp"
 #include "gf/core/tensor.hpp"
 
 namespace gf::models {
@@ -77,5 +92,20 @@ Tensor edge_loss(const Tensor& image, const Tensor& content);
 
 /// L_ssim: 1 - SSIM of the luminances (11x11 Gaussian windows, sigma 1.5).
 Tensor ssim_loss(const Tensor& image, const Tensor& content);
+
+struct SlicedWassersteinOptions {
+  std::int64_t patch = 5;        // k: patches are k x k
+  std::int64_t directions = 64;  // M random unit directions per call
+  std::int64_t stride = 1;       // patches every `stride` pixels (fewer to sort)
+};
+
+/// L_sw between the k x k patches of `image` and of `style`, (N, C, H, W)
+/// each, of the same shape (e.g. the network's outputs and as many random
+/// crops of the style picture): the projections <P, v_m> are a convolution
+/// with the M directions as filters, sorted per direction over all the
+/// batch's patches. Directions are drawn from `gen` at every call. The style
+/// side is a constant (no gradient).
+Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& options,
+                               Generator& gen);
 
 }  // namespace gf::models
