@@ -38,6 +38,7 @@
 #include "gf/data/transforms.hpp"
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
+#include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/progress.hpp"
 #include "gf/io/safetensors.hpp"
@@ -55,6 +56,7 @@ namespace {
 
 struct Options {
   std::string content, style, out = "style_run", resume, vgg_weights, samples_from;
+  std::string head = "recolour";
   std::int64_t steps = 1000, batch_size = 4, crop = 128, width = 32, residual_blocks = 5;
   std::int64_t sample_every = 100, checkpoint_every = 200;
   std::int64_t style_size = 256;  // longest side of the style image
@@ -63,6 +65,9 @@ struct Options {
   double w_adv = 0.5, w_col = 10.0, w_low = 5.0, w_ssim = 5.0, ssim_target = 0.6, w_edge = 1.0, w_tv = 1.0;
   double w_content = 1.0, w_style = 1e5, lowpass_sigma = 2.0;
   std::int64_t patch_size = 32, patches = 16;
+  // Sliced Wasserstein texture term (models/style_losses.hpp).
+  double w_texture = 0.0;
+  std::int64_t texture_patch = 5, texture_levels = 3, texture_directions = 32;
   std::uint64_t seed = 1;
   std::string device = "cpu";
   int threads = 0;
@@ -150,10 +155,24 @@ int main(int argc, char** argv) {
   app.add_option("--crop", o.crop, "side of the content crops in pixels")->capture_default_str();
   app.add_option("--width", o.width, "network width (Johnson: 32)")->capture_default_str();
   app.add_option("--residual-blocks", o.residual_blocks, "residual blocks (Johnson: 5)")->capture_default_str();
+  app.add_option("--head", o.head,
+                 "recolour: the photo in the style's colours (Reinhard) plus what the network adds; sigmoid: "
+                 "Johnson's output, the whole picture from the network")
+      ->check(CLI::IsMember({"recolour", "sigmoid"}))
+      ->capture_default_str();
   app.add_option("--style-size", o.style_size, "longest side of the style image")->capture_default_str();
   app.add_option("--lr", o.lr, "Adam step of the network")->capture_default_str();
   app.add_option("--lr-d", o.lr_d, "Adam step of the patch discriminator")->capture_default_str();
-  app.add_option("--adv-weight", o.w_adv, "weight of the adversarial patch loss")->capture_default_str();
+  app.add_option("--adv-weight", o.w_adv, "weight of the adversarial patch loss (0: no discriminator)")
+      ->capture_default_str();
+  app.add_option("--texture-weight", o.w_texture,
+                 "weight of the sliced Wasserstein patch loss against crops of the style (0: off)")
+      ->capture_default_str();
+  app.add_option("--texture-patch", o.texture_patch, "side of its patches")->capture_default_str();
+  app.add_option("--texture-levels", o.texture_levels, "pyramid levels it compares (each half the size)")
+      ->capture_default_str();
+  app.add_option("--texture-directions", o.texture_directions, "random directions per level and step")
+      ->capture_default_str();
   app.add_option("--color-weight", o.w_col, "weight of the colour-statistics loss")->capture_default_str();
   app.add_option("--lowpass-weight", o.w_low, "weight of the low-pass luminance content loss")->capture_default_str();
   app.add_option("--ssim-weight", o.w_ssim, "weight of the SSIM budget")->capture_default_str();
@@ -199,6 +218,9 @@ int main(int argc, char** argv) {
     }
     GF_CHECK(style.size(1) >= o.patch_size && style.size(2) >= o.patch_size, "--style ", o.style, " (",
              style.size(2), "x", style.size(1), ") is smaller than one patch of ", o.patch_size);
+    GF_CHECK(o.w_texture <= 0 || (style.size(1) >= o.crop && style.size(2) >= o.crop), "--style ", o.style, " (",
+             style.size(2), "x", style.size(1), ") is smaller than a --crop of ", o.crop,
+             ", which the texture loss cuts from it; raise --style-size or lower --crop");
     style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
 
     // ---- models and optimisers ------------------------------------------------------
@@ -211,9 +233,13 @@ int main(int argc, char** argv) {
                "--resume ", o.resume, ": not a style_train checkpoint");
       o.width = std::stoll(m.at("width"));  // the checkpoint's network wins
       o.residual_blocks = std::stoll(m.at("residual_blocks"));
+      o.head = m.count("head") ? m.at("head") : "sigmoid";  // checkpoints before issue 11 had no head entry
     }
     Generator gen(o.seed);
-    models::StyleNet net({o.width, o.residual_blocks}, &gen);
+    models::StyleNet net(
+        {o.width, o.residual_blocks, o.head == "recolour" ? models::StyleNetHead::kRecolour : models::StyleNetHead::kSigmoid},
+        &gen);
+    if (o.head == "recolour") net.set_style_colours(style);  // (a resumed run loads them with the weights)
     models::MultiScalePatchDiscriminator D({.width = 32, .downsamplings = 2, .scales = 2, .spectral_norm = true}, gen);
     net.to(device);
     D.to(device);
@@ -241,7 +267,8 @@ int main(int argc, char** argv) {
       for (const auto& [n, v] : opt_d.state_dict()) t.emplace_back("opt_d." + n, v);
       io::save_safetensors(checkpoint.string(), t,
                            {{"kind", "ganforge-style-train"}, {"step", std::to_string(step)},
-                            {"width", std::to_string(o.width)}, {"residual_blocks", std::to_string(o.residual_blocks)}});
+                            {"width", std::to_string(o.width)}, {"residual_blocks", std::to_string(o.residual_blocks)},
+                            {"head", o.head}});
       models::save_style_net((fs::path(o.out) / "style_net.safetensors").string(), net,
                              {{"step", std::to_string(step)}, {"style", fs::path(o.style).filename().string()}});
     };
@@ -271,7 +298,8 @@ int main(int argc, char** argv) {
       net.eval();
       std::vector<Tensor> row;
       for (const Tensor& p : sample_photos) {
-        const Tensor c = data::center_crop(p, o.crop * 2, o.crop * 2).unsqueeze(0);
+        // A square of the photo (no padding: black bars would add borders the photo does not have).
+        const Tensor c = clamp(data::resize_center_crop(p, o.crop * 2), 0.0, 1.0).unsqueeze(0);
         row.push_back(cat({c, net.forward(c.to(device)).to(Device::cpu())}, 3));
       }
       net.train();
@@ -289,22 +317,40 @@ int main(int argc, char** argv) {
       const Tensor y = net.forward(c);
 
       // D phase: style patches are real, patches of the detached output fake.
-      const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen);
-      const Tensor fake = patches_of_batch(y, o.patches, o.patch_size, gen);
-      opt_d.zero_grad();
-      const Tensor loss_d = models::patch_discriminator_loss(D, real, fake.detach());
-      loss_d.backward();
-      opt_d.step();
+      const TensorOptions scalar{y.dtype(), y.device()};
+      Tensor loss_d = zeros({}, scalar), adv = zeros({}, scalar);
+      Tensor fake;
+      if (o.w_adv > 0) {
+        const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen);
+        fake = patches_of_batch(y, o.patches, o.patch_size, gen);
+        opt_d.zero_grad();
+        loss_d = models::patch_discriminator_loss(D, real, fake.detach());
+        loss_d.backward();
+        opt_d.step();
+      }
 
-      // T phase: fool D, keep the content's structure and the style's colours.
-      const Tensor adv = models::patch_generator_loss(D, fake);
+      // T phase: fool D, match the style's patches, keep the content's structure and the style's colours.
+      if (o.w_adv > 0) adv = models::patch_generator_loss(D, fake);
+      Tensor texture = zeros({}, scalar);
+      if (o.w_texture > 0) {
+        // As many crops of the style as there are outputs, compared level by level.
+        const Tensor style_crops = models::random_patches(style, o.batch_size, o.crop, gen);  // (B, 3, crop, crop)
+        const auto ys = image::gaussian_pyramid(y, o.texture_levels);
+        const auto ss = image::gaussian_pyramid(style_crops, o.texture_levels);
+        for (std::size_t l = 0; l < ys.size(); ++l)
+          texture = add(texture, models::sliced_wasserstein_loss(
+                                     ys[l], ss[l], {.patch = o.texture_patch, .directions = o.texture_directions,
+                                                    .stride = l == 0 ? 2 : 1},
+                                     gen));
+        texture = div(texture, static_cast<double>(ys.size()));
+      }
       const Tensor col = models::color_stats_loss(y, style);
       const Tensor low = models::lowpass_content_loss(y, c, o.lowpass_sigma);
       const Tensor ssim_gap = relu(sub(models::ssim_loss(y, c), 1.0 - o.ssim_target));  // max(0, target - SSIM)
       const Tensor edge = models::edge_loss(y, c);
       const Tensor tv = models::total_variation_loss(y);
       Tensor loss = add(add(add(mul(adv, o.w_adv), mul(col, o.w_col)), add(mul(low, o.w_low), mul(ssim_gap, o.w_ssim))),
-                        add(mul(edge, o.w_edge), mul(tv, o.w_tv)));
+                        add(add(mul(edge, o.w_edge), mul(tv, o.w_tv)), mul(texture, o.w_texture)));
       if (perceptual.vgg) {
         const auto fy = perceptual.vgg->extract(y, perceptual.layers());
         Tensor fc;
@@ -322,8 +368,8 @@ int main(int argc, char** argv) {
       ++step;
 
       const double ssim = 1.0 - models::ssim_loss(y.detach(), c).item();
-      bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"col", col.item()}, {"low", low.item()},
-                        {"ssim", ssim}, {"loss", loss.item()}});
+      bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"tex", texture.item()}, {"col", col.item()},
+                        {"low", low.item()}, {"ssim", ssim}, {"loss", loss.item()}});
       if (!std::isfinite(loss.item())) throw Error(detail::concat("the loss became ", loss.item(), " at step ", step,
                                                                   "; try a smaller --lr"));
       if (o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);

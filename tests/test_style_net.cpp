@@ -9,6 +9,7 @@
 #include "cpu/conv.hpp"
 #include "cpu/conv_direct.hpp"
 #include "cpu/reference/conv_reference.hpp"
+#include "gf/image/color.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/style_net.hpp"
 #include "gf/optim/adam.hpp"
@@ -130,6 +131,28 @@ TEST_SUITE("style_net") {
     CHECK(test::error_of([&] { models::load_style_net(dir.file("partial.safetensors")); }).find("tail.conv.bias") !=
           std::string::npos);
     CHECK(test::error_of([&] { models::load_style_net(dir.file("missing.safetensors")); }).find("missing.safetensors") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("StyleNet recolour head: untrained it is Reinhard's transfer; the head survives save and load") {
+    Generator g(5);
+    models::StyleNet net({.width = 8, .residual_blocks = 1, .head = models::StyleNetHead::kRecolour}, &g);
+    CHECK(net.state_dict().size() == net.named_parameters().size() + 2);  // recolour_mean, recolour_std
+    const Tensor style = rand({1, 3, 20, 24}, {}, &g) * 0.5 + 0.3;
+    net.set_style_colours(style);
+    NoGradGuard no_grad;
+    const Tensor photo = rand({2, 3, 13, 18}, {}, &g);  // sizes not multiples of 4: padded inside, cropped back
+    GF_CHECK_CLOSE(net.forward(photo), clamp(image::match_color_stats(photo, style), 0.0, 1.0), 1e-5, 1e-6);
+
+    // Trained a little, saved, loaded: the same head, statistics and output.
+    net.tail->conv->weight.copy_(randn(net.tail->conv->weight.shape(), {}, &g) * 0.01);
+    const test::TempDir dir("style_net_recolour");
+    models::save_style_net(dir.file("net.safetensors"), net);
+    const auto loaded = models::load_style_net(dir.file("net.safetensors"));
+    CHECK(loaded->config.head == models::StyleNetHead::kRecolour);
+    GF_CHECK_CLOSE(loaded->style_std, net.style_std, 0.0, 0.0);
+    GF_CHECK_CLOSE(loaded->forward(photo), net.forward(photo), 0.0, 0.0);
+    CHECK(test::error_of([&] { models::StyleNet({8, 1}, &g).set_style_colours(style); }).find("sigmoid head") !=
           std::string::npos);
   }
 

@@ -4,10 +4,12 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/image/color.hpp"
 #include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/linalg.hpp"
 #include "gf/ops/pool.hpp"
+#include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"
 
 namespace gf::models {
@@ -118,6 +120,24 @@ StyleNet::StyleNet(const StyleNetConfig& config, Generator* gen) : config(config
   up1 = register_module("up1", std::make_shared<StyleConv>(4 * w, 2 * w, 3, O{1, true}, g));
   up2 = register_module("up2", std::make_shared<StyleConv>(2 * w, w, 3, O{1, true}, g));
   tail = register_module("tail", std::make_shared<StyleConv>(w, 3, 9, O{1, false, false, false}, g));
+  if (config.head == StyleNetHead::kRecolour) {
+    NoGradGuard no_grad;
+    tail->conv->weight.zero_();  // untrained: exactly the recoloured photo
+    tail->conv->bias.zero_();
+    style_mean = full({3}, 0.5);
+    style_std = full({3}, 0.25);
+    register_buffer("recolour_mean", style_mean);
+    register_buffer("recolour_std", style_std);
+  }
+}
+
+void StyleNet::set_style_colours(const Tensor& style) {
+  GF_CHECK(config.head == StyleNetHead::kRecolour, "StyleNet::set_style_colours: the network has a sigmoid head");
+  NoGradGuard no_grad;
+  const image::ColorStats s = image::color_stats(style);
+  GF_CHECK(s.mean.numel() == 3, "StyleNet::set_style_colours: the style must be RGB, got shape ", style.shape());
+  style_mean.copy_(s.mean.to(style_mean.device()).to(style_mean.dtype()));
+  style_std.copy_(s.std.to(style_std.device()).to(style_std.dtype()));
 }
 
 Tensor StyleNet::forward(const Tensor& image) {
@@ -128,14 +148,27 @@ Tensor StyleNet::forward(const Tensor& image) {
   const std::int64_t H = image.size(2), W = image.size(3);
   const std::int64_t pad_h = (4 - H % 4) % 4, pad_w = (4 - W % 4) % 4;
   Tensor x = pad_h + pad_w > 0 ? pad2d(image, 0, pad_w, 0, pad_h, PadMode::kReflect) : image;
+  const Tensor input = x;
   x = (*down2)((*down1)((*head)(x)));
   x = (*res)(x);
-  x = sigmoid((*tail)((*up2)((*up1)(x))));
+  x = (*tail)((*up2)((*up1)(x)));
+  if (config.head == StyleNetHead::kSigmoid) {
+    x = sigmoid(x);
+  } else {
+    // R(input): Reinhard's transfer, each image's own statistics (before the
+    // padding) to the style's.
+    const Tensor mu = mean(image, {2, 3}, /*keepdim=*/true);                                     // (N, 3, 1, 1)
+    const Tensor sd = sqrt(add(var(image, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), 1e-12));  // (N, 3, 1, 1)
+    const Tensor recoloured =
+        add(mul(div(sub(input, mu), sd), style_std.view({1, 3, 1, 1})), style_mean.view({1, 3, 1, 1}));
+    x = clamp(add(recoloured, x), 0.0, 1.0);
+  }
   return pad_h + pad_w > 0 ? x.narrow(2, 0, H).narrow(3, 0, W).contiguous() : x;
 }
 
 std::string StyleNet::extra_repr() const {
-  return detail::concat("width=", config.width, ", residual_blocks=", config.residual_blocks);
+  return detail::concat("width=", config.width, ", residual_blocks=", config.residual_blocks,
+                        config.head == StyleNetHead::kRecolour ? ", head=recolour" : ", head=sigmoid");
 }
 
 void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata) {
@@ -143,6 +176,7 @@ void save_style_net(const std::string& path, const StyleNet& net, const io::Meta
   meta["kind"] = "ganforge-style-net";
   meta["width"] = std::to_string(net.config.width);
   meta["residual_blocks"] = std::to_string(net.config.residual_blocks);
+  meta["head"] = net.config.head == StyleNetHead::kRecolour ? "recolour" : "sigmoid";
   const nn::NamedTensors state = net.state_dict();
   io::save_safetensors(path, io::NamedTensors(state.begin(), state.end()), meta);
 }
@@ -157,6 +191,7 @@ std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
   config.residual_blocks = 0;
   while (file.tensors.count(detail::concat("res.", config.residual_blocks, ".conv1.conv.weight")) > 0)
     ++config.residual_blocks;
+  config.head = file.tensors.count("recolour_mean") > 0 ? StyleNetHead::kRecolour : StyleNetHead::kSigmoid;
   auto net = std::make_shared<StyleNet>(config);
   try {
     net->load_state_dict(file.tensors);

@@ -13,10 +13,23 @@
 //   res.0 .. res.4: x + IN(Conv3x3(ReLU(IN(Conv3x3(x)))))  (pad 1 each)
 //   up1    upsample x2, pad 1, Conv(4w, 2w, k3) + IN + ReLU -> (N, 2w, H/2, W/2)
 //   up2    upsample x2, pad 1, Conv(2w, w, k3)  + IN + ReLU -> (N, w,  H,   W)
-//   tail   pad 4, Conv(w, 3, k9), sigmoid                  -> (N, 3,  H,   W) in [0, 1]
+//   tail   pad 4, Conv(w, 3, k9) -> t                      -> (N, 3,  H,   W)
+//   output, one of two heads:
+//     sigmoid    y = sigmoid(t)                                (Johnson et al.)
+//     recolour   y = clamp(R(x) + t, 0, 1),  R(x)_c = (x_c - mu_c(x)) / sd_c(x) * sd_c(s) + mu_c(s)
 // Every convolution has a bias; every instance norm is affine. Parameter
 // names ("down1.conv.weight", "res.0.conv1.norm.bias"...) are those of the
 // PyTorch twin in benchmarks/pytorch/style_net.py, so weights move both ways.
+//
+// The recolour head (the default of style_train since issue 11) starts from
+// the photo in the style's colours: R is Reinhard's colour transfer with the
+// style's per-channel mean and standard deviation s, stored in the network
+// (buffers recolour_mean, recolour_std), and each photo's own statistics. The
+// network then adds only what colour statistics cannot give: the style's
+// strokes and local shapes. With the sigmoid head a network must invent the
+// palette from nothing; trained offline it drifted to one hue and saturated
+// whole regions (flat blobs at 0 or 1, issue 11). The tail starts at zero, so
+// an untrained recolour network is exactly Reinhard's transfer.
 //
 // H and W need not be multiples of 4: forward() pads the image by reflection
 // up to the next multiple and crops the result back to H x W.
@@ -30,9 +43,12 @@
 
 namespace gf::models {
 
+enum class StyleNetHead { kSigmoid, kRecolour };
+
 struct StyleNetConfig {
   std::int64_t width = 32;           // channels of the first layer; the network uses w, 2w, 4w
   std::int64_t residual_blocks = 5;  // at the bottleneck (H/4 x W/4)
+  StyleNetHead head = StyleNetHead::kSigmoid;
 
   /// Throws naming the bad field.
   void validate() const;
@@ -81,10 +97,15 @@ class StyleNet : public nn::Module {
   std::string type_name() const override { return "StyleNet"; }
   std::string extra_repr() const override;
 
+  /// Recolour head: takes the style's per-channel mean and standard deviation
+  /// (image::color_stats of `style` (N, 3, H, W) or (3, H, W)) as the target of R.
+  void set_style_colours(const Tensor& style);
+
   const StyleNetConfig config;
   std::shared_ptr<StyleConv> head, down1, down2;
   std::shared_ptr<nn::Sequential> res;  // residual_blocks x StyleResidual
   std::shared_ptr<StyleConv> up1, up2, tail;
+  Tensor style_mean, style_std;  // (3,) each: the recolour head's target statistics (buffers)
 };
 
 /// Writes the network's state dict to `path` atomically (safetensors), with
@@ -93,8 +114,9 @@ void save_style_net(const std::string& path, const StyleNet& net, const io::Meta
 
 /// Reads a network saved by save_style_net, or any safetensors file holding
 /// the same names (e.g. the PyTorch twin's state_dict saved with
-/// safetensors.torch.save_file): the width comes from head.conv.weight and the
-/// number of residual blocks from the res.* names. A missing or malformed
+/// safetensors.torch.save_file): the width comes from head.conv.weight, the
+/// number of residual blocks from the res.* names, and the head from whether
+/// recolour_mean is there. A missing or malformed
 /// file, or missing / mismatched tensors, throw a gf::Error naming the file.
 std::shared_ptr<StyleNet> load_style_net(const std::string& path);
 
