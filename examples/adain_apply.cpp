@@ -157,8 +157,8 @@ int main(int argc, char** argv) {
     if (o.tile == 0) {
       result = net.stylize(content, styles, o.style_weights, o.alpha);
     } else {
-      const models::ChannelStats style_stats = net.style_stats(styles, o.style_weights);
-      const models::ChannelStats content_stats = net.content_stats(content, o.tile);
+      const models::ImageStats style_stats = net.style_stats(styles, o.style_weights);
+      const models::ImageStats content_stats = net.content_stats(content, o.tile);
       const auto tiles = static_cast<std::int64_t>(models::tile_starts(content.size(2), o.tile, o.overlap).size() *
                                                    models::tile_starts(content.size(3), o.tile, o.overlap).size());
       io::ProgressBar bar(tiles, "tiles");

@@ -51,6 +51,7 @@ struct Options {
   std::int64_t width_divisor = 0;  // 0: 1 with --vgg-weights, else kDivisorOffline
   std::string vgg_weights;
   std::string out = "runs/adain";
+  std::string head = "recolour";
   std::string resume;
   std::int64_t sample_every = 250;
   std::int64_t checkpoint_every = 250;
@@ -148,6 +149,11 @@ int main(int argc, char** argv) {
   app.add_option("--width-divisor", o.width_divisor,
                  "divide every VGG/decoder width by this (1, 2, 4, 8...); default 1 with --vgg-weights, else 4");
   app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features as safetensors (torchvision names)");
+  app.add_option("--head", o.head,
+                 "recolour: the photo in the style's colours plus the decoded texture (alpha 0 is the photo); decoder: "
+                 "the paper's, the whole picture from the decoder")
+      ->check(CLI::IsMember({"recolour", "decoder"}))
+      ->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its network and Adam state win)");
   app.add_option("--sample-every", o.sample_every, "save a sample grid every N steps (0: only at the end)")
@@ -194,7 +200,8 @@ int main(int argc, char** argv) {
     } else {
       const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor : (o.vgg_weights.empty() ? kDivisorOffline : 1);
       Generator gen(o.seed);
-      net = std::make_shared<models::AdainNet>(models::AdainConfig{.width_divisor = divisor}, gen);
+      net = std::make_shared<models::AdainNet>(
+          models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour"}, gen);
       if (o.vgg_weights.empty()) {
         encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
       } else {

@@ -224,19 +224,46 @@ TEST_SUITE("adain") {
     NoGradGuard no_grad;
     const models::ChannelStats whole = models::channel_stats(net->encode(pad2d(content, 0, 3, 0, 3, PadMode::kReflect)));
     // One tile covering the (padded 48 x 40) image: the same numbers.
-    const models::ChannelStats one = net->content_stats(content, 48);
-    GF_CHECK_CLOSE(one.mean, whole.mean, 1e-4, 1e-5);
-    GF_CHECK_CLOSE(one.std, whole.std, 1e-4, 1e-5);
+    const models::ImageStats one = net->content_stats(content, 48);
+    GF_CHECK_CLOSE(one.features.mean, whole.mean, 1e-4, 1e-5);
+    GF_CHECK_CLOSE(one.features.std, whole.std, 1e-4, 1e-5);
     // 16 x 16 squares with 32 pixels of context: close, not equal (less of the image around each).
-    const models::ChannelStats tiled = net->content_stats(content, 16);
-    CHECK(max(abs(tiled.mean - whole.mean)).item() < 0.05 * max(whole.mean).item());
-    CHECK(max(abs(tiled.std - whole.std)).item() < 0.05 * max(whole.std).item());
+    const models::ImageStats tiled = net->content_stats(content, 16);
+    CHECK(max(abs(tiled.features.mean - whole.mean)).item() < 0.05 * max(whole.mean).item());
+    CHECK(max(abs(tiled.features.std - whole.std)).item() < 0.05 * max(whole.std).item());
+    // The pixels' statistics are exact whatever the tile.
+    GF_CHECK_CLOSE(tiled.pixels.std, models::channel_stats(content).std, 0, 0);
 
-    const models::ChannelStats s = net->style_stats({style});
-    GF_CHECK_CLOSE(s.mean, models::channel_stats(net->encode(style)).mean, 0, 0);
-    GF_CHECK_CLOSE(net->stylize_with_stats(content, whole, s, 0.7), net->stylize(content, {style}, {}, 0.7), 1e-6, 1e-6);
+    const models::ImageStats s = net->style_stats({style});
+    GF_CHECK_CLOSE(s.features.mean, models::channel_stats(net->encode(style)).mean, 0, 0);
+    GF_CHECK_CLOSE(net->stylize_with_stats(content, {whole, models::channel_stats(content)}, s, 0.7),
+                   net->stylize(content, {style}, {}, 0.7), 1e-6, 1e-6);
     CHECK_THROWS_WITH_AS(net->content_stats(content, 20), "adain: the tile side must be a multiple of 8, >= 16; got 20",
                          Error);
+  }
+
+  TEST_CASE("recolour head: alpha 0 is the photo, untrained alpha 1 is Reinhard's transfer; kept in the file") {
+    Generator gen(21);
+    auto net = std::make_shared<AdainNet>(models::AdainConfig{.width_divisor = 16, .recolour = true}, gen);
+    const Tensor content = random_images({1, 3, 29, 35}, 22), style = mul(random_images({1, 3, 24, 24}, 23), 0.4);
+    GF_CHECK_CLOSE(net->stylize(content, {style}, {}, 0.0), content, 0, 1e-6);
+    GF_CHECK_CLOSE(net->stylize(content, {style}, {}, 1.0),
+                   clamp(models::adain_with_stats(content, models::channel_stats(content), models::channel_stats(style)),
+                         0.0, 1.0),
+                   1e-5, 1e-6);
+    // Trained a little: between the two, smoothly in alpha.
+    NoGradGuard no_grad;
+    for (Tensor& p : net->decoder->parameters()) p.copy_(add(p, mul(randn(p.shape(), {}, &gen), 0.01)));
+    const double d_low = max(abs(sub(net->stylize(content, {style}, {}, 0.5), net->stylize(content, {style}, {}, 0.45))))
+                             .item();
+    const double d_high = max(abs(sub(net->stylize(content, {style}, {}, 1.0), content))).item();
+    CHECK(d_low < 0.2 * d_high);
+    const test::TempDir dir("adain_recolour");
+    models::save_adain(dir.file("m.safetensors"), *net);
+    const models::AdainCheckpoint back = models::load_adain(dir.file("m.safetensors"));
+    CHECK(back.net->config.recolour);
+    CHECK(back.metadata.at("head") == "recolour");
+    GF_CHECK_CLOSE(back.net->stylize(content, {style}, {}, 0.8), net->stylize(content, {style}, {}, 0.8), 0, 0);
   }
 
   TEST_CASE("the losses: terms add up, only the decoder gets gradients, zero style loss on equal statistics") {

@@ -30,16 +30,6 @@ Tensor pad_to_multiple(const Tensor& images) {
   return pad_h + pad_w > 0 ? pad2d(images, 0, pad_w, 0, pad_h, PadMode::kReflect) : images;
 }
 
-// He et al. 2015 init for a stack of conv + ReLU layers: weights N(0, 2 / fan_in),
-// zero biases, so the activations keep their scale from layer to layer.
-void he_init(nn::Module& stack, Generator& gen) {
-  for (const auto& [name, module] : stack.named_modules())
-    if (auto* conv = dynamic_cast<nn::Conv2d*>(module)) {
-      nn::init::kaiming_normal_(conv->weight, gen, 0.0, nn::init::FanMode::kFanIn, nn::init::Nonlinearity::kReLU);
-      nn::init::zeros_(conv->bias);
-    }
-}
-
 }  // namespace
 
 // ---- the AdaIN operation ------------------------------------------------------------
@@ -117,7 +107,7 @@ AdainNet::AdainNet(const AdainConfig& cfg, Generator& gen) : config(cfg) {
   // init is what makes it usable: with the default conv init every layer
   // shrinks the activations, so relu4_1 comes out ~100x smaller than relu1_1
   // with many channels dead, and AdaIN's statistics would be those of eps.
-  he_init(*encoder, gen);
+  nn::init::he_init(*encoder, gen);
 
   // The decoder mirrors the encoder: each pooling becomes a nearest x2
   // upsampling, each conv a reflection-padded 3x3 conv + ReLU (none on the last).
@@ -138,7 +128,13 @@ AdainNet::AdainNet(const AdainConfig& cfg, Generator& gen) : config(cfg) {
   stage(w2, w1, plain);
   stage(w1, w1, up);     // -> full size
   stage(w1, 3, last);
-  he_init(*decoder, gen);  // the default init would silence the signal before the output: no gradient to start from
+  nn::init::he_init(*decoder, gen);  // the default init would silence the signal before the output: no gradient to start from
+  if (config.recolour) {
+    // The recolour head starts as Reinhard's transfer: no texture yet. (The
+    // gradient still reaches every layer once the first step moves this one.)
+    auto& out = dynamic_cast<StyleConv&>(*(*decoder)[decoder->size() - 1]);
+    nn::init::zeros_(out.conv->weight);
+  }
   freeze_encoder();
 }
 
@@ -184,18 +180,20 @@ Tensor AdainNet::decode(const Tensor& features) {
 
 Tensor AdainNet::forward(const Tensor& images) { return decode(encode(images)); }
 
-ChannelStats AdainNet::style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights) {
+ImageStats AdainNet::style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights) {
   GF_CHECK(!styles.empty(), "adain: stylize needs at least one style image");
   NoGradGuard no_grad;
-  std::vector<ChannelStats> stats;
+  std::vector<ChannelStats> features, pixels;
   for (const Tensor& s : styles) {
     check_images(s, "style");
-    stats.push_back(channel_stats(encode(s)));
+    features.push_back(channel_stats(encode(s)));
+    pixels.push_back(channel_stats(s));
   }
-  return mix_stats(stats, weights.empty() ? std::vector<double>(styles.size(), 1.0) : weights);
+  const std::vector<double> w = weights.empty() ? std::vector<double>(styles.size(), 1.0) : weights;
+  return {mix_stats(features, w), mix_stats(pixels, w)};
 }
 
-ChannelStats AdainNet::content_stats(const Tensor& content, std::int64_t tile) {
+ImageStats AdainNet::content_stats(const Tensor& content, std::int64_t tile) {
   check_images(content, "content");
   GF_CHECK(content.size(0) == 1, "adain: content_stats takes one image, got a batch of ", content.size(0));
   GF_CHECK(tile >= 2 * kScale && tile % kScale == 0, "adain: the tile side must be a multiple of 8, >= 16; got ",
@@ -223,42 +221,49 @@ ChannelStats AdainNet::content_stats(const Tensor& content, std::int64_t tile) {
   const auto count = static_cast<double>((H / kScale) * (W / kScale));
   const Tensor mean = div(total, count);
   const Tensor var = clamp(sub(div(total_sq, count), square(mean)), 0.0, INFINITY);  // E[x^2] - E[x]^2 >= 0
-  return {mean.to(content.dtype()), sqrt(add(var, 1e-5)).to(content.dtype())};
+  return {{mean.to(content.dtype()), sqrt(add(var, 1e-5)).to(content.dtype())}, channel_stats(content)};
 }
 
 namespace {
 
-// AdaIN of the content features fc (N, C, h, w) with the given statistics,
-// mixed with fc by alpha, decoded, cropped to H x W and clamped to [0, 1].
-Tensor decode_stylized(AdainNet& net, const Tensor& fc, const ChannelStats& content_stats,
-                       const ChannelStats& style_stats, double alpha, std::int64_t H, std::int64_t W) {
+// content (N, 3, H, W) stylised from its features fc (N, C, h, w) with the
+// given statistics: AdaIN mixed with fc by alpha, decoded, cropped to H x W;
+// with the recolour head added to the (partly) recoloured photo; clamped to [0, 1].
+Tensor decode_stylized(AdainNet& net, const Tensor& content, const Tensor& fc, const ImageStats& content_stats,
+                       const ImageStats& style_stats, double alpha) {
   GF_CHECK(alpha >= 0.0 && alpha <= 1.0, "adain: alpha must be in [0, 1], got ", alpha);
-  const Tensor t = adain_with_stats(fc, content_stats, style_stats);
-  const Tensor out = net.decode(alpha == 1.0 ? t : add(mul(t, alpha), mul(fc, 1.0 - alpha)));  // (N, 3, 8h, 8w)
-  return clamp(out.narrow(2, 0, H).narrow(3, 0, W), 0.0, 1.0);
+  const Tensor t = adain_with_stats(fc, content_stats.features, style_stats.features);
+  Tensor out = net.decode(alpha == 1.0 ? t : add(mul(t, alpha), mul(fc, 1.0 - alpha)));  // (N, 3, 8h, 8w)
+  out = out.narrow(2, 0, content.size(2)).narrow(3, 0, content.size(3));
+  if (net.config.recolour) {
+    // (1 - alpha) c + alpha R(c) + alpha g(t'): alpha 0 gives the photo back exactly.
+    const Tensor recoloured = adain_with_stats(content, content_stats.pixels, style_stats.pixels);
+    out = add(add(mul(content, 1.0 - alpha), mul(recoloured, alpha)), mul(out, alpha));
+  }
+  return clamp(out, 0.0, 1.0);
 }
 
 }  // namespace
 
-Tensor AdainNet::stylize_with_stats(const Tensor& content, const ChannelStats& content_stats,
-                                    const ChannelStats& style_stats, double alpha) {
+Tensor AdainNet::stylize_with_stats(const Tensor& content, const ImageStats& content_stats,
+                                    const ImageStats& style_stats, double alpha) {
   check_images(content, "content");
   NoGradGuard no_grad;
-  const Tensor fc = encode(pad_to_multiple(content));
-  return decode_stylized(*this, fc, content_stats, style_stats, alpha, content.size(2), content.size(3));
+  return decode_stylized(*this, content, encode(pad_to_multiple(content)), content_stats, style_stats, alpha);
 }
 
 Tensor AdainNet::stylize(const Tensor& content, const std::vector<Tensor>& styles, const std::vector<double>& weights,
                          double alpha) {
   check_images(content, "content");
   NoGradGuard no_grad;
-  const ChannelStats s = style_stats(styles, weights);
+  const ImageStats s = style_stats(styles, weights);
   const Tensor fc = encode(pad_to_multiple(content));
-  return decode_stylized(*this, fc, channel_stats(fc), s, alpha, content.size(2), content.size(3));
+  return decode_stylized(*this, content, fc, {channel_stats(fc), channel_stats(content)}, s, alpha);
 }
 
 std::string AdainNet::extra_repr() const {
-  return detail::concat("encoder=VGG-19 to relu4_1, width_divisor=", config.width_divisor);
+  return detail::concat("encoder=VGG-19 to relu4_1, width_divisor=", config.width_divisor,
+                        config.recolour ? ", head=recolour" : ", head=decoder");
 }
 
 // ---- training objective -------------------------------------------------------------
@@ -285,12 +290,15 @@ AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& sty
   // Targets: constants of this step.
   Tensor t;                          // (N, C4, H/8, W/8)
   std::vector<Tensor> style_stages;  // relu1_1 .. relu4_1 of the style
+  Tensor recoloured;                 // recolour head: R(c) (N, 3, H, W)
   {
     NoGradGuard no_grad;
     style_stages = net.encode_stages(style);
     t = adain(net.encode(content), style_stages.back());
+    if (net.config.recolour) recoloured = adain_with_stats(content, channel_stats(content), channel_stats(style));
   }
-  const Tensor out = net.decode(t);                          // g(t): (N, 3, H, W)
+  Tensor out = net.decode(t);                              // g(t): (N, 3, H, W)
+  if (net.config.recolour) out = add(recoloured, out);    // + R(c), the photo in the style's pixel statistics
   const std::vector<Tensor> out_stages = net.encode_stages(out);  // phi_i(g(t)), through the frozen encoder
   AdainLosses l;
   l.content = mse_loss(out_stages.back(), t);

@@ -38,6 +38,7 @@ void save_adain(const std::string& path, const AdainNet& net, const optim::Optim
   metadata["model"] = kAdainModelTag;
   metadata["adain_version"] = std::to_string(kAdainFormatVersion);
   metadata["width_divisor"] = std::to_string(net.config.width_divisor);
+  metadata["head"] = net.config.recolour ? "recolour" : "decoder";
   io::save_safetensors(path, tensors, metadata);
 }
 
@@ -56,6 +57,8 @@ AdainCheckpoint load_adain(const std::string& path) {
 
   AdainConfig config;
   config.width_divisor = metadata_int(file.metadata, "width_divisor", path);
+  const auto head = file.metadata.find("head");  // absent in models made before the recolour head
+  config.recolour = head != file.metadata.end() && head->second == "recolour";
   Generator unused(0);  // every weight is overwritten below
   AdainCheckpoint ckpt;
   ckpt.net = std::make_shared<AdainNet>(config, unused);

@@ -104,4 +104,12 @@ void dcgan_init(Module& m, Generator& gen) {
   }
 }
 
+void he_init(Module& m, Generator& gen) {
+  for (const auto& [name, sub] : m.named_modules())
+    if (auto* conv = dynamic_cast<Conv2d*>(sub)) {
+      kaiming_normal_(conv->weight, gen, 0.0, FanMode::kFanIn, Nonlinearity::kReLU);
+      if (conv->bias.defined()) zeros_(conv->bias);
+    }
+}
+
 }  // namespace gf::nn::init

@@ -29,8 +29,8 @@ Tensor apply_network(models::StyleNet& net, const Tensor& photo, JobContext& con
 Tensor apply_adain(models::AdainNet& net, const Tensor& photo, const Tensor& style, double alpha,
                    JobContext& context) {
   NoGradGuard no_grad;
-  const models::ChannelStats style_stats = net.style_stats({style});
-  const models::ChannelStats photo_stats = net.content_stats(photo, kTile);
+  const models::ImageStats style_stats = net.style_stats({style});
+  const models::ImageStats photo_stats = net.content_stats(photo, kTile);
   return models::tiled_apply(
       [&](const Tensor& tile) { return net.stylize_with_stats(tile, photo_stats, style_stats, alpha); }, photo,
       {.tile = kTile, .overlap = kTileOverlap}, tile_progress(context));

@@ -29,6 +29,19 @@
 // random filters: the style's palette and some texture energy, weak shapes
 // (see docs/style-transfer.md for measured figures).
 //
+// The recolour head (AdainConfig::recolour, adain_train's default since issue
+// 11) takes the colours from statistics and leaves the decoder only the
+// texture: with R(c) = AdaIN of the photo's PIXELS to the style's pixel
+// statistics (Reinhard's colour transfer),
+//
+//   out = (1 - alpha) c + alpha R(c) + alpha g(t'),
+//
+// so alpha 0 is the photo itself, alpha 1 its recoloured version plus the
+// decoded texture, and everything between a smooth blend. The decoder's last
+// convolution starts at zero: an untrained model is Reinhard's transfer.
+// Offline the plain decoder had to rebuild the whole photo from random
+// features and mostly did not (issue 11: SSIM 0.1, stripes).
+//
 //   gf::Generator gen(1);
 //   auto net = std::make_shared<gf::models::AdainNet>(gf::models::AdainConfig{}, gen);
 //   net->load_vgg_weights("vgg19.safetensors");          // optional
@@ -83,11 +96,20 @@ Tensor adain_mix(const Tensor& content, const std::vector<Tensor>& styles, const
 
 // ---- the network --------------------------------------------------------------------
 
+/// What stylising needs to know of an image: the per-channel statistics of
+/// its relu4_1 features, and of its pixels (for the recolour head).
+struct ImageStats {
+  ChannelStats features;  // (N or 1, C4, 1, 1)
+  ChannelStats pixels;    // (N or 1, 3, 1, 1)
+};
+
 struct AdainConfig {
   /// Every VGG-19 width (64, 128, 256, 512) and the decoder's mirror widths are
   /// divided by this. 1 is the paper's network and the only one pretrained VGG
   /// weights fit; 4 or 8 train in minutes on a CPU with a random encoder.
   std::int64_t width_divisor = 1;
+  /// The recolour head (see the top of this file); false: the paper's decoder.
+  bool recolour = false;
   /// Throws naming the bad field.
   void validate() const;
 };
@@ -130,18 +152,19 @@ class AdainNet : public nn::Module {
                  double alpha = 1.0);
 
   // The same in pieces, for images stylised tile by tile (no graph recorded):
-  /// The mixed relu4_1 statistics of the styles (weights as in stylize).
-  ChannelStats style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights = {});
+  /// The mixed relu4_1 and pixel statistics of the styles (weights as in stylize).
+  ImageStats style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights = {});
   /// relu4_1 statistics of the whole of `content` (1, 3, H, W) for images too
   /// large to encode at once: encoded in tile x tile squares (tile a multiple
   /// of 8, >= 16), each with 32 pixels of the image around it as context, each
   /// feature position counted once. With one tile covering the image this is
   /// channel_stats(encode(content)); smaller tiles differ slightly, as the
-  /// encoder sees less of the image beyond each square.
-  ChannelStats content_stats(const Tensor& content, std::int64_t tile);
+  /// encoder sees less of the image beyond each square. The pixel statistics
+  /// are the whole image's, exactly.
+  ImageStats content_stats(const Tensor& content, std::int64_t tile);
   /// stylize() of `content` (a tile, any H, W >= 16) normalised with the given
   /// statistics instead of its own.
-  Tensor stylize_with_stats(const Tensor& content, const ChannelStats& content_stats, const ChannelStats& style_stats,
+  Tensor stylize_with_stats(const Tensor& content, const ImageStats& content_stats, const ImageStats& style_stats,
                             double alpha = 1.0);
 
   /// Marks the encoder's parameters as constants (no weight gradients are
@@ -192,7 +215,7 @@ struct AdainCheckpoint {
 
 /// Writes the network (encoder included), optionally an optimizer's state
 /// (names prefixed "optimizer."), and `metadata` plus the network's own keys
-/// ("model", "adain_version", "width_divisor") atomically to `path`.
+/// ("model", "adain_version", "width_divisor", "head") atomically to `path`.
 void save_adain(const std::string& path, const AdainNet& net, const optim::Optimizer* optimizer = nullptr,
                 io::Metadata metadata = {});
 

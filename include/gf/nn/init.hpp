@@ -54,4 +54,10 @@ void default_layer_init_(const Tensor& weight, const Tensor& bias, Generator& ge
 /// BatchNorm2d gamma N(1, 0.02) and beta 0.
 void dcgan_init(Module& m, Generator& gen);
 
+/// He et al. 2015 over every Conv2d in `m`, for stacks of conv + ReLU without
+/// normalisation: weights N(0, 2 / fan_in), zero biases, so the activations
+/// keep their scale from layer to layer (the default init shrinks them about
+/// 6x per layer: a dozen layers in, nothing is left to learn from).
+void he_init(Module& m, Generator& gen);
+
 }  // namespace gf::nn::init
