@@ -35,11 +35,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIDE = 384
 
 
+# OpenMP's default spin-then-sleep makes two-thread kernels 10-20x slower when
+# anything else runs on the machine; sleeping at once costs little here.
+ENV = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "passive"))
+
+
 def run(args, log):
     """Runs a program, its output into `log`; returns the wall time in seconds."""
     start = time.time()
     with open(log, "w") as out:
-        result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT)
+        result = subprocess.run(args, stdout=out, stderr=subprocess.STDOUT, env=ENV)
     if result.returncode != 0:
         sys.exit(f"style_eval: {' '.join(args)} failed; see {log}")
     return time.time() - start
@@ -77,6 +82,7 @@ def main():
     parser.add_argument("--methods", default="reinhard,network,adain,optimise")
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--out", default=os.path.join(ROOT, "runs", "style_eval"))
+    parser.add_argument("--train-args", default="", help="extra style_train arguments (for experiments)")
     args = parser.parse_args()
     bin_dir = os.path.join(args.build, "examples")
     data = os.path.join(ROOT, "runs", "style_eval_data")
@@ -110,7 +116,7 @@ def main():
         for sname, style in styles.items():
             net_dir = f"{out}/net_{sname}"
             seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style", style,
-                           "--out", net_dir], f"{out}/style_train_{sname}.log")
+                           "--out", net_dir] + args.train_args.split(), f"{out}/style_train_{sname}.log")
             notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
             for pname, photo in photos.items():
                 cells[(pname, sname)] = f"{out}/network_{pname}_{sname}.png"
