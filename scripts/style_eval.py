@@ -83,6 +83,9 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--out", default=os.path.join(ROOT, "runs", "style_eval"))
     parser.add_argument("--train-args", default="", help="extra style_train arguments (for experiments)")
+    parser.add_argument("--reuse-models", action="store_true",
+                        help="apply the networks an earlier run of this set left in --out instead of training anew "
+                             "(only valid when no default changed since)")
     args = parser.parse_args()
     bin_dir = os.path.join(args.build, "examples")
     data = os.path.join(ROOT, "runs", "style_eval_data")
@@ -115,9 +118,10 @@ def main():
         cells = {}
         for sname, style in styles.items():
             net_dir = f"{out}/net_{sname}"
-            seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style", style,
-                           "--out", net_dir] + args.train_args.split(), f"{out}/style_train_{sname}.log")
-            notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
+            if not (args.reuse_models and os.path.exists(f"{net_dir}/style_net.safetensors")):
+                seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style",
+                               style, "--out", net_dir] + args.train_args.split(), f"{out}/style_train_{sname}.log")
+                notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
             for pname, photo in photos.items():
                 cells[(pname, sname)] = f"{out}/network_{pname}_{sname}.png"
                 run([f"{bin_dir}/style_apply", "--model", f"{net_dir}/style_net.safetensors", "--size", str(SIDE),
@@ -126,9 +130,10 @@ def main():
 
     if "adain" in methods:
         model = f"{out}/adain/checkpoint.safetensors"
-        seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
-                       os.path.join(data, "train_styles"), "--out", f"{out}/adain"], f"{out}/adain_train.log")
-        notes.append(f"adain_train: {seconds / 60:.1f} min")
+        if not (args.reuse_models and os.path.exists(model)):
+            seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
+                           os.path.join(data, "train_styles"), "--out", f"{out}/adain"], f"{out}/adain_train.log")
+            notes.append(f"adain_train: {seconds / 60:.1f} min")
         for alpha in ("1", "0.5", "0"):
             cells = {}
             for pname, photo in photos.items():
@@ -145,7 +150,8 @@ def main():
         for pname, photo in photos.items():
             for sname, style in styles.items():
                 cells[(pname, sname)] = f"{out}/optimise_{pname}_{sname}.png"
-                run([f"{bin_dir}/stylize", "--content", photo, "--style", style, "--out", cells[(pname, sname)]],
+                run([f"{bin_dir}/stylize", "--content", photo, "--style", style, "--size", str(SIDE),
+                     "--out", cells[(pname, sname)]],
                     f"{out}/stylize.log")
         notes.append(f"stylize (optimisation): {(time.time() - start) / len(cells):.0f} s per picture")
         measure("optimise", cells)
