@@ -157,6 +157,14 @@ TEST_SUITE("idx") {
     // More data than the header describes.
     write_bytes(dir.file("long"), images + "xyz");
     GF_CHECK_CONTAINS(error_of([&] { read_idx_images(dir.file("long")); }), "longer than its header");
+
+    // Issue 12: 4 x 2^31 x 2^31 wrapped to 0 bytes in int64, the 16-byte file
+    // was accepted and MnistDataset::get wrote into a 0-byte buffer.
+    write_bytes(dir.file("wrap"), idx_bytes({4, 0x80000000u, 0x80000000u}, {}));
+    msg = error_of([&] { read_idx_images(dir.file("wrap")); });
+    GF_CHECK_CONTAINS(msg, dir.file("wrap"));
+    GF_CHECK_CONTAINS(msg, "4 x 2147483648 x 2147483648");
+    GF_CHECK_CONTAINS(msg, "overflows a 64-bit size");
   }
 
   TEST_CASE("MnistDataset finds gzipped or plain files and checks the counts") {
@@ -194,6 +202,15 @@ TEST_SUITE("idx") {
     // A label beyond the class list.
     write_bytes(dir.file("t10k-labels-idx1-ubyte"), idx_bytes({3}, {0, 1, 12}));
     GF_CHECK_CONTAINS(error_of([&] { MnistDataset(dir.path().string(), Split::kTest); }), "label 12 at index 2");
+
+    // Images of zero width, and no images at all.
+    write_bytes(dir.file("t10k-images-idx3-ubyte"), idx_bytes({3, 2, 0}, {}));
+    write_bytes(dir.file("t10k-labels-idx1-ubyte"), idx_bytes({3}, kLabels));
+    msg = error_of([&] { MnistDataset(dir.path().string(), Split::kTest); });
+    GF_CHECK_CONTAINS(msg, "holds 3 images of 2 x 0 pixels");
+    write_bytes(dir.file("t10k-images-idx3-ubyte"), idx_bytes({0, 2, 3}, {}));
+    write_bytes(dir.file("t10k-labels-idx1-ubyte"), idx_bytes({0}, {}));
+    GF_CHECK_CONTAINS(error_of([&] { MnistDataset(dir.path().string(), Split::kTest); }), "holds 0 images");
 
     GF_CHECK_CONTAINS(error_of([&] { FashionMnist(Split::kTrain, dir.file("no_such_dir")); }), "does not exist");
   }

@@ -198,6 +198,7 @@ TEST_SUITE("safetensors") {
         {"header past the end", std::string("\xc8\x00\x00\x00\x00\x00\x00\x00", 8) + "{}", "header length 200 runs past the end"},
         {"not JSON", make_file("{\"a\": nope}"), "header is not valid JSON"},
         {"invalid UTF-8", make_file("{\"\xff\":1}"), "header is not valid JSON"},
+        {"number out of range", make_file("{" + tensor("a", R"("dtype":"F32","shape":[1e400],"data_offsets":[0,4])") + "}", four), "header is not valid JSON"},
         {"not an object", make_file("[1, 2]"), "header must be a JSON object, got array"},
         {"entry not an object", make_file(R"({"a": 5})"), "tensor 'a': expected an object with dtype, shape and data_offsets"},
         {"missing dtype", make_file("{" + tensor("a", R"("shape":[1],"data_offsets":[0,4])") + "}", four), "tensor 'a': missing \"dtype\""},

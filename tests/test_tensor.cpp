@@ -1,7 +1,10 @@
 // Tensor core: storage sharing, views, factories, printing, generators.
+#include "gf/core/checked_size.hpp"
 #include "helpers.hpp"
+#include "io_helpers.hpp"
 
 using namespace gf;
+using gf::test::error_of;
 
 TEST_SUITE("tensor") {
   TEST_CASE("empty tensor has contiguous strides and the requested dtype") {
@@ -11,6 +14,27 @@ TEST_SUITE("tensor") {
     CHECK(t.dtype() == DType::kFloat64);
     CHECK(t.is_contiguous());
     CHECK(reinterpret_cast<std::uintptr_t>(t.raw_data()) % kCpuAlignment == 0);
+  }
+
+  TEST_CASE("empty refuses shapes whose size overflows instead of allocating a wrapped one") {
+    // 4 x 2^31 x 2^31 elements wrap to 0 in int64; 2^62 float32s wrap to 0 bytes.
+    GF_CHECK_CONTAINS(error_of([] { Tensor::empty({4, std::int64_t{1} << 31, std::int64_t{1} << 31}); }),
+                      "overflows a 64-bit size");
+    GF_CHECK_CONTAINS(error_of([] { Tensor::empty({std::int64_t{1} << 62}); }), "overflows a 64-bit size");
+    GF_CHECK_CONTAINS(error_of([] { Tensor::empty({2, -1}); }), "negative dimension");
+    CHECK(Tensor::empty({std::int64_t{1} << 62, 4, 0}).numel() == 0);  // nothing to hold, nothing wraps
+  }
+
+  TEST_CASE("checked sizes: products, sums and byte counts") {
+    CHECK(checked_product({3, 4, 5}, "x") == 60);
+    CHECK(checked_product({}, "x") == 1);
+    CHECK(checked_add(2, 3, "x") == 5);
+    CHECK(checked_bytes(10, 4, "x") == 40u);
+    GF_CHECK_CONTAINS(error_of([] { checked_mul(std::int64_t{1} << 32, std::int64_t{1} << 31, "header of f"); }),
+                      "header of f: 4294967296 x 2147483648 overflows");
+    GF_CHECK_CONTAINS(error_of([] { checked_add(INT64_MAX, 1, "sum"); }), "overflows");
+    GF_CHECK_CONTAINS(error_of([] { checked_mul(-2, 3, "dims"); }), "dims: negative size -2");
+    GF_CHECK_CONTAINS(error_of([] { checked_bytes(std::int64_t{1} << 62, 4, "t"); }), "overflows");
   }
 
   TEST_CASE("views share storage with their base") {

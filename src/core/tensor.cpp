@@ -9,6 +9,7 @@
 #include "gf/autograd/engine.hpp"
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
+#include "gf/core/checked_size.hpp"
 #include "gf/core/device_copy.hpp"
 #include "gf/ops/elementwise.hpp"
 
@@ -16,9 +17,11 @@ namespace gf {
 
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   for (auto d : shape) GF_CHECK(d >= 0, "empty: negative dimension in shape ", shape);
+  // Shapes can come from files; a product that wraps would size a tiny buffer.
+  const std::string what = detail::concat("empty: shape ", shape);
+  const std::size_t bytes = checked_bytes(checked_product(shape, what), dtype_size(options.dtype), what);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * dtype_size(options.dtype),
-                                            options.device);
+  impl->storage = std::make_shared<Storage>(bytes, options.device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "gf/core/checked_size.hpp"
 #include "gf/core/parallel.hpp"
 
 namespace gf::data {
@@ -84,13 +85,14 @@ IdxArray read_idx(const std::string& path, int ndim) {
   }
 
   IdxArray out;
-  std::int64_t total = 1;
   for (int d = 0; d < ndim; ++d) {
     std::uint8_t b[4];
     GF_CHECK(in.read(b, 4) == 4, "read_idx: ", path, ": truncated inside the header (", ndim, " dims expected)");
     out.dims.push_back(big_endian_u32(b));
-    total *= out.dims.back();
   }
+  // 4 x 2^31 x 2^31 wraps to 0 in int64; checked, it is an error here.
+  const std::int64_t total = checked_product(out.dims, detail::concat("read_idx: ", path, ": header dims ",
+                                                                      dims_str(out.dims)));
 
   // Read in chunks instead of trusting the header with one huge allocation:
   // a damaged header then ends as "truncated", not as an out-of-memory.

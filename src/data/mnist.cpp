@@ -43,6 +43,9 @@ MnistDataset::MnistDataset(const std::string& root, Split split, std::vector<std
   IdxArray labels = read_idx(labels_path, 1);   // (N,)
   GF_CHECK(images.dims[0] == labels.dims[0], "MnistDataset: ", images_path_, " holds ", images.dims[0],
            " images but ", labels_path, " holds ", labels.dims[0], " labels");
+  GF_CHECK(images.dims[0] > 0 && images.dims[1] > 0 && images.dims[2] > 0, "MnistDataset: ", images_path_,
+           " holds ", images.dims[0], " images of ", images.dims[1], " x ", images.dims[2],
+           " pixels; a dataset needs at least one image of at least 1 x 1");
   count_ = images.dims[0];
   rows_ = images.dims[1];
   cols_ = images.dims[2];

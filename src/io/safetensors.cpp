@@ -164,7 +164,7 @@ Json parse_header(std::string_view text, const Source& src) {
   Json header;
   try {
     header = Json::parse(text.begin(), text.end(), note_keys);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e400
     src.fail("header is not valid JSON (", e.what(), ")");
   }
   src.check(header.is_object(), "header must be a JSON object, got ", header.type_name());
@@ -370,6 +370,13 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
 
 SafetensorsFile load_safetensors(const std::string& path) {
   return decode(read_file(path, "load_safetensors"), Source{"load_safetensors", path});
+}
+
+double count_values(const SafetensorsFile& file, const std::string& prefix) {
+  double count = 0;
+  for (auto it = file.tensors.lower_bound(prefix); it != file.tensors.end() && it->first.starts_with(prefix); ++it)
+    count += static_cast<double>(it->second.numel());
+  return count;
 }
 
 }  // namespace gf::io

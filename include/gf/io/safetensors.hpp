@@ -51,6 +51,11 @@ struct SafetensorsFile {
   int format_version = 0;                 // ganforge format version; 0 for files from other writers
 };
 
+/// How many values the file's tensors whose names start with `prefix` hold
+/// (all of them for ""): what a model loaded from those tensors can need at
+/// most, to compare with what its configuration implies before building it.
+double count_values(const SafetensorsFile& file, const std::string& prefix = "");
+
 /// Writes `tensors` (any device, any strides; stored as contiguous copies) and
 /// `metadata` to `path` atomically: a reader sees the old file or the whole new
 /// one. Dtypes are stored as F32, F64 and I64. Throws gf::Error on duplicate
