@@ -39,6 +39,25 @@ TEST_SUITE("dcgan") {
     CHECK((*D)(x).shape() == Shape{2});
   }
 
+  TEST_CASE("parameter counts computed without building equal the built models'") {
+    Generator gen(3);
+    std::vector<DcganConfig> configs{dcgan28(), dcgan64()};
+    DcganConfig c32 = dcgan28();
+    c32.image_size = 32, c32.channels = 3, c32.ngf = 12, c32.ndf = 20, c32.nz = 7;
+    configs.push_back(c32);
+    DcganConfig conditional = dcgan28();
+    conditional.num_classes = 10, conditional.embed_dim = 6, conditional.spectral_norm = true;
+    configs.push_back(conditional);
+    for (const DcganConfig& c : configs) {
+      CAPTURE(c.name());
+      CHECK(generator_parameter_count(c) == static_cast<double>(DcganGenerator(c, gen).num_parameters()));
+      CHECK(discriminator_parameter_count(c) == static_cast<double>(DcganDiscriminator(c, gen).num_parameters()));
+    }
+    DcganConfig huge = dcgan64();
+    huge.ngf = std::int64_t{1} << 40;  // no overflow, no allocation: just a large number
+    CHECK(generator_parameter_count(huge) > 1e24);
+  }
+
   TEST_CASE("DCGAN init: conv weights N(0, 0.02), batch-norm gamma N(1, 0.02), beta 0") {
     Generator gen(3);
     DcganGenerator G(dcgan28(), gen);

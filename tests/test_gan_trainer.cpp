@@ -3,6 +3,9 @@
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 
+#include <chrono>
+#include <functional>
+
 #include "gf/models/gan_trainer.hpp"
 
 using namespace gf;
@@ -144,6 +147,38 @@ TEST_SUITE("gan_trainer") {
     other.model.ngf = 16;
     GanTrainer wrong(other);
     CHECK_THROWS_AS(wrong.load(path), gf::Error);
+  }
+
+  TEST_CASE("a checkpoint whose fields do not match its tensors fails before any model is built") {
+    GanTrainer trainer(small_options());
+    const test::TempDir dir("forged");
+    const std::string path = dir.file("ckpt.safetensors");
+    trainer.save(path);
+    const io::SafetensorsFile good = io::load_safetensors(path);
+    const auto forged = [&](const std::function<void(io::SafetensorsFile&)>& edit) {
+      io::SafetensorsFile f = good;
+      edit(f);
+      io::NamedTensors tensors(f.tensors.begin(), f.tensors.end());
+      const std::string out = dir.file("forged.safetensors");
+      io::save_safetensors(out, tensors, f.metadata);
+      return out;
+    };
+    // Issue 12: ngf = 2000 in the metadata of a small file made dcgan_sample
+    // spend 82 s and 8 GB before "state does not fit".
+    const std::string wide = forged([](io::SafetensorsFile& f) { f.metadata["ngf"] = "2000"; });
+    const auto start = std::chrono::steady_clock::now();
+    const std::string message = test::error_of([&] { load_generator(wide); });
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    GF_CHECK_CONTAINS(message, wide);
+    GF_CHECK_CONTAINS(message, "ngf 2000");
+    GF_CHECK_CONTAINS(message, "the metadata does not match the weights");
+    GF_CHECK_CONTAINS(test::error_of([&] { GanTrainer(small_options()).load(wide); }), "ngf 2000");
+    // A fixed_noise of shape (1e8, 0) made --resume allocate 1.2 GB.
+    const std::string noise = forged([](io::SafetensorsFile& f) { f.tensors["fixed_noise"] = zeros({100000000, 0}); });
+    GF_CHECK_CONTAINS(test::error_of([&] { GanTrainer(small_options()).load(noise); }),
+                      "fixed_noise has shape (100000000, 0), expected (N, nz = 100)");
+    const std::string negative = forged([](io::SafetensorsFile& f) { f.metadata["ndf"] = "-3"; });
+    GF_CHECK_CONTAINS(test::error_of([&] { load_generator(negative); }), "ndf must be positive");
   }
 
   TEST_CASE("conditional training runs with labels") {

@@ -126,12 +126,30 @@ TEST_SUITE("style_net") {
     CHECK(test::error_of([&] { models::load_style_net(dir.file("other.safetensors")); }).find("no style network") !=
           std::string::npos);
     auto state = a.state_dict();
-    state.pop_back();
+    state.back().first = "tail.conv.bias_renamed";  // as many values as needed, one name missing
     io::save_safetensors(dir.file("partial.safetensors"), io::NamedTensors(state.begin(), state.end()));
-    CHECK(test::error_of([&] { models::load_style_net(dir.file("partial.safetensors")); }).find("tail.conv.bias") !=
+    CHECK(test::error_of([&] { models::load_style_net(dir.file("partial.safetensors")); }).find("missing (1): tail.conv.bias") !=
           std::string::npos);
     CHECK(test::error_of([&] { models::load_style_net(dir.file("missing.safetensors")); }).find("missing.safetensors") !=
           std::string::npos);
+  }
+
+  TEST_CASE("StyleNet: parameter counts without building, and forged files refused before allocating") {
+    Generator g(6);
+    for (const models::StyleNetConfig c : {models::StyleNetConfig{8, 1}, models::StyleNetConfig{16, 5},
+                                           models::StyleNetConfig{32, 0, models::StyleNetHead::kRecolour}}) {
+      CAPTURE(c.width);
+      CHECK(c.parameter_count() == static_cast<double>(models::StyleNet(c, &g).num_parameters()));
+    }
+    // Issue 12: a 224-byte file with a (1024, 0, 9, 9) head weight cost 1.9 GB;
+    // a well-shaped 1024-wide head alone would have cost gigabytes more.
+    const test::TempDir dir("style_net_forged");
+    io::save_safetensors(dir.file("zero.safetensors"), {{"head.conv.weight", zeros({1024, 0, 9, 9})}});
+    GF_CHECK_CONTAINS(test::error_of([&] { models::load_style_net(dir.file("zero.safetensors")); }),
+                      "head.conv.weight has shape (1024, 0, 9, 9), expected (width, 3, 9, 9)");
+    io::save_safetensors(dir.file("wide.safetensors"), {{"head.conv.weight", zeros({1024, 3, 9, 9})}});
+    GF_CHECK_CONTAINS(test::error_of([&] { models::load_style_net(dir.file("wide.safetensors")); }),
+                      "a network of width 1024 needs");
   }
 
   TEST_CASE("StyleNet recolour head: untrained it is Reinhard's transfer; the head survives save and load") {

@@ -46,6 +46,37 @@ void DcganConfig::validate() const {
            ", embed_dim ", embed_dim);
 }
 
+// The counts follow the constructors below layer by layer: transposed convs
+// and convs without bias, batch norm's scale and shift, the label embedding.
+double generator_parameter_count(const DcganConfig& config) {
+  config.validate();
+  const Layout L = layout_for(config.image_size);
+  double count = 0, in = static_cast<double>(config.nz + (config.conditional() ? config.embed_dim : 0));
+  for (std::size_t i = 0; i < L.g_mult.size(); ++i) {
+    const double out = static_cast<double>(config.ngf * L.g_mult[i]), k = i == 0 ? L.start_size : 4;
+    count += in * out * k * k + 2 * out;
+    in = out;
+  }
+  count += in * static_cast<double>(config.channels) * 16;
+  if (config.conditional()) count += static_cast<double>(config.num_classes) * static_cast<double>(config.embed_dim);
+  return count;
+}
+
+double discriminator_parameter_count(const DcganConfig& config) {
+  config.validate();
+  const Layout L = layout_for(config.image_size);
+  double count = 0, in = static_cast<double>(config.channels + (config.conditional() ? 1 : 0));
+  for (std::size_t i = 0; i < L.d_mult.size(); ++i) {
+    const double out = static_cast<double>(config.ndf * L.d_mult[i]);
+    count += in * out * 16 + (i > 0 ? 2 * out : 0);
+    in = out;
+  }
+  count += in * static_cast<double>(L.start_size * L.start_size);
+  if (config.conditional())
+    count += static_cast<double>(config.num_classes) * static_cast<double>(config.image_size * config.image_size);
+  return count;
+}
+
 DcganConfig dcgan28() { return DcganConfig{}; }
 
 DcganConfig dcgan64() {

@@ -242,7 +242,21 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
   } catch (const std::logic_error& e) {  // stoll / stod on a malformed value
     throw Error(detail::concat("checkpoint ", path, ": malformed configuration metadata (", e.what(), ")"));
   }
-  o.num_fixed_samples = required(file, "fixed_noise", path).size(0);
+  o.model.validate();
+  // The configuration sizes the models; the file's tensors must be able to
+  // fill them, or a few bytes of metadata would allocate gigabytes.
+  const auto check_fits = [&](double needed, const char* prefix, const char* model) {
+    GF_CHECK(needed <= io::count_values(file, prefix), "checkpoint ", path, ": its configuration (nz ", o.model.nz,
+             ", ngf ", o.model.ngf, ", ndf ", o.model.ndf, ", image size ", o.model.image_size, ") describes a ", model,
+             " of ", needed, " parameters, but the file holds only ", io::count_values(file, prefix),
+             " values under '", prefix, "': the metadata does not match the weights");
+  };
+  check_fits(generator_parameter_count(o.model), "G.", "generator");
+  check_fits(discriminator_parameter_count(o.model), "D.", "discriminator");
+  const Tensor& noise = required(file, "fixed_noise", path);
+  GF_CHECK(noise.dim() == 2 && noise.size(0) > 0 && noise.size(1) == o.model.nz, "checkpoint ", path,
+           ": fixed_noise has shape ", noise.shape(), ", expected (N, nz = ", o.model.nz, ") with N >= 1");
+  o.num_fixed_samples = noise.size(0);
   return o;
 }
 

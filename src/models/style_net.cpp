@@ -68,6 +68,18 @@ void StyleNetConfig::validate() const {
   GF_CHECK(residual_blocks >= 0, "StyleNet: residual_blocks must be >= 0, got ", residual_blocks);
 }
 
+double StyleNetConfig::parameter_count() const {
+  validate();
+  // One StyleConv: weight, bias, and instance norm's scale and shift.
+  const auto conv = [](double in, double out, double kernel, bool norm) {
+    return in * out * kernel * kernel + out + (norm ? 2 * out : 0);
+  };
+  const double w = static_cast<double>(width);
+  return conv(3, w, 9, true) + conv(w, 2 * w, 3, true) + conv(2 * w, 4 * w, 3, true) +  // head, down1, down2
+         static_cast<double>(residual_blocks) * 2 * conv(4 * w, 4 * w, 3, true) +         // res
+         conv(4 * w, 2 * w, 3, true) + conv(2 * w, w, 3, true) + conv(w, 3, 9, false);    // up1, up2, tail
+}
+
 StyleConv::StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, Options options,
                      Generator& gen)
     : options(options) {
@@ -192,6 +204,11 @@ std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
   while (file.tensors.count(detail::concat("res.", config.residual_blocks, ".conv1.conv.weight")) > 0)
     ++config.residual_blocks;
   config.head = file.tensors.count("recolour_mean") > 0 ? StyleNetHead::kRecolour : StyleNetHead::kSigmoid;
+  GF_CHECK(head->second.shape() == Shape({config.width, 3, 9, 9}), "load_style_net: ", path,
+           ": head.conv.weight has shape ", head->second.shape(), ", expected (width, 3, 9, 9)");
+  GF_CHECK(config.parameter_count() <= io::count_values(file), "load_style_net: ", path, ": a network of width ",
+           config.width, " needs ", config.parameter_count(), " parameters, the file holds only ",
+           io::count_values(file), " values (a damaged or foreign file)");
   auto net = std::make_shared<StyleNet>(config);
   try {
     net->load_state_dict(file.tensors);

@@ -45,6 +45,14 @@ struct DcganConfig {
   void validate() const;
 };
 
+/// How many parameters a generator / discriminator of `config` holds,
+/// computed without building it (a double: fields read from a file may be
+/// absurd). Checkpoint loaders compare it with the values the file holds
+/// before they allocate a model, so a 20 KB file claiming ngf = 2000 fails
+/// at once instead of after 8 GB. Tested equal to the built model's count.
+double generator_parameter_count(const DcganConfig& config);
+double discriminator_parameter_count(const DcganConfig& config);
+
 /// The two reference configurations of the issue (parameter counts tested).
 DcganConfig dcgan28();
 DcganConfig dcgan64();

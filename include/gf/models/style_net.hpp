@@ -52,6 +52,10 @@ struct StyleNetConfig {
 
   /// Throws naming the bad field.
   void validate() const;
+  /// The parameters a network of this configuration holds, computed without
+  /// building it (a double: widths read from a file may be absurd);
+  /// load_style_net compares it with the file's values before allocating.
+  double parameter_count() const;
 };
 
 /// One convolution stage: [nearest x2 upsample], reflection pad kernel/2,
