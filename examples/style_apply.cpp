@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
       "style_apply: stylises a photo with a feed-forward style network made by style_train (one forward pass; "
       "--tile for images larger than memory allows)"};
   app.add_option("--model", o.model, "style network (.safetensors from style_train)")->required();
-  app.add_option("input", o.input, "photo to stylise (PNG, JPEG, BMP)")->required();
+  app.add_option("input", o.input, "photo to stylise (PNG or JPEG)")->required();
   app.add_option("output", o.output, "result, PNG or JPEG by extension")->required();
   app.add_option("--size", o.size, "resize so the longest side is this many pixels (0: keep the photo's size)")
       ->capture_default_str();

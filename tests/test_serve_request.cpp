@@ -139,7 +139,7 @@ TEST_SUITE("serve requests") {
         {"text named .png", {{"image", "hello, I am text", "photo.png"}, style}, 415, "image", "not a PNG or JPEG"},
         {"truncated PNG", {{"image", photo.data.substr(0, photo.data.size() - 30), "p.png"}, style}, 400, "image",
          "not a valid PNG"},
-        {"bad style picture", {photo, {"style_image", "GIF89a", "s.gif"}}, 415, "style_image", "not a PNG or JPEG"},
+        {"bad style picture", {photo, {"style_image", "GIF89a", "s.gif"}}, 415, "style_image", "a GIF image; only PNG and JPEG are read"},
     };
     for (const Case& c : cases) {
       CAPTURE(c.what);

@@ -31,17 +31,14 @@ Reason rejection(const std::string& bytes, std::string* message = nullptr, std::
 }
 
 // What a PNG of `spec` with samples from `f` must decode to: (3, H, W), grey
-// replicated, palette looked up, 16 bits scaled to 8 as libpng rounds
-// ((v * 255 + 32895) >> 16), alpha composited over white.
+// replicated, palette looked up, 16-bit samples at full precision, alpha
+// composited over white.
 Tensor expected_png(const test::PngSpec& spec, const test::SampleFn& f) {
   const bool gray = spec.color_type == PNG_COLOR_TYPE_GRAY || spec.color_type == PNG_COLOR_TYPE_GRAY_ALPHA;
   const bool alpha = spec.color_type == PNG_COLOR_TYPE_GRAY_ALPHA || spec.color_type == PNG_COLOR_TYPE_RGB_ALPHA;
   const auto quantise = [&](double v) {
-    if (spec.bit_depth == 16) {
-      const auto s = static_cast<std::uint32_t>(v * 65535 + 0.5);
-      return static_cast<double>((s * 255 + 32895) >> 16) / 255.0;
-    }
-    return std::round(v * 255) / 255.0;
+    const double levels = spec.bit_depth == 16 ? 65535 : 255;
+    return std::round(v * levels) / levels;
   };
   std::vector<float> values;
   for (int c = 0; c < 3; ++c)

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 bool has_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";  // what read_image decodes
 }
 
 // Why `path` cannot be decoded, or "" when it can.
@@ -79,7 +79,7 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options) : 
     files_.push_back(path);
     labels_.push_back(options.classes ? class_index.at(candidates[i].substr(0, candidates[i].find('/'))) : -1);
   }
-  GF_CHECK(!files_.empty(), "ImageFolder: no readable image (.png, .jpg, .jpeg, .bmp) under ", root,
+  GF_CHECK(!files_.empty(), "ImageFolder: no readable image (.png, .jpg, .jpeg) under ", root,
            skipped_.empty() ? "" : detail::concat(" (", skipped_.size(), " files skipped, see above)"));
 }
 

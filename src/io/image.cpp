@@ -1,10 +1,9 @@
-// Images through stb: files and buffers become (C, H, W) float32 planes in [0, 1],
-// and such planes become PNG or JPEG bytes. stb works on interleaved (H, W, C)
-// pixels, so both directions reorder between the two layouts.
+// Images as files: reading goes through the checked PNG / JPEG decoder;
+// writing turns (C, H, W) float32 planes in [0, 1] into PNG or JPEG bytes
+// through stb_image_write, which works on interleaved (H, W, C) pixels.
 #include "gf/io/image.hpp"
 
-// Declarations only: Debian's libstb provides the implementations.
-#include <stb_image.h>
+// Declarations only: Debian's libstb provides the implementation.
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -12,65 +11,14 @@
 #include <climits>
 #include <cmath>
 #include <filesystem>
-#include <limits>
-#include <memory>
 #include <vector>
 
 #include "gf/core/factory.hpp"
+#include "gf/io/untrusted_image.hpp"
 #include "io/file.hpp"
 
 namespace gf::io {
 namespace {
-
-// ---- decoding ---------------------------------------------------------------------
-
-// Interleaved pixels (H, W, C) of 8- or 16-bit samples -> planes (C, H, W) in [0, 1].
-template <typename Sample>
-Tensor planes_from_pixels(const Sample* pixels, int height, int width, int channels) {
-  constexpr float scale = 1.0f / static_cast<float>(std::numeric_limits<Sample>::max());
-  Tensor out = Tensor::empty({channels, height, width});  // (C, H, W)
-  float* planes = out.data<float>();
-  const std::int64_t plane_size = static_cast<std::int64_t>(height) * width;
-  for (std::int64_t p = 0; p < plane_size; ++p)
-    for (int c = 0; c < channels; ++c) planes[c * plane_size + p] = static_cast<float>(pixels[p * channels + c]) * scale;
-  return out;
-}
-
-// stb's reason for the last failure. Some reasons are built from bytes of the
-// file and come out empty for zeroed data; say something useful then.
-std::string stb_reason() {
-  const char* reason = stbi_failure_reason();
-  return reason && *reason ? reason : "corrupt or truncated data";
-}
-
-Tensor decode(const std::uint8_t* bytes, std::size_t size, int channels, const char* op, const std::string& what) {
-  GF_CHECK(channels == 0 || channels == 1 || channels == 3 || channels == 4, op,
-           ": channels must be 0 (as stored), 1, 3 or 4, got ", channels);
-  GF_CHECK(size > 0, op, ": '", what, "' is empty (0 bytes), not an image");
-  GF_CHECK(size <= static_cast<std::size_t>(INT_MAX), op, ": '", what, "' is ", size,
-           " bytes, more than stb_image can read");
-  const int length = static_cast<int>(size);
-
-  int width = 0, height = 0, stored = 0;
-  GF_CHECK(stbi_info_from_memory(bytes, length, &width, &height, &stored), op, ": '", what,
-           "' is not an image stb_image can read (", stb_reason(), ")");
-  // Gray + alpha comes out as RGBA, so every image has 1, 3 or 4 channels.
-  const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
-
-  const auto fail = [&] {
-    throw Error(detail::concat(op, ": cannot decode '", what, "' (", stb_reason(), ")"));
-  };
-  if (stbi_is_16_bit_from_memory(bytes, length)) {
-    std::unique_ptr<stbi_us, decltype(&stbi_image_free)> pixels(
-        stbi_load_16_from_memory(bytes, length, &width, &height, &stored, want), stbi_image_free);
-    if (!pixels) fail();
-    return planes_from_pixels(pixels.get(), height, width, want);
-  }
-  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> pixels(
-      stbi_load_from_memory(bytes, length, &width, &height, &stored, want), stbi_image_free);
-  if (!pixels) fail();
-  return planes_from_pixels(pixels.get(), height, width, want);
-}
 
 // ---- encoding ---------------------------------------------------------------------
 
@@ -136,11 +84,15 @@ std::string encode(const Pixels& px, Format format, int jpeg_quality, const char
 
 Tensor read_image(const std::string& path, int channels) {
   const std::string bytes = read_file(path, "read_image");
-  return decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), channels, "read_image", path);
+  return decode_untrusted_image(bytes, {.max_pixels = kMaxImagePixels}, detail::concat("read_image: '", path, "'"),
+                                channels)
+      .pixels;
 }
 
 Tensor decode_image(const std::uint8_t* bytes, std::size_t size, int channels, const std::string& what) {
-  return decode(bytes, size, channels, "decode_image", what);
+  return decode_untrusted_image({reinterpret_cast<const char*>(bytes), size}, {.max_pixels = kMaxImagePixels},
+                                detail::concat("decode_image: '", what, "'"), channels)
+      .pixels;
 }
 
 void write_image(const std::string& path, const Tensor& image, int jpeg_quality) {

@@ -12,6 +12,7 @@
 #include <png.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstring>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "gf/core/factory.hpp"
+#include "gf/core/machine.hpp"
 
 namespace gf::io {
 namespace {
@@ -47,32 +49,55 @@ std::int64_t shrink_factor(std::int64_t width, std::int64_t height, std::int64_t
   return std::clamp<std::int64_t>(std::max(width, height) / min_side, 1, std::min(width, height));
 }
 
-// Turns decoded 8-bit rows (RGB or RGBA, top to bottom) into float planes
-// (3, H / f, W / f), each output pixel the mean of an f x f block (the last
-// W % f columns and H % f rows are dropped). Alpha is composited over white.
-// Only one row of accumulators is held, so a huge image streams through.
+// The float planes a decoder fills, refused before they are allocated when
+// the machine cannot give them without swapping.
+void check_memory(std::int64_t width, std::int64_t height, int channels, const UntrustedImageLimits& limits,
+                  const std::string& what) {
+  const std::int64_t factor = shrink_factor(width, height, limits.min_side);
+  const double bytes = static_cast<double>(width / factor) * static_cast<double>(height / factor) * channels * 4.0;
+  const double available = available_memory_bytes();
+  if (available > 0 && bytes > 0.8 * available)
+    reject(Reason::kTooManyPixels, what,
+           detail::concat(width, "x", height, " pixels need ", std::ceil(bytes / 1e6), " MB as float planes, only ",
+                          std::floor(available / 1e6), " MB are available"));
+}
+
+// How a decoder hands over its rows: `stored` samples per pixel (1 grey,
+// 2 grey + alpha, 3 RGB, 4 RGBA) of 1 byte, or of 2 bytes big-endian (16-bit
+// PNG, kept at full precision).
+struct RowLayout {
+  int stored = 3;
+  int bytes_per_sample = 1;
+};
+
+// Turns decoded rows (top to bottom) into float planes (C, H / f, W / f) in
+// [0, 1], each output pixel the mean of an f x f block (the last W % f columns
+// and H % f rows are dropped). C is what the caller asked for: 4 keeps alpha;
+// 3 and 1 composite it over white, 1 then takes Rec. 601 luma
+// (0.299 R + 0.587 G + 0.114 B). Only one row of accumulators is held, so a
+// huge image streams through.
 class RowReducer {
  public:
-  RowReducer(std::int64_t width, std::int64_t height, int channels, std::int64_t factor)
-      : width_(width), channels_(channels), factor_(factor), out_w_(width / factor), out_h_(height / factor),
-        planes_(empty({3, out_h_, out_w_})), sums_(static_cast<std::size_t>(3 * out_w_)) {}
+  RowReducer(std::int64_t width, std::int64_t height, RowLayout layout, int channels, std::int64_t factor)
+      : layout_(layout), channels_(channels), factor_(factor), out_w_(width / factor), out_h_(height / factor),
+        planes_(empty({channels, out_h_, out_w_})), sums_(static_cast<std::size_t>(channels * out_w_)) {}
 
-  /// row: width x channels bytes.
   void add_row(const std::uint8_t* row) {
     if (out_row_ >= out_h_) return;  // the dropped bottom rows
+    const std::int64_t pixel_bytes = layout_.stored * layout_.bytes_per_sample;
     for (std::int64_t x = 0; x < out_w_ * factor_; ++x) {
-      const std::uint8_t* px = row + x * channels_;
-      const float alpha = channels_ == 4 ? px[3] / 255.0f : 1.0f;
-      float* sum = &sums_[static_cast<std::size_t>(3 * (x / factor_))];
-      for (int c = 0; c < 3; ++c) sum[c] += alpha * (px[c] / 255.0f) + (1.0f - alpha);
+      float out[4];
+      convert(row + x * pixel_bytes, out);
+      float* sum = &sums_[static_cast<std::size_t>(channels_ * (x / factor_))];
+      for (int c = 0; c < channels_; ++c) sum[c] += out[c];
     }
     if (++rows_in_block_ < factor_) return;
     const float scale = 1.0f / static_cast<float>(factor_ * factor_);
     float* planes = planes_.data<float>();
     const std::int64_t plane = out_h_ * out_w_;
     for (std::int64_t x = 0; x < out_w_; ++x)
-      for (int c = 0; c < 3; ++c)
-        planes[c * plane + out_row_ * out_w_ + x] = sums_[static_cast<std::size_t>(3 * x + c)] * scale;
+      for (int c = 0; c < channels_; ++c)
+        planes[c * plane + out_row_ * out_w_ + x] = sums_[static_cast<std::size_t>(channels_ * x + c)] * scale;
     std::fill(sums_.begin(), sums_.end(), 0.0f);
     rows_in_block_ = 0;
     ++out_row_;
@@ -81,13 +106,42 @@ class RowReducer {
   Tensor planes() const { return planes_; }
 
  private:
-  std::int64_t width_;
+  float sample(const std::uint8_t* at) const {
+    return layout_.bytes_per_sample == 1 ? at[0] / 255.0f : static_cast<float>((at[0] << 8) | at[1]) / 65535.0f;
+  }
+
+  // One stored pixel -> `channels_` output values.
+  void convert(const std::uint8_t* pixel, float* out) const {
+    const int step = layout_.bytes_per_sample;
+    const bool grey = layout_.stored <= 2, alpha = layout_.stored % 2 == 0;
+    const float r = sample(pixel), g = grey ? r : sample(pixel + step), b = grey ? r : sample(pixel + 2 * step);
+    const float a = alpha ? sample(pixel + (layout_.stored - 1) * step) : 1.0f;
+    if (channels_ == 4) {
+      out[0] = r, out[1] = g, out[2] = b, out[3] = a;
+      return;
+    }
+    const auto over_white = [a](float v) { return a * v + (1.0f - a); };
+    if (channels_ == 3) {
+      out[0] = over_white(r), out[1] = over_white(g), out[2] = over_white(b);
+      return;
+    }
+    out[0] = over_white(grey ? r : 0.299f * r + 0.587f * g + 0.114f * b);
+  }
+
+  RowLayout layout_;
   int channels_;
   std::int64_t factor_, out_w_, out_h_;
-  Tensor planes_;  // (3, H / f, W / f)
+  Tensor planes_;  // (channels, H / f, W / f)
   std::vector<float> sums_;
   std::int64_t rows_in_block_ = 0, out_row_ = 0;
 };
+
+// The channels to produce: the request, or for 0 what the file stores (grey
+// + alpha comes out as RGBA, so every image has 1, 3 or 4 channels).
+int output_channels(int requested, int stored) {
+  if (requested != 0) return requested;
+  return stored == 1 ? 1 : stored == 3 ? 3 : 4;
+}
 
 // ---- the size a header claims ------------------------------------------------------------
 // Read by hand, before a decoder starts: a file that is only a header (no
@@ -172,7 +226,7 @@ void png_read_callback(png_structp png, png_bytep out, png_size_t length) {
 
 // Every libpng call for one image. Returns false when libpng reported an
 // error (state.message says which). Throws for the pixel limit.
-bool run_png(PngState& s, const UntrustedImageLimits& limits, const std::string& what) {
+bool run_png(PngState& s, const UntrustedImageLimits& limits, int channels, const std::string& what) {
   if (setjmp(png_jmpbuf(s.png))) return false;
   png_set_read_fn(s.png, &s, png_read_callback);
   png_set_sig_bytes(s.png, 8);
@@ -182,18 +236,19 @@ bool run_png(PngState& s, const UntrustedImageLimits& limits, const std::string&
 
   const std::int64_t width = png_get_image_width(s.png, s.info), height = png_get_image_height(s.png, s.info);
   check_pixel_count(width, height, limits, "PNG", what);
-  // Whatever is stored, read 8-bit RGB or RGBA.
+  // Whatever is stored, read grey, grey + alpha, RGB or RGBA of 8 or 16 bits.
   png_set_expand(s.png);  // palette -> RGB, grey < 8 bits -> 8, tRNS -> alpha
-  png_set_scale_16(s.png);
-  png_set_gray_to_rgb(s.png);
   const int passes = png_set_interlace_handling(s.png);
   png_read_update_info(s.png, s.info);
-  const int channels = png_get_channels(s.png, s.info);
+  const RowLayout layout{png_get_channels(s.png, s.info), png_get_bit_depth(s.png, s.info) / 8};
   const png_size_t row_bytes = png_get_rowbytes(s.png, s.info);
-  if ((channels != 3 && channels != 4) || row_bytes != static_cast<png_size_t>(width) * channels)
-    png_error(s.png, "unexpected pixel layout after conversion to 8-bit RGB");
+  if (layout.stored < 1 || layout.stored > 4 || layout.bytes_per_sample < 1 || layout.bytes_per_sample > 2 ||
+      row_bytes != static_cast<png_size_t>(width) * layout.stored * layout.bytes_per_sample)
+    png_error(s.png, "unexpected pixel layout after expansion to 8 or 16 bits");
+  check_memory(width, height, output_channels(channels, layout.stored), limits, what);
 
-  s.reducer = std::make_unique<RowReducer>(width, height, channels, shrink_factor(width, height, limits.min_side));
+  s.reducer = std::make_unique<RowReducer>(width, height, layout, output_channels(channels, layout.stored),
+                                           shrink_factor(width, height, limits.min_side));
   if (passes == 1) {  // rows arrive in order: one row in memory
     s.row.resize(row_bytes);
     for (std::int64_t y = 0; y < height; ++y) {
@@ -211,13 +266,14 @@ bool run_png(PngState& s, const UntrustedImageLimits& limits, const std::string&
   return true;
 }
 
-DecodedImage decode_png(std::string_view bytes, const UntrustedImageLimits& limits, const std::string& what) {
+DecodedImage decode_png(std::string_view bytes, const UntrustedImageLimits& limits, int channels,
+                        const std::string& what) {
   PngState s;
   s.bytes = bytes;
   s.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &s, png_error_callback, png_warning_callback);
   if (s.png) s.info = png_create_info_struct(s.png);
   GF_CHECK(s.png && s.info, "decode_untrusted_image: libpng could not start (out of memory)");
-  if (!run_png(s, limits, what)) reject(Reason::kCorrupt, what, detail::concat("not a valid PNG (", s.message, ")"));
+  if (!run_png(s, limits, channels, what)) reject(Reason::kCorrupt, what, detail::concat("not a valid PNG (", s.message, ")"));
   return {s.reducer->planes(), ImageFormat::kPng, png_get_image_width(s.png, s.info),
           png_get_image_height(s.png, s.info)};
 }
@@ -270,7 +326,8 @@ void jpeg_count_scans(j_common_ptr cinfo) {
   jpeg_fail(cinfo);
 }
 
-bool run_jpeg(JpegState& s, std::string_view bytes, const UntrustedImageLimits& limits, const std::string& what) {
+bool run_jpeg(JpegState& s, std::string_view bytes, const UntrustedImageLimits& limits, int channels,
+              const std::string& what) {
   if (setjmp(s.jump)) return false;
   jpeg_create_decompress(&s.cinfo);
   s.created = true;
@@ -284,7 +341,10 @@ bool run_jpeg(JpegState& s, std::string_view bytes, const UntrustedImageLimits& 
   if (s.cinfo.jpeg_color_space != JCS_GRAYSCALE && s.cinfo.jpeg_color_space != JCS_YCbCr &&
       s.cinfo.jpeg_color_space != JCS_RGB)
     reject(Reason::kCorrupt, what, "a CMYK or YCCK JPEG (print colours); save it as an RGB JPEG or a PNG");
-  s.cinfo.out_color_space = JCS_RGB;
+  const bool grey = s.cinfo.jpeg_color_space == JCS_GRAYSCALE;
+  s.cinfo.out_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
+  const RowLayout layout{grey ? 1 : 3, 1};
+  check_memory(width, height, output_channels(channels, layout.stored), limits, what);
   // Enough for the whole-image coefficient buffer of a progressive file (3
   // components x 2 bytes) and the decoder's rows; beyond that, refuse.
   s.cinfo.mem->max_memory_to_use = static_cast<long>(8 * width * height + (64 << 20));
@@ -296,9 +356,10 @@ bool run_jpeg(JpegState& s, std::string_view bytes, const UntrustedImageLimits& 
   jpeg_start_decompress(&s.cinfo);
 
   const std::int64_t out_w = s.cinfo.output_width, out_h = s.cinfo.output_height;
-  if (s.cinfo.output_components != 3) reject(Reason::kCorrupt, what, "unexpected JPEG colour layout");
-  s.reducer = std::make_unique<RowReducer>(out_w, out_h, 3, shrink_factor(out_w, out_h, limits.min_side));
-  s.row.resize(static_cast<std::size_t>(out_w * 3));
+  if (s.cinfo.output_components != layout.stored) reject(Reason::kCorrupt, what, "unexpected JPEG colour layout");
+  s.reducer = std::make_unique<RowReducer>(out_w, out_h, layout, output_channels(channels, layout.stored),
+                                           shrink_factor(out_w, out_h, limits.min_side));
+  s.row.resize(static_cast<std::size_t>(out_w * layout.stored));
   JSAMPROW row = s.row.data();
   while (s.cinfo.output_scanline < s.cinfo.output_height) {
     if (jpeg_read_scanlines(&s.cinfo, &row, 1) != 1) reject(Reason::kCorrupt, what, "the JPEG data ends early");
@@ -308,16 +369,35 @@ bool run_jpeg(JpegState& s, std::string_view bytes, const UntrustedImageLimits& 
   return true;
 }
 
-DecodedImage decode_jpeg(std::string_view bytes, const UntrustedImageLimits& limits, const std::string& what) {
+DecodedImage decode_jpeg(std::string_view bytes, const UntrustedImageLimits& limits, int channels,
+                         const std::string& what) {
   JpegState s;
   s.cinfo.err = jpeg_std_error(&s.errors);
   s.errors.error_exit = jpeg_error_exit;
   s.errors.emit_message = jpeg_emit_message;
   s.errors.output_message = [](j_common_ptr) {};  // nothing goes to stderr
   s.cinfo.client_data = &s;
-  if (!run_jpeg(s, bytes, limits, what))
+  if (!run_jpeg(s, bytes, limits, channels, what))
     reject(Reason::kCorrupt, what, detail::concat("not a valid JPEG (", s.message, ")"));
   return {s.reducer->planes(), ImageFormat::kJpeg, s.cinfo.image_width, s.cinfo.image_height};
+}
+
+// Formats stb_image would have read: named in the refusal, so a user with a
+// BMP knows to convert it rather than suspect a damaged file. Their decoders
+// are not used: stb 2.27's have out-of-bounds bugs on crafted files (16-bit
+// PNM, oversized JPEG Huffman tables, PSD casts), and they size buffers from
+// headers nobody checked.
+const char* other_image_format(std::string_view b) {
+  const auto starts = [b](std::string_view magic) { return b.substr(0, magic.size()) == magic; };
+  if (starts("BM")) return "BMP";
+  if (starts("GIF87a") || starts("GIF89a")) return "GIF";
+  if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7') return "PNM";
+  if (starts("8BPS")) return "PSD";
+  if (starts("#?RADIANCE") || starts("#?RGBE")) return "HDR";
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return "TIFF";
+  if (starts("RIFF") && b.substr(8, 4) == "WEBP") return "WebP";
+  if (starts(std::string_view("\x53\x80\xF6\x34", 4))) return "PIC";
+  return nullptr;
 }
 
 }  // namespace
@@ -346,22 +426,27 @@ ImageFormat sniff_image_format(std::string_view bytes) {
 }
 
 DecodedImage decode_untrusted_image(std::string_view bytes, const UntrustedImageLimits& limits,
-                                    const std::string& what) {
+                                    const std::string& what, int channels) {
   GF_CHECK(limits.max_pixels > 0 && limits.min_side >= 0, "decode_untrusted_image: max_pixels must be positive and ",
            "min_side non-negative, got ", limits.max_pixels, " and ", limits.min_side);
+  GF_CHECK(channels == 0 || channels == 1 || channels == 3 || channels == 4,
+           "decode_untrusted_image: channels must be 0 (as stored), 1, 3 or 4, got ", channels);
   const ImageFormat format = sniff_image_format(bytes);
   const auto claimed = format == ImageFormat::kPng    ? png_claimed_size(bytes)
                        : format == ImageFormat::kJpeg ? jpeg_claimed_size(bytes)
                                                       : std::nullopt;
-  if (claimed && claimed->first > 0 && claimed->second > 0)
+  if (claimed)
     check_pixel_count(claimed->first, claimed->second, limits, format == ImageFormat::kPng ? "PNG" : "JPEG", what);
   switch (format) {
-    case ImageFormat::kPng: return decode_png(bytes, limits, what);
-    case ImageFormat::kJpeg: return decode_jpeg(bytes, limits, what);
-    default:
+    case ImageFormat::kPng: return decode_png(bytes, limits, channels, what);
+    case ImageFormat::kJpeg: return decode_jpeg(bytes, limits, channels, what);
+    default: {
+      if (bytes.empty()) reject(Reason::kUnsupportedFormat, what, "empty (0 bytes), not an image");
+      const char* other = other_image_format(bytes);
       reject(Reason::kUnsupportedFormat, what,
-             bytes.empty() ? std::string("empty (0 bytes), not an image")
-                           : std::string("not a PNG or JPEG image (judged by its first bytes, not its name)"));
+             other ? detail::concat("a ", other, " image; only PNG and JPEG are read: convert it to PNG first")
+                   : std::string("not a PNG or JPEG image (judged by its first bytes, not its name)"));
+    }
   }
 }
 

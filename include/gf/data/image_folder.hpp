@@ -2,7 +2,7 @@
 // A dataset of the image files under a directory.
 //
 //   gf::data::ImageFolder faces("photos/", {.channels = 3});
-//   faces.size();                 // every .png/.jpg/.jpeg/.bmp below photos/, recursively
+//   faces.size();                 // every .png/.jpg/.jpeg below photos/, recursively
 //   faces.skipped().size();       // files that could not be decoded (reported on stderr)
 //
 // With `classes`, each immediate sub-folder is a class (names sorted, label =

@@ -1,5 +1,6 @@
 #pragma once
-// Reading and writing images through stb_image / stb_image_write.
+// Reading images (PNG and JPEG, through the checked decoder of
+// untrusted_image.hpp) and writing them (through stb_image_write).
 //
 // Images in memory are float tensors (C, H, W) with values in [0, 1];
 // C is 1 (gray), 3 (RGB) or 4 (RGBA).
@@ -10,12 +11,18 @@
 
 namespace gf::io {
 
-/// Reads PNG, JPEG or BMP (anything stb_image reads) into (C, H, W) float32
-/// in [0, 1]. `channels` 0 keeps the file's channel count; 1, 3 or 4 converts.
-/// Throws gf::Error naming the file and stb's reason when it cannot.
+/// The most pixels (width x height, as the header claims) read_image accepts:
+/// 16384 x 16384, 3.2 GB as float RGB. Larger claims are refused before any
+/// pixel is decoded.
+inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 28;
+
+/// Reads a PNG or JPEG file into (C, H, W) float32 in [0, 1]. `channels` 0
+/// keeps the file's channel count; 1, 3 or 4 converts (see
+/// decode_untrusted_image). Throws gf::Error naming the file and the reason
+/// when it cannot (missing, not PNG/JPEG, too many pixels, corrupt).
 Tensor read_image(const std::string& path, int channels = 0);
 
-/// Decodes an image held in memory (an upload, say); `what` names it in errors.
+/// The same for an image held in memory; `what` names it in errors.
 Tensor decode_image(const std::uint8_t* bytes, std::size_t size, int channels = 0,
                     const std::string& what = "image");
 

@@ -1,19 +1,21 @@
 #pragma once
-// Decoding images that arrive from strangers (uploads to the web service).
+// Decoding images: every image any program or the web service reads.
 //
-// An upload is hostile until proven otherwise, so this path differs from
-// read_image (stb_image, for local files the user chose) in three ways:
+// Every image is treated as hostile until proven otherwise: an upload, but
+// also a file in a downloaded dataset or a picture a user was sent. So:
 //   1. only PNG and JPEG are accepted, known by their magic bytes, whatever the
-//      file is called or claims to be;
+//      file is called or claims to be (other formats are named in the refusal);
 //   2. width x height is read from the header and checked against a pixel
-//      limit before any pixel buffer is allocated: a 60-byte PNG that claims
-//      60000 x 60000 pixels costs nothing;
+//      limit, and the float planes against the memory available, before any
+//      pixel buffer is allocated: a 60-byte PNG that claims 60000 x 60000
+//      pixels costs nothing; zero sizes are refused;
 //   3. the decoders are libpng and libjpeg-turbo from the distribution, fuzzed
 //      upstream and patched by security updates, with their own limits set
 //      (chunk sizes, progressive scans) and any truncation or corruption an
 //      error, never a half-grey picture.
 // Errors are UntrustedImageError, whose reason tells a caller which answer
 // to give (HTTP 415, 413 or 400) and whose message names the image and why.
+// read_image (image.hpp) is this decoder applied to a file's bytes.
 //
 //   auto decoded = gf::io::decode_untrusted_image(bytes, {.max_pixels = 1 << 24, .min_side = 512}, "image");
 //   gf::Tensor rgb = decoded.pixels;   // (3, H, W) float32 in [0, 1]
@@ -62,15 +64,18 @@ struct UntrustedImageLimits {
 };
 
 struct DecodedImage {
-  Tensor pixels;  // (3, h, w) float32 in [0, 1]; transparent pixels composited over white
+  Tensor pixels;  // (channels, h, w) float32 in [0, 1]
   ImageFormat format = ImageFormat::kUnknown;
   std::int64_t width = 0, height = 0;  // as stored in the file (before any shrinking)
 };
 
 /// Decodes PNG (any bit depth, palette, grey, alpha, interlaced) or baseline /
-/// progressive JPEG (grey or YCbCr) to RGB as described above. `what` names
-/// the image in errors ("field 'image'", a file name).
+/// progressive JPEG (grey or YCbCr) as described above. `what` names the image
+/// in errors ("field 'image'", a file name). `channels`: 3 gives RGB, alpha
+/// composited over white; 1 grey (Rec. 601 luma of that RGB); 4 RGBA; 0 what
+/// the file stores (grey 1, RGB 3, anything with alpha 4). 16-bit PNG samples
+/// keep their precision.
 DecodedImage decode_untrusted_image(std::string_view bytes, const UntrustedImageLimits& limits,
-                                    const std::string& what = "image");
+                                    const std::string& what = "image", int channels = 3);
 
 }  // namespace gf::io
