@@ -20,7 +20,8 @@
 //   samples/step_NNNNNN.png   first row: the styles; then per content photo: the
 //                             photo and its stylisations with each style
 //   checkpoint.safetensors    the network (encoder included) and Adam's state:
-//                             adain_apply --model takes it; --resume continues it
+//                             adain_apply --model takes it; --resume continues it,
+//                             and only --overwrite replaces it with a new run
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
@@ -53,6 +54,7 @@ struct Options {
   std::string out = "runs/adain";
   std::string head = "recolour";
   std::string resume;
+  bool overwrite = false;
   std::int64_t sample_every = 250;
   std::int64_t checkpoint_every = 250;
   std::uint64_t seed = 1;
@@ -156,6 +158,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its network and Adam state win)");
+  app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
   app.add_option("--sample-every", o.sample_every, "save a sample grid every N steps (0: only at the end)")
       ->capture_default_str();
   app.add_option("--checkpoint-every", o.checkpoint_every, "save the checkpoint every N steps (and at the end)")
@@ -166,6 +169,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);
+  const fs::path checkpoint = out / "checkpoint.safetensors";
   try {
     const auto start = std::chrono::steady_clock::now();
     if (o.threads > 0) set_num_threads(o.threads);
@@ -174,6 +178,7 @@ int main(int argc, char** argv) {
     GF_CHECK(o.image_size >= 16 && o.image_size % 8 == 0, "--image-size must be a multiple of 8, >= 16; got ",
              o.image_size);
     GF_CHECK(o.batch_size >= 1 && o.steps >= 1, "--batch-size and --steps must be positive");
+    io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
     const std::int64_t style_side = std::llround(kStyleScale * static_cast<double>(o.image_size));
 
     // ---- data -------------------------------------------------------------------
@@ -236,8 +241,6 @@ int main(int argc, char** argv) {
       sample_s.push_back(data::center_crop(styles[i], o.image_size, o.image_size));
     const Tensor sample_contents = stack(sample_c, 0).to(device), sample_styles = stack(sample_s, 0).to(device);
 
-    fs::create_directories(out / "samples");
-    const fs::path checkpoint = out / "checkpoint.safetensors";
     auto save = [&] {
       models::save_adain(checkpoint.string(), *net, &adam,
                  {{"step", std::to_string(step)}, {"encoder", encoder}, {"image_size", std::to_string(o.image_size)},

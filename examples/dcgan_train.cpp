@@ -12,16 +12,17 @@
 // Everything goes to --out:
 //   samples/epoch_NNN.png   the same 64 latent vectors, decoded after each epoch
 //   samples/step_NNNNNN.png with --sample-every
-//   metrics.csv             one row per step
+//   metrics.csv             one row per step, on disk as soon as the step ends
 //   loss_curve.png          loss_D and loss_G; d_outputs.png: D(x) and D(G(z))
 //   checkpoint.safetensors  everything needed for --resume and dcgan_sample
+// A checkpoint already there is only continued (--resume) or replaced on
+// request (--overwrite); a killed run is continued by --resume, which drops
+// the metrics rows the checkpoint did not see.
 // --profile N writes nothing: it prints where N training steps spend their time.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "gf/gf.hpp"
 #include "gf/models/classifier.hpp"
@@ -55,18 +56,13 @@ struct Options {
   std::string device = "cpu";
   std::string out = "runs/dcgan";
   std::string resume;
+  bool overwrite = false;
   std::int64_t sample_every = 0;
   bool deterministic = false;
   int threads = 0;
   std::string classifier = "runs/classifier/fmnist_classifier.safetensors";
-  std::int64_t fid_samples = 5000;
+  std::int64_t fid_samples = 5000;  // 0: no FID
   std::int64_t profile = 0;  // > 0: profile this many steps and exit
-};
-
-struct Row {
-  models::StepStats stats;
-  std::int64_t epoch;
-  double images_per_s;
 };
 
 std::shared_ptr<const data::Dataset> open_dataset(const Options& o, int& channels) {
@@ -88,60 +84,17 @@ std::shared_ptr<const data::Dataset> open_dataset(const Options& o, int& channel
   throw Error("--dataset must be fashion-mnist, mnist or folder, got '" + o.dataset + "'");
 }
 
-// metrics.csv: rewritten up to `keep_until` steps when resuming, appended after.
-class MetricsLog {
- public:
-  MetricsLog(const fs::path& path, std::int64_t keep_until) {
-    std::vector<std::string> kept;
-    if (keep_until > 0 && fs::exists(path)) {
-      std::ifstream in(path);
-      std::string line;
-      std::getline(in, line);  // header
-      while (std::getline(in, line))
-        if (std::stoll(line.substr(0, line.find(','))) <= keep_until) kept.push_back(line);
-    }
-    out_.open(path, std::ios::trunc);
-    GF_CHECK(out_.good(), "cannot write ", path.string());
-    out_ << "step,epoch,loss_d,loss_g,d_real,d_fake,grad_norm_d,grad_norm_g,images_per_s\n";
-    for (const auto& l : kept) out_ << l << "\n";
-    for (const auto& l : kept) rows_.push_back(parse(l));
-  }
-  void add(const Row& r) {
-    const auto& s = r.stats;
-    out_ << s.step << ',' << r.epoch << ',' << s.loss_d << ',' << s.loss_g << ',' << s.d_real << ',' << s.d_fake << ','
-         << s.grad_norm_d << ',' << s.grad_norm_g << ',' << r.images_per_s << '\n';
-    rows_.push_back(r);
-  }
-  void flush() { out_.flush(); }
-  const std::vector<Row>& rows() const { return rows_; }
+// metrics.csv's columns; the rows come from GanTrainer::train_step's StepStats.
+const std::vector<std::string> kMetricsColumns = {"step",   "epoch",       "loss_d",      "loss_g",      "d_real",
+                                                  "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s"};
 
- private:
-  static Row parse(const std::string& line) {
-    std::stringstream ss(line);
-    std::string f;
-    std::vector<double> v;
-    while (std::getline(ss, f, ',')) v.push_back(std::stod(f));
-    Row r{};
-    r.stats = {static_cast<std::int64_t>(v.at(0)), v.at(2), v.at(3), v.at(4), v.at(5), v.at(6), v.at(7)};
-    r.epoch = static_cast<std::int64_t>(v.at(1));
-    r.images_per_s = v.at(8);
-    return r;
-  }
-  std::ofstream out_;
-  std::vector<Row> rows_;
-};
-
-void save_curves(const fs::path& dir, const std::vector<Row>& rows) {
-  if (rows.empty()) return;
-  io::Series loss_d{"loss_D", {}, {}, std::nullopt}, loss_g{"loss_G", {}, {}, std::nullopt};
-  io::Series d_real{"D(x)", {}, {}, std::nullopt}, d_fake{"D(G(z))", {}, {}, std::nullopt};
-  for (const Row& r : rows) {
-    const auto x = static_cast<double>(r.stats.step);
-    loss_d.x.push_back(x), loss_d.y.push_back(r.stats.loss_d);
-    loss_g.x.push_back(x), loss_g.y.push_back(r.stats.loss_g);
-    d_real.x.push_back(x), d_real.y.push_back(r.stats.d_real);
-    d_fake.x.push_back(x), d_fake.y.push_back(r.stats.d_fake);
-  }
+void save_curves(const fs::path& dir, const io::MetricsLog& log) {
+  if (log.rows().empty()) return;
+  const std::vector<double> steps = log.column("step");
+  const io::Series loss_d{"loss_D", steps, log.column("loss_d"), std::nullopt};
+  const io::Series loss_g{"loss_G", steps, log.column("loss_g"), std::nullopt};
+  const io::Series d_real{"D(x)", steps, log.column("d_real"), std::nullopt};
+  const io::Series d_fake{"D(G(z))", steps, log.column("d_fake"), std::nullopt};
   io::save_plot((dir / "loss_curve.png").string(), {loss_d, loss_g},
                 {.title = "DCGAN losses", .x_label = "step", .y_label = "loss", .smoothing = kCurveSmoothing});
   io::save_plot((dir / "d_outputs.png").string(), {d_real, d_fake},
@@ -160,6 +113,7 @@ std::string zero_padded(std::int64_t v, int width) {
 
 // FID of `count` samples against the classifier's test-set statistics.
 void report_fid(models::GanTrainer& trainer, const Options& o) {
+  if (o.fid_samples == 0) return;
   if (trainer.options().model.image_size != 28 || trainer.options().model.channels != 1) return;
   if (!fs::exists(o.classifier)) {
     std::cout << "FID: skipped (no classifier at " << o.classifier << "; train one with fmnist_classifier)\n";
@@ -233,26 +187,31 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its model and optimiser settings win)");
+  app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
   app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)");
   app.add_flag("--deterministic", o.deterministic,
                "reproducible kernels only: CPU kernels always are; on CUDA this pins deterministic cuDNN "
                "algorithms and fixed-order reductions (same seed, same bits, somewhat slower)");
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
-  app.add_option("--fid-samples", o.fid_samples, "samples for FID")->capture_default_str();
+  app.add_option("--fid-samples", o.fid_samples, "samples for FID at the end (0: no FID; else at least 2)")->capture_default_str();
   app.add_option("--profile", o.profile,
                  "after 3 warm-up steps, profile N steps, print per-layer time, FLOPs and memory, and exit");
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);
+  const fs::path checkpoint = out / "checkpoint.safetensors";
   try {
+    // Checked now, not after the training: FID needs 2 samples for a covariance.
+    GF_CHECK(o.fid_samples == 0 || o.fid_samples >= 2, "--fid-samples must be 0 (no FID) or at least 2, got ",
+             o.fid_samples);
     if (o.threads > 0) set_num_threads(o.threads);
     set_deterministic(o.deterministic);
     // A missing GPU (or a build without CUDA) is reported now, naming the
     // device, rather than after the data has been loaded.
     const Device device = Device::parse(o.device);
     empty({1}, {DType::kFloat32, device});
-    if (o.profile == 0) fs::create_directories(out / "samples");
+    if (o.profile == 0) io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);  // --profile writes nothing
 
     // ---- data -------------------------------------------------------------------
     int channels = 1;
@@ -308,8 +267,10 @@ int main(int argc, char** argv) {
     }
 
     // ---- training -----------------------------------------------------------------
-    MetricsLog log(out / "metrics.csv", trainer.step());
-    const fs::path checkpoint = out / "checkpoint.safetensors";
+    io::MetricsLog log((out / "metrics.csv").string(), kMetricsColumns, trainer.step());
+    if (log.dropped_rows() > 0)
+      std::cout << "dropped " << log.dropped_rows() << " row(s) of " << log.path()
+                << ": torn by a kill, unreadable, or after the checkpoint's step " << trainer.step() << "\n";
     auto save_checkpoint = [&] {
       trainer.save(checkpoint.string(), {{"dataset", o.dataset}, {"batch_size", std::to_string(o.batch_size)}});
     };
@@ -323,22 +284,22 @@ int main(int argc, char** argv) {
           const auto stats = trainer.train_step(batch.images, t.model.conditional() ? batch.labels : Tensor());
           bar.update(stats.step, {{"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real},
                                   {"D(G(z))", stats.d_fake}});
-          log.add({stats, epoch, bar.view().steps_per_s * static_cast<double>(o.batch_size)});
+          log.append(stats.step, {static_cast<double>(epoch), stats.loss_d, stats.loss_g, stats.d_real, stats.d_fake,
+                                  stats.grad_norm_d, stats.grad_norm_g,
+                                  bar.view().steps_per_s * static_cast<double>(o.batch_size)});
           if (o.sample_every > 0 && stats.step % o.sample_every == 0)
             save_grid(trainer, out / "samples" / ("step_" + zero_padded(stats.step, 6) + ".png"));
           if (stats.step >= total) break;
         }
         // End of an epoch (or of the run): pictures and a checkpoint.
         save_grid(trainer, out / "samples" / ("epoch_" + zero_padded(epoch + 1, 3) + ".png"));
-        log.flush();
-        save_curves(out, log.rows());
+        save_curves(out, log);
         save_checkpoint();
       }
     } catch (const models::NonFiniteLoss& e) {
       bar.finish();
       save_checkpoint();  // the failing loss changed no weight: this is the last good state
-      log.flush();
-      save_curves(out, log.rows());
+      save_curves(out, log);
       std::cerr << "dcgan_train: " << e.what() << "\nlast good state saved to " << checkpoint.string() << "\n";
       return 2;
     }

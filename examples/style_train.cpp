@@ -28,7 +28,8 @@
 // Writes into --out: style_net.safetensors (the network, for style_apply),
 // checkpoint.safetensors (network, D and both optimisers, for --resume),
 // samples/step_NNNNNN.png (held-out or training photos through the network)
-// every --sample-every steps. Every file is written atomically.
+// every --sample-every steps. Every file is written atomically. A checkpoint
+// already there is only continued (--resume) or replaced on request (--overwrite).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
@@ -57,6 +58,7 @@ namespace {
 struct Options {
   std::string content, style, out = "style_run", resume, vgg_weights, samples_from;
   std::string head = "recolour";
+  bool overwrite = false;
   std::int64_t steps = 1000, batch_size = 4, crop = 128, width = 32, residual_blocks = 5;
   std::int64_t sample_every = 100, checkpoint_every = 200;
   std::int64_t style_size = 256;  // longest side of the style image
@@ -194,6 +196,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--samples-from", o.samples_from, "folder of photos for the samples (default: the content folder)");
   app.add_option("--resume", o.resume, "checkpoint.safetensors to continue from");
+  app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
   app.add_option("--seed", o.seed, "seed for weights, crops and patches")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
@@ -204,7 +207,7 @@ int main(int argc, char** argv) {
     const Device device = Device::parse(o.device);
     GF_CHECK(o.crop >= 32 && o.batch_size >= 1 && o.steps >= 1, "--crop must be >= 32, --batch-size and --steps >= 1");
     GF_CHECK(o.patch_size <= o.crop, "--patch-size ", o.patch_size, " must not exceed --crop ", o.crop);
-    fs::create_directories(fs::path(o.out) / "samples");
+    io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
 
     // ---- data -------------------------------------------------------------------
     const std::vector<Tensor> photos = read_folder(o.content, o.crop + o.crop / 4);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, trains the small Fashion-MNIST
 # classifier that FID uses (once), then trains a DCGAN-28 on Fashion-MNIST for
-# three epochs and prints where the pictures, curves and checkpoint are.
+# three epochs and prints where the pictures, curves and checkpoint are. Each
+# run trains anew, replacing the last one's runs/dcgan (--overwrite).
 #   bash scripts/main.sh            (extra arguments go to dcgan_train)
 source "$(dirname "$0")/common.sh"
 gf_install_packages
@@ -14,4 +15,4 @@ if [ ! -f runs/classifier/fmnist_classifier.safetensors ]; then
 fi
 echo "== training DCGAN-28 on Fashion-MNIST (three epochs, batch 64)"
 "$GF_BUILD/examples/dcgan_train" --dataset fashion-mnist --arch dcgan28 --epochs 3 --batch-size 64 \
-  --out runs/dcgan "$@"
+  --out runs/dcgan --overwrite "$@"

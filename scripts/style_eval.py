@@ -120,7 +120,8 @@ def main():
             net_dir = f"{out}/net_{sname}"
             if not (args.reuse_models and os.path.exists(f"{net_dir}/style_net.safetensors")):
                 seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style",
-                               style, "--out", net_dir] + args.train_args.split(), f"{out}/style_train_{sname}.log")
+                               style, "--out", net_dir, "--overwrite"] + args.train_args.split(),
+                              f"{out}/style_train_{sname}.log")
                 notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
             for pname, photo in photos.items():
                 cells[(pname, sname)] = f"{out}/network_{pname}_{sname}.png"
@@ -132,7 +133,8 @@ def main():
         model = f"{out}/adain/checkpoint.safetensors"
         if not (args.reuse_models and os.path.exists(model)):
             seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
-                           os.path.join(data, "train_styles"), "--out", f"{out}/adain"], f"{out}/adain_train.log")
+                           os.path.join(data, "train_styles"), "--out", f"{out}/adain", "--overwrite"],
+                          f"{out}/adain_train.log")
             notes.append(f"adain_train: {seconds / 60:.1f} min")
         for alpha in ("1", "0.5", "0"):
             cells = {}

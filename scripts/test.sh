@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks that an installed
 # ganforge works through find_package, and runs the whole test suite: the
-# doctest suites, the service under load, its web page in Chromium, and a
-# brief fuzzing of its upload path.
+# doctest suites, the service under load, its web page in Chromium, a brief
+# fuzzing of its upload path, and training killed at random moments.
 #   bash scripts/test.sh
 source "$(dirname "$0")/common.sh"
 # Beyond the build: Chromium for the page test, clang's libFuzzer and
@@ -34,3 +34,6 @@ bash "$GF_ROOT/tests/browser/run.sh"
 
 echo "== fuzzing the upload path (30 s; longer by hand: bash tests/fuzz/run.sh 600)"
 bash "$GF_ROOT/tests/fuzz/run.sh" 30
+
+echo "== training killed at random moments (8 kills; longer by hand: bash tests/kill/run.sh 40)"
+bash "$GF_ROOT/tests/kill/run.sh" 8

@@ -20,7 +20,7 @@ for style in "${styles[@]}"; do
   # Width 16 keeps each network at 1.7 MB (the gallery stays under 10 MB)
   # and one 512 x 512 pass near a quarter of a second on one core.
   "$GF_BUILD/examples/style_train" --content "$data/content" --style "$data/styles/$style.png" \
-    --out "runs/gallery/$style" --width 16 --steps 600 --seed 1 --sample-every 200
+    --out "runs/gallery/$style" --overwrite --width 16 --steps 600 --seed 1 --sample-every 200
   cp "runs/gallery/$style/style_net.safetensors" "gallery/$style.safetensors"
   cp "$data/styles/$style.png" "gallery/$style.png"
 done

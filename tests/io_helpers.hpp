@@ -7,6 +7,7 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gf/core/error.hpp"
@@ -44,6 +45,21 @@ inline void write_bytes(const std::string& path, const std::string& bytes) {
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The pid of a process that has exited and been reaped: no process has it
+/// (until the system hands it out again, far later than a test needs).
+inline pid_t pid_of_a_finished_process() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+/// The name write_file_atomic gives its temporary for `target` in process `pid`.
+inline std::string temporary_name(const std::string& target, pid_t pid, int n = 0) {
+  return "." + target + ".tmp-" + std::to_string(pid) + "-" + std::to_string(n);
 }
 
 /// The message of the gf::Error that `fn` throws, or "" when it throws none.

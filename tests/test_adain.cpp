@@ -419,6 +419,8 @@ TEST_SUITE("programs") {
     const models::AdainCheckpoint ck = models::load_adain(model);
     CHECK(ck.metadata.at("step") == "5");
     CHECK(!ck.optimizer.empty());
+    test::check_refuses_to_replace("adain_train", common + " --steps 5", out / "checkpoint.safetensors",
+                                   dir / "refused.txt");
 
     // Two styles mixed, alpha, a size: the output has the content's aspect at --size.
     const std::string content = (dir / "photos" / "p1.png").string(), style_a = (dir / "styles" / "a.png").string();
@@ -450,5 +452,9 @@ TEST_SUITE("programs") {
     fails_with("--model " + content + " --content " + content + " --style " + style_a, "p1.png");
     fails_with(both + " --size 100000", "use --tile 512");
     fails_with(both + " --style-weight 1", "--style-weight: 1 weights for 2 --style images");
+
+    // --overwrite starts a new run over the checkpoint.
+    REQUIRE(test::run_program("adain_train", common + " --steps 1 --overwrite", dir / "train3.txt") == 0);
+    CHECK(models::load_adain(model).metadata.at("step") == "1");
   }
 }

@@ -1,11 +1,13 @@
 // The example programs end to end, on small data the test writes: training,
-// resume, sampling, and the stop on a non-finite loss.
+// resume (after a kill's leftovers), sampling, the refusal to replace a
+// checkpoint, and the stop on a non-finite loss.
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -17,6 +19,20 @@ std::string read_all(const fs::path& p) { return test::read_bytes(p.string()); }
 std::int64_t count_lines(const fs::path& p) {
   const std::string s = read_all(p);
   return std::count(s.begin(), s.end(), '\n');
+}
+
+// The steps of metrics.csv's rows, checking that each row is whole: 9 fields, a newline.
+std::vector<std::int64_t> metrics_steps(const fs::path& p) {
+  std::istringstream in(read_all(p));
+  std::string line;
+  std::getline(in, line);  // the header
+  std::vector<std::int64_t> steps;
+  while (std::getline(in, line)) {
+    CHECK_MESSAGE(std::count(line.begin(), line.end(), ',') == 8, line);
+    steps.push_back(std::stoll(line));
+  }
+  CHECK(read_all(p).back() == '\n');
+  return steps;
 }
 
 // A folder of 40 small grey PNGs with a bright square, plus one broken file.
@@ -50,12 +66,28 @@ TEST_SUITE("programs") {
     CHECK(fs::exists(out / "samples" / "epoch_001.png"));
     CHECK(fs::exists(out / "loss_curve.png"));
     CHECK(count_lines(out / "metrics.csv") == 1 + 3);
+    test::check_refuses_to_replace("dcgan_train", common + " --steps 3", out / "checkpoint.safetensors",
+                                   dir / "refused.txt");
+
+    // What a kill after the checkpoint leaves: a row the checkpoint never saw, a
+    // torn row, half-written temporaries of a process that is gone.
+    test::write_bytes((out / "metrics.csv").string(),
+                      read_all(out / "metrics.csv") + "4,0,1,1,0.5,0.5,1,1,100\n5,0,1.2");
+    const pid_t dead = test::pid_of_a_finished_process();
+    const fs::path stale = out / test::temporary_name("checkpoint.safetensors", dead);
+    const fs::path stale_sample = out / "samples" / test::temporary_name("epoch_002.png", dead);
+    test::write_bytes(stale.string(), "half a checkpoint");
+    test::write_bytes(stale_sample.string(), "half a png");
 
     // Resume to 7 steps: the metrics continue where the checkpoint stopped.
     REQUIRE(test::run_program("dcgan_train", common + " --steps 7 --resume " + (out / "checkpoint.safetensors").string(),
                 dir / "log2.txt") == 0);
-    CHECK(read_all(dir / "log2.txt").find("resuming") != std::string::npos);
-    CHECK(count_lines(out / "metrics.csv") == 1 + 7);
+    const std::string log2 = read_all(dir / "log2.txt");
+    CHECK(log2.find("resuming") != std::string::npos);
+    GF_CHECK_CONTAINS(log2, "dropped 2 row(s) of " + (out / "metrics.csv").string());
+    CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7});
+    CHECK(!fs::exists(stale));
+    CHECK(!fs::exists(stale_sample));
     CHECK(fs::exists(out / "samples" / "epoch_002.png"));  // 5 batches per epoch: step 7 is in epoch 2
 
     REQUIRE(test::run_program("dcgan_sample", "--checkpoint " + (out / "checkpoint.safetensors").string() + " --num 5 --out " +
@@ -69,6 +101,23 @@ TEST_SUITE("programs") {
     CHECK(test::run_program("dcgan_sample", "--checkpoint " + (data / "img_0.png").string(), dir / "log4.txt") == 1);
     CHECK(read_all(dir / "log4.txt").find("img_0.png") != std::string::npos);
     CHECK(test::run_program("dcgan_train", "--dataset folder --data " + (dir / "nowhere").string(), dir / "log5.txt") == 1);
+    // An --fid-samples FID cannot use is refused before anything is written.
+    for (const char* bad : {"-1", "1"}) {
+      CHECK(test::run_program("dcgan_train", "--dataset folder --data " + data.string() + " --fid-samples " + bad +
+                                                 " --out " + (dir / "bad").string(),
+                              dir / "log6.txt") == 1);
+      GF_CHECK_CONTAINS(read_all(dir / "log6.txt"), "--fid-samples must be 0 (no FID) or at least 2, got " +
+                                                        std::string(bad));
+      CHECK(!fs::exists(dir / "bad"));
+    }
+
+    // --overwrite starts again over the checkpoint; --fid-samples 0 skips FID
+    // (without it, the missing classifier would be reported).
+    REQUIRE(test::run_program("dcgan_train", common + " --steps 2 --overwrite --fid-samples 0 --classifier " +
+                                                 (dir / "none.safetensors").string(),
+                              dir / "log7.txt") == 0);
+    CHECK(read_all(dir / "log7.txt").find("FID") == std::string::npos);
+    CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2});
   }
 
   TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *

@@ -44,6 +44,8 @@ TEST_SUITE("programs") {
     REQUIRE(test::run_program("style_train", common + " --steps 3 --resume " + (out / "checkpoint.safetensors").string(),
                               dir / "train2.txt") == 0);
     CHECK(test::read_bytes((dir / "train2.txt").string()).find("resuming") != std::string::npos);
+    test::check_refuses_to_replace("style_train", common + " --steps 3", out / "checkpoint.safetensors",
+                                   dir / "refused.txt");
 
     const std::string model = "--threads 1 --model " + (out / "style_net.safetensors").string() + " ";
     const std::string photo = (dir / "photo.png").string();
@@ -69,5 +71,9 @@ TEST_SUITE("programs") {
     fails_with("--model " + photo + " " + photo + " x.png", "photo.png");
     fails_with(model + (dir / "content" / "broken.jpg").string() + " x.png", "broken.jpg");
     fails_with(model + "--memory-limit-mb 0.01 " + photo + " x.png", "--tile");
+
+    // --overwrite starts a new run over the checkpoint.
+    REQUIRE(test::run_program("style_train", common + " --steps 1 --overwrite", dir / "train3.txt") == 0);
+    CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).metadata.at("step") == "1");
   }
 }

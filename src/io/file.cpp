@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "gf/core/error.hpp"
 
@@ -38,22 +40,24 @@ class FileDescriptor {
 
 std::string os_reason() { return std::strerror(errno); }
 
-// A name no other writer (thread or process) will pick: pid + a per-process counter.
+constexpr std::string_view kTemporaryMark = ".tmp-";
+
+// A name no other writer (thread or process) will pick: pid + a per-process
+// counter. temporary_file_owner() reads the pid back.
 std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
   static std::atomic<unsigned> counter{0};
   const std::string name =
-      detail::concat(".", target.filename().string(), ".tmp-", ::getpid(), "-", counter.fetch_add(1));
+      detail::concat(".", target.filename().string(), kTemporaryMark, ::getpid(), "-", counter.fetch_add(1));
   return target.parent_path() / name;
 }
 
-void write_all(int fd, std::string_view bytes, const std::string& path, const char* op) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    GF_CHECK(n > 0, op, ": cannot write '", path, "': ", os_reason());
-    done += static_cast<std::size_t>(n);
-  }
+// The value of `digits` when it is a non-empty run of decimal digits, nothing otherwise.
+std::optional<long long> parse_digits(std::string_view digits) {
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || digits.front() == '-' || ec != std::errc() || end != digits.data() + digits.size())
+    return std::nullopt;
+  return value;
 }
 
 // Makes the rename itself durable. Best effort: some file systems refuse fsync
@@ -66,6 +70,30 @@ void sync_directory(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+void write_all(int fd, std::string_view bytes, const std::string& path, const char* op) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    GF_CHECK(n > 0, op, ": cannot write '", path, "': ", os_reason());
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::optional<pid_t> temporary_file_owner(std::string_view filename) {
+  // ".<name>.tmp-<pid>-<n>": the name is anything, so the mark is found from the right.
+  const std::size_t mark = filename.rfind(kTemporaryMark);
+  if (filename.size() < 2 || filename.front() != '.' || mark == std::string_view::npos || mark < 2)
+    return std::nullopt;
+  const std::string_view numbers = filename.substr(mark + kTemporaryMark.size());  // "<pid>-<n>"
+  const std::size_t dash = numbers.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const auto pid = parse_digits(numbers.substr(0, dash));
+  if (!pid || !parse_digits(numbers.substr(dash + 1)) || *pid <= 0 || *pid > std::numeric_limits<pid_t>::max())
+    return std::nullopt;
+  return static_cast<pid_t>(*pid);
+}
 
 std::string read_file(const std::string& path, const char* op) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
