@@ -18,7 +18,7 @@ ROUNDS="${ROUNDS:-3}"
 # (the OpenMP build is the one PyTorch runs best with), GNU time for peak RSS.
 GF_PACKAGES+=(python3-torch libopenblas-dev libopenblas0-openmp time)
 gf_install_packages
-gf_configure_and_build -DGF_BUILD_BENCHMARKS=ON -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=OFF
+gf_configure_and_build -DGF_BUILD_BENCHMARKS=ON -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=OFF $(gf_cuda_flags)
 
 # Both sides use OpenBLAS's OpenMP build with the right kernels: OpenBLAS
 # misdetects this virtual CPU ("Prescott", SSE only) unless told.

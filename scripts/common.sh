@@ -27,6 +27,20 @@ gf_install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# CMake flags for CUDA: with a GPU, built for that GPU only. Without one, not
+# built at all (kernels for four architectures cost minutes of nvcc and would
+# run nowhere), except with $1 = "compile-anyway" (the test command): one
+# architecture, sm_90, so the CUDA code keeps compiling. Words, unquoted.
+gf_cuda_flags() {
+  if nvidia-smi -L >/dev/null 2>&1; then
+    echo "-DGF_CUDA=AUTO -DCMAKE_CUDA_ARCHITECTURES=native"
+  elif [ "${1:-}" = "compile-anyway" ]; then
+    echo "-DGF_CUDA=AUTO -DCMAKE_CUDA_ARCHITECTURES=90"
+  else
+    echo "-DGF_CUDA=OFF"
+  fi
+}
+
 gf_configure_and_build() {
   # The CUDA toolkit, when present, lives here on Debian/NVIDIA installs.
   [ -d /usr/local/cuda/bin ] && export PATH="$PATH:/usr/local/cuda/bin"

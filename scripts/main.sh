@@ -6,7 +6,7 @@
 #   bash scripts/main.sh            (extra arguments go to dcgan_train)
 source "$(dirname "$0")/common.sh"
 gf_install_packages
-gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON
+gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON $(gf_cuda_flags)
 
 cd "$GF_ROOT"
 if [ ! -f runs/classifier/fmnist_classifier.safetensors ]; then

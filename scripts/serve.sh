@@ -4,5 +4,5 @@
 #   bash scripts/serve.sh                       (extra arguments go to serve, e.g. --port 9000 --styles runs/)
 source "$(dirname "$0")/common.sh"
 gf_install_packages
-gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON
+gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON $(gf_cuda_flags)
 exec "$GF_BUILD/examples/serve" --host 127.0.0.1 --port 8080 "$@"

@@ -12,9 +12,7 @@ gf_install_packages
 # Without a GPU the CUDA backend is only compiled, to keep it from rotting:
 # one architecture (sm_90, H100/H200) checks the code as well as four would,
 # in a quarter of nvcc's time. With a GPU the build targets that GPU.
-cuda_archs=()
-if ! nvidia-smi -L >/dev/null 2>&1; then cuda_archs=(-DCMAKE_CUDA_ARCHITECTURES=90); fi
-gf_configure_and_build -DGF_BUILD_TESTS=ON -DGF_BUILD_EXAMPLES=ON "${cuda_archs[@]}"
+gf_configure_and_build -DGF_BUILD_TESTS=ON -DGF_BUILD_EXAMPLES=ON $(gf_cuda_flags compile-anyway)
 
 echo "== find_package(ganforge) from an install tree"
 prefix="$GF_BUILD/package-check/install"

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/common.sh"
 GF_PACKAGES+=(python3-pil python3-skimage-lib mate-backgrounds gnome-backgrounds)
 gf_install_packages
-gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON
+gf_configure_and_build -DGF_BUILD_TESTS=OFF -DGF_BUILD_EXAMPLES=ON $(gf_cuda_flags)
 
 cd "$GF_ROOT"
 data=runs/gallery_data
