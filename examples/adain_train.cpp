@@ -134,10 +134,11 @@ int main(int argc, char** argv) {
       "style images; adain_apply then stylises any photo with any style.\n"
       "With --vgg-weights (pretrained VGG-19 in torchvision's names, see docs/style-transfer.md) the encoder is the "
       "paper's: expect the style's brush strokes, textures and colours. Without them (offline) the encoder is a "
-      "randomly initialised VGG-19 (narrowed by --width-divisor): the model then transfers per-channel statistics "
-      "of random features: the style's palette over the photo's recognisable layout, with fine stripe artefacts and "
-      "none of the style's shapes (measured figures in docs/style-transfer.md). The default --style-weight 1 keeps "
-      "more of the photo than the paper's 10 with a random encoder. On a busy machine set OMP_WAIT_POLICY=passive."};
+      "randomly initialised VGG-19 (narrowed by --width-divisor): with the default recolour head the output is the "
+      "photo recoloured to the style's pixel statistics plus what the decoder learns, so expect the style's palette "
+      "over the whole photo and none of its shapes (measured figures in docs/style-transfer.md). Train on several "
+      "styles (a folder) to apply to styles never seen. The default --style-weight 1 keeps more of the photo than "
+      "the paper's 10 with a random encoder. On a busy machine set OMP_WAIT_POLICY=passive."};
   app.add_option("--content", o.content, "folder of content photos (searched recursively)")->required();
   app.add_option("--style", o.styles, "style image or folder of style images (repeat for several)")->required();
   app.add_option("--steps", o.steps, "training steps (iterations) in total")->capture_default_str();

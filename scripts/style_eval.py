@@ -102,7 +102,7 @@ def main():
         for (pname, sname), result in cells.items():
             ssim, colour = figures(bin_dir, result, photos[pname], styles[sname])
             rows.append((method, pname, sname, ssim, colour))
-        sheet(os.path.join(out, f"sheet_{method.split(' ')[0]}.jpg"), photos, styles,
+        sheet(os.path.join(out, f"sheet_{method.replace(' ', '_')}.jpg"), photos, styles,
               cells, f"{method} ({args.set} set)")
 
     if "reinhard" in methods:
