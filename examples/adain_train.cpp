@@ -197,17 +197,6 @@ int main(int argc, char** argv) {
     GF_CHECK(o.image_size % 8 == 0, "--image-size must be a multiple of 8, got ", o.image_size);
     const std::int64_t style_side = std::llround(kStyleScale * static_cast<double>(o.image_size));
 
-    // ---- data -------------------------------------------------------------------
-    auto photos = std::make_shared<data::ImageFolder>(
-        o.content, data::ImageFolderOptions{.channels = 3, .min_side = kMinSide, .min_side_why = kMinSideWhy});
-    if (!photos->skipped().empty())
-      std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable or too small file(s) in "
-                << o.content << "\n";
-    data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
-                                     .transform = random_zoom_crop(o.image_size)});
-    const std::vector<Tensor> styles = load_styles(o.styles, style_side);
-    GF_CHECK(!styles.empty(), "no readable style image in --style");
-
     // ---- model ------------------------------------------------------------------
     std::shared_ptr<models::AdainNet> net;
     std::map<std::string, Tensor> adam_state;
@@ -234,13 +223,24 @@ int main(int argc, char** argv) {
     }
     net->to(device);
     net->freeze_encoder();  // to() makes every parameter trainable again
+    optim::Adam adam(net->decoder->parameters(), {.lr = o.lr});
+    if (!adam_state.empty()) adam.load_state_dict(adam_state);
     check_memory_budget(kTrainBytesPerPixel / static_cast<double>(net->config.width_divisor) *
                             static_cast<double>(o.batch_size * o.image_size * o.image_size),
                         detail::concat("training on ", o.batch_size, " crops of ", o.image_size, "x", o.image_size,
                                        " at width divisor ", net->config.width_divisor),
                         "use a smaller --image-size or --batch-size");
-    optim::Adam adam(net->decoder->parameters(), {.lr = o.lr});
-    if (!adam_state.empty()) adam.load_state_dict(adam_state);
+
+    // ---- data -------------------------------------------------------------------
+    auto photos = std::make_shared<data::ImageFolder>(
+        o.content, data::ImageFolderOptions{.channels = 3, .min_side = kMinSide, .min_side_why = kMinSideWhy});
+    if (!photos->skipped().empty())
+      std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable or too small file(s) in "
+                << o.content << "\n";
+    data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
+                                     .transform = random_zoom_crop(o.image_size)});
+    const std::vector<Tensor> styles = load_styles(o.styles, style_side);
+    GF_CHECK(!styles.empty(), "no readable style image in --style");
 
     std::cout << "adain_train: encoder " << encoder << " to relu4_1, width divisor " << net->config.width_divisor
               << ", decoder " << net->decoder->num_parameters() << " params; " << photos->size() << " content photos, "
