@@ -26,6 +26,7 @@
 #include "gf/metrics/style_figures.hpp"
 #include "gf/models/adain.hpp"
 #include "gf/models/tiled_apply.hpp"
+#include "option_bounds.hpp"
 
 using namespace gf;
 
@@ -33,6 +34,10 @@ namespace {
 
 constexpr std::int64_t kDefaultSize = 512;
 constexpr std::int64_t kDefaultStyleSize = 256;
+// The smallest content and style image: the encoder halves it three times on
+// the way to relu4_1, and AdaIN needs 2x2 features there for a standard deviation.
+constexpr std::int64_t kMinSide = 16;
+constexpr const char* kMinSideWhy = "the encoder halves it three times to relu4_1, where AdaIN needs 2x2 features";
 // Peak memory of one stylisation per pixel at full width (width divisor 1),
 // float32, no graph: the widest activations (64 channels at full size) with
 // the convolution's im2col buffer. Measured order; divided by the width divisor.
@@ -69,8 +74,6 @@ Tensor resized(Tensor image, std::int64_t h, std::int64_t w) {
   return image.unsqueeze(0);
 }
 
-std::string size_of(const Tensor& image) { return std::to_string(image.size(3)) + "x" + std::to_string(image.size(2)); }
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,26 +90,34 @@ int main(int argc, char** argv) {
   app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();
   app.add_option("--content", o.content, "the content photo")->required();
   app.add_option("--style", o.styles, "style image (repeat for several)")->required();
-  app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)");
+  app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)")
+      ->check(cli::non_negative());
   app.add_option("--alpha", o.alpha, "content/style trade-off: 0 the photo's own features, 1 the full style")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("--size", o.size, "longest side of the output in pixels (0: the photo's own size)")
+      ->check(cli::in_range(0, 65536))
       ->capture_default_str();
   app.add_option("--style-size", o.style_size, "longest side the style images are resized to (0: their own size)")
+      ->check(cli::in_range(0, 65536))
       ->capture_default_str();
-  app.add_option("--tile", o.tile, "stylise in tiles of this side (a multiple of 8), for images too large for memory");
-  app.add_option("--overlap", o.overlap, "tiles overlap by this many pixels, blended smoothly")->capture_default_str();
+  app.add_option("--tile", o.tile, "stylise in tiles of this side (a multiple of 8), for images too large for memory")
+      ->check(cli::in_range(0, 65536));
+  app.add_option("--overlap", o.overlap, "tiles overlap by this many pixels, blended smoothly")
+      ->check(cli::in_range(0, 32768))
+      ->capture_default_str();
   app.add_option("--fuse", o.fuse, "fuse the result with the photo: none, pyramid or weighted")
       ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
       ->capture_default_str();
-  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels")->capture_default_str();
+  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels (capped at what the image size allows)")
+      ->check(cli::in_range(1, 16))
+      ->capture_default_str();
   app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -127,30 +138,41 @@ int main(int argc, char** argv) {
     std::cout << "model: " << o.model << ", encoder " << encoder << ", width divisor " << net.config.width_divisor
               << "\n";
 
-    // Read the photo, then refuse a size that cannot fit before resizing to it
-    // (a std::bad_alloc half-way says less). The stylisation holds about
-    // kBytesPerPixel / divisor bytes per pixel of what it processes at once
-    // (the image, or a tile and its context), plus the input and output images.
-    const Tensor photo = io::read_image(o.content, 3);  // (3, H, W); names the file when it cannot
+    // Read the images (unreadable and too small files fail here, named), then
+    // refuse sizes that cannot fit before resizing to them (a std::bad_alloc
+    // half-way says less). The stylisation holds about kBytesPerPixel / divisor
+    // bytes per pixel of what it encodes at once (a style image, the photo, or a
+    // tile and its context), plus the input and output images.
+    const Tensor photo = io::read_image(o.content, 3);  // (3, H, W)
+    io::check_min_size(photo.size(1), photo.size(2), o.content, kMinSide, kMinSideWhy);
     const auto [h, w] = data::size_with_longest_side(photo.size(1), photo.size(2), o.size);
-    GF_CHECK(h >= 16 && w >= 16, "the content image would be ", w, "x", h, "; it must be at least 16x16");
-    const double at_once = o.tile > 0 ? static_cast<double>((o.tile + 64) * (o.tile + 64)) : static_cast<double>(h * w);
-    const double need = at_once * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
-                        kImageBytesPerPixel * static_cast<double>(h * w);
-    const double have = available_memory_bytes();
-    GF_CHECK(have <= 0 || need < 0.8 * have, "stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
-             o.tile > 0 ? std::to_string(o.tile) : std::string(), " needs about ", need / (1 << 30), " GiB, only ",
-             have / (1 << 30), " GiB are available; ",
-             o.tile > 0 ? "use a smaller --size" : "use --tile 512 (or a smaller --size)");
-    const Tensor content = resized(photo, h, w).to(device);  // (1, 3, h, w)
-
-    std::vector<Tensor> styles;
+    io::check_min_size(h, w, o.content + " at --size " + std::to_string(o.size), kMinSide, kMinSideWhy);
+    std::vector<Tensor> style_files;
+    std::vector<std::pair<std::int64_t, std::int64_t>> style_sizes;  // (height, width) after resizing
+    std::pair<std::int64_t, std::int64_t> largest_style{0, 0};
     for (const std::string& path : o.styles) {
-      const Tensor s = io::read_image(path, 3);
-      const auto [sh, sw] = data::size_with_longest_side(s.size(1), s.size(2), o.style_size);
-      GF_CHECK(sh >= 16 && sw >= 16, "the style image ", path, " would be ", sw, "x", sh, "; it must be at least 16x16");
-      styles.push_back(resized(s, sh, sw).to(device));
+      style_files.push_back(io::read_image(path, 3));
+      const Tensor& s = style_files.back();
+      io::check_min_size(s.size(1), s.size(2), path, kMinSide, kMinSideWhy);
+      style_sizes.push_back(data::size_with_longest_side(s.size(1), s.size(2), o.style_size));
+      const auto [sh, sw] = style_sizes.back();
+      io::check_min_size(sh, sw, path + " at --style-size " + std::to_string(o.style_size), kMinSide, kMinSideWhy);
+      if (sh * sw > largest_style.first * largest_style.second) largest_style = {sh, sw};
     }
+    const double content_at_once =
+        o.tile > 0 ? static_cast<double>((o.tile + 64) * (o.tile + 64)) : static_cast<double>(h * w);
+    const double style_at_once = static_cast<double>(largest_style.first * largest_style.second);
+    check_memory_budget(
+        std::max(content_at_once, style_at_once) * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
+            kImageBytesPerPixel * static_cast<double>(h * w),
+        detail::concat("stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
+                       o.tile > 0 ? std::to_string(o.tile) : std::string(), " with a ", largest_style.second, "x",
+                       largest_style.first, " style image"),
+        o.tile > 0 ? "use a smaller --size or --style-size" : "use --tile 512 (or a smaller --size or --style-size)");
+    const Tensor content = resized(photo, h, w).to(device);  // (1, 3, h, w)
+    std::vector<Tensor> styles;
+    for (std::size_t i = 0; i < style_files.size(); ++i)
+      styles.push_back(resized(style_files[i], style_sizes[i].first, style_sizes[i].second).to(device));
 
     const auto stylize_start = std::chrono::steady_clock::now();
     Tensor result;
@@ -174,7 +196,7 @@ int main(int argc, char** argv) {
     result = image::fuse_by_mode(result, content, o.fuse, o.fuse_levels, o.fuse_alpha);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "wrote " << o.out << " (" << size_of(result) << "): stylised in " << stylize_ms << " ms, "
+    std::cout << "wrote " << o.out << " (" << io::size_text(result) << "): stylised in " << stylize_ms << " ms, "
               << seconds << " s in all\n";
     metrics::print_style_figures(std::cout, result, content, styles.front());
   } catch (const std::bad_alloc&) {

@@ -30,6 +30,7 @@
 
 #include "gf/gf.hpp"
 #include "gf/models/adain.hpp"
+#include "option_bounds.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -40,6 +41,17 @@ constexpr double kStyleScale = 1.5;         // style images: shorter side 1.5x t
 constexpr double kMaxZoom = 3.0;            // content photos: shorter side 1x to 3x the crop size, then a random crop
 constexpr std::int64_t kSampleImages = 3;   // contents and styles shown in the sample grids
 constexpr std::int64_t kDivisorOffline = 4; // default width divisor without pretrained weights
+// The smallest content photo and style image: the encoder halves its input
+// three times on the way to relu4_1, where AdaIN needs 2x2 features for a
+// standard deviation.
+constexpr std::int64_t kMinSide = 16;
+constexpr const char* kMinSideWhy = "the encoder halves it three times to relu4_1, where AdaIN needs 2x2 features";
+// Memory of one training step per pixel of the content crops at width divisor
+// 1, divided by the divisor: VGG-19 to relu4_1 on the output and the decoder,
+// with their gradients and the convolutions' im2col buffers. The peak resident
+// memory grew by 5.2 kB per crop pixel at divisor 1 and by 1.6 kB at divisor 4
+// (crops of 64 to 256, batch 4); rounded up.
+constexpr double kTrainBytesPerPixel = 8e3;
 
 struct Options {
   std::string content;
@@ -87,11 +99,13 @@ std::vector<Tensor> load_styles(const std::vector<std::string>& paths, std::int6
   std::vector<Tensor> styles;
   for (const std::string& p : paths) {
     if (fs::is_directory(p)) {
-      const data::ImageFolder folder(p, {.channels = 3});
+      const data::ImageFolder folder(p, {.channels = 3, .min_side = kMinSide, .min_side_why = kMinSideWhy});
       for (const auto& s : folder.skipped()) std::cerr << "adain_train: skipped " << s.path << ": " << s.reason << "\n";
       for (std::int64_t i = 0; i < folder.size(); ++i) styles.push_back(resize_shorter(folder.get(i).image, side));
     } else {
-      styles.push_back(resize_shorter(io::read_image(p, 3), side));  // names the file when unreadable
+      const Tensor style = io::read_image(p, 3);  // names the file when unreadable
+      io::check_min_size(style.size(1), style.size(2), p, kMinSide, kMinSideWhy);
+      styles.push_back(resize_shorter(style, side));
     }
   }
   return styles;
@@ -141,16 +155,23 @@ int main(int argc, char** argv) {
       "the paper's 10 with a random encoder. On a busy machine set OMP_WAIT_POLICY=passive."};
   app.add_option("--content", o.content, "folder of content photos (searched recursively)")->required();
   app.add_option("--style", o.styles, "style image or folder of style images (repeat for several)")->required();
-  app.add_option("--steps", o.steps, "training steps (iterations) in total")->capture_default_str();
-  app.add_option("--batch-size", o.batch_size, "content/style pairs per step")->capture_default_str();
-  app.add_option("--image-size", o.image_size, "side of the square training crops, a multiple of 8")
+  app.add_option("--steps", o.steps, "training steps (iterations) in total")
+      ->check(cli::in_range(1, 10000000))
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "Adam learning rate of the decoder")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "content/style pairs per step")
+      ->check(cli::in_range(1, 256))
+      ->capture_default_str();
+  app.add_option("--image-size", o.image_size, "side of the square training crops, a multiple of 8")
+      ->check(cli::in_range(kMinSide, std::int64_t{4096}))
+      ->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam learning rate of the decoder")->check(cli::positive())->capture_default_str();
   app.add_option("--style-weight", o.style_weight,
                  "lambda, weight of the style (mean/std) loss (the paper: 10, with pretrained VGG-19)")
+      ->check(cli::non_negative())
       ->capture_default_str();
   app.add_option("--width-divisor", o.width_divisor,
-                 "divide every VGG/decoder width by this (1, 2, 4, 8...); default 1 with --vgg-weights, else 4");
+                 "divide every VGG/decoder width by this (1, 2, 4, ... 64); default 1 with --vgg-weights, else 4")
+      ->check(CLI::IsMember({0, 1, 2, 4, 8, 16, 32, 64}));
   app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features as safetensors (torchvision names)");
   app.add_option("--head", o.head,
                  "recolour: the photo in the style's colours plus the decoded texture (alpha 0 is the photo); decoder: "
@@ -161,12 +182,14 @@ int main(int argc, char** argv) {
   app.add_option("--resume", o.resume, "checkpoint to continue from (its network and Adam state win)");
   app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
   app.add_option("--sample-every", o.sample_every, "save a sample grid every N steps (0: only at the end)")
+      ->check(cli::in_range(0, 10000000))
       ->capture_default_str();
   app.add_option("--checkpoint-every", o.checkpoint_every, "save the checkpoint every N steps (and at the end)")
+      ->check(cli::in_range(1, 10000000))
       ->capture_default_str();
   app.add_option("--seed", o.seed, "seed for the weights, crops and shuffling")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);
@@ -176,20 +199,9 @@ int main(int argc, char** argv) {
     if (o.threads > 0) set_num_threads(o.threads);
     const Device device = Device::parse(o.device);
     empty({1}, {DType::kFloat32, device});  // a missing GPU is reported now, naming the device
-    GF_CHECK(o.image_size >= 16 && o.image_size % 8 == 0, "--image-size must be a multiple of 8, >= 16; got ",
-             o.image_size);
-    GF_CHECK(o.batch_size >= 1 && o.steps >= 1, "--batch-size and --steps must be positive");
+    GF_CHECK(o.image_size % 8 == 0, "--image-size must be a multiple of 8, got ", o.image_size);
     io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
     const std::int64_t style_side = std::llround(kStyleScale * static_cast<double>(o.image_size));
-
-    // ---- data -------------------------------------------------------------------
-    auto photos = std::make_shared<data::ImageFolder>(o.content, data::ImageFolderOptions{.channels = 3});
-    if (!photos->skipped().empty())
-      std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable file(s) in " << o.content << "\n";
-    data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
-                                     .transform = random_zoom_crop(o.image_size)});
-    const std::vector<Tensor> styles = load_styles(o.styles, style_side);
-    GF_CHECK(!styles.empty(), "no readable style image in --style");
 
     // ---- model ------------------------------------------------------------------
     std::shared_ptr<models::AdainNet> net;
@@ -219,6 +231,22 @@ int main(int argc, char** argv) {
     net->freeze_encoder();  // to() makes every parameter trainable again
     optim::Adam adam(net->decoder->parameters(), {.lr = o.lr});
     if (!adam_state.empty()) adam.load_state_dict(adam_state);
+    check_memory_budget(kTrainBytesPerPixel / static_cast<double>(net->config.width_divisor) *
+                            static_cast<double>(o.batch_size * o.image_size * o.image_size),
+                        detail::concat("training on ", o.batch_size, " crops of ", o.image_size, "x", o.image_size,
+                                       " at width divisor ", net->config.width_divisor),
+                        "use a smaller --image-size or --batch-size");
+
+    // ---- data -------------------------------------------------------------------
+    auto photos = std::make_shared<data::ImageFolder>(
+        o.content, data::ImageFolderOptions{.channels = 3, .min_side = kMinSide, .min_side_why = kMinSideWhy});
+    if (!photos->skipped().empty())
+      std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable or too small file(s) in "
+                << o.content << "\n";
+    data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
+                                     .transform = random_zoom_crop(o.image_size)});
+    const std::vector<Tensor> styles = load_styles(o.styles, style_side);
+    GF_CHECK(!styles.empty(), "no readable style image in --style");
 
     std::cout << "adain_train: encoder " << encoder << " to relu4_1, width divisor " << net->config.width_divisor
               << ", decoder " << net->decoder->num_parameters() << " params; " << photos->size() << " content photos, "

@@ -25,6 +25,7 @@
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/metrics/ssim.hpp"
+#include "option_bounds.hpp"
 
 using namespace gf;
 
@@ -32,6 +33,10 @@ namespace {
 
 constexpr double kWeightedAlpha = 0.5;  // default stylised weight of the weighted mode
 constexpr double kPyramidAlpha = 1.0;   // default stylised weight of the coarse bands
+// The smallest content and stylised image: the luminance SSIM blend reports
+// slides an 11x11 window over the images.
+const std::int64_t kMinSide = metrics::SsimOptions{}.window;
+constexpr const char* kMinSideWhy = "the luminance SSIM it reports slides an 11x11 window";
 
 struct Options {
   std::string content;
@@ -45,8 +50,6 @@ struct Options {
   image::PostProcess post;
   std::string device = "cpu";
 };
-
-std::string size_of(const Tensor& image) { return std::to_string(image.size(2)) + "x" + std::to_string(image.size(1)); }
 
 }  // namespace
 
@@ -64,20 +67,30 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"weighted", "pyramid", "none"}))
       ->capture_default_str();
   app.add_option("--alpha", o.alpha,
-                 "weight of the stylised image in [0, 1] (default 0.5 for weighted; 1 for pyramid, where it weighs "
-                 "the coarse bands)")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--levels", o.levels, "pyramid levels (capped at what the image size allows)")->capture_default_str();
-  app.add_option("--detail-levels", o.detail_levels, "finest pyramid levels taken from the content")
+                 "weight of the stylised image (default 0.5 for weighted; 1 for pyramid, where it weighs the coarse "
+                 "bands)")
+      ->check(cli::in_range(0.0, 1.0));
+  app.add_option("--levels", o.levels, "pyramid levels (capped at what the image size allows)")
+      ->check(cli::in_range(1, 16))
+      ->capture_default_str();
+  app.add_option("--detail-levels", o.detail_levels, "finest pyramid levels taken from the content (at most --levels)")
+      ->check(cli::in_range(0, 16))
       ->capture_default_str();
   app.add_option("--mask", o.mask, "grey image of the content's size: white = style, black = content");
   app.add_option("--denoise", o.post.denoise,
                  "post-processing: edge-preserving bilateral denoise with this spatial sigma in pixels (0: off)")
+      ->check(cli::non_negative())
       ->capture_default_str();
-  app.add_option("--denoise-range", o.post.denoise_range, "bilateral range sigma in intensity units [0, 1]")
+  app.add_option("--denoise-range", o.post.denoise_range,
+                 "bilateral range sigma in intensity units (pixel values are in [0, 1])")
+      ->check(cli::positive())
       ->capture_default_str();
-  app.add_option("--sharpen", o.post.sharpen, "post-processing: unsharp-mask amount (0: off)")->capture_default_str();
-  app.add_option("--sharpen-sigma", o.post.sharpen_sigma, "unsharp-mask blur in pixels")->capture_default_str();
+  app.add_option("--sharpen", o.post.sharpen, "post-processing: unsharp-mask amount (0: off)")
+      ->check(cli::non_negative())
+      ->capture_default_str();
+  app.add_option("--sharpen-sigma", o.post.sharpen_sigma, "unsharp-mask blur in pixels")
+      ->check(cli::positive())
+      ->capture_default_str();
   app.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -85,9 +98,12 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     const Device device = Device::parse(o.device);
     const Tensor content = io::read_image(o.content, 3).to(device);  // (3, H, W)
+    io::check_min_size(content.size(1), content.size(2), o.content, kMinSide, kMinSideWhy);
     Tensor stylised = io::read_image(o.stylised, 3);
+    io::check_min_size(stylised.size(1), stylised.size(2), o.stylised, kMinSide, kMinSideWhy);
     if (stylised.size(1) != content.size(1) || stylised.size(2) != content.size(2)) {
-      std::cout << "resizing the stylised image from " << size_of(stylised) << " to " << size_of(content) << "\n";
+      std::cout << "resizing the stylised image from " << io::size_text(stylised) << " to " << io::size_text(content)
+                << "\n";
       stylised = data::resize(stylised, content.size(1), content.size(2));
     }
     stylised = stylised.to(device);
@@ -95,7 +111,8 @@ int main(int argc, char** argv) {
     if (!o.mask.empty()) {
       mask = io::read_image(o.mask, 1);
       GF_CHECK(mask.size(1) == content.size(1) && mask.size(2) == content.size(2), "the mask ", o.mask, " is ",
-               size_of(mask), ", the content image is ", size_of(content), ": they must have the same size");
+               io::size_text(mask), ", the content image is ", io::size_text(content),
+               ": they must have the same size");
       mask = mask.to(device);
     }
 
@@ -111,8 +128,9 @@ int main(int argc, char** argv) {
     } else {
       const double alpha = o.alpha.value_or(kPyramidAlpha);
       const std::int64_t most = image::max_pyramid_levels(content.size(1), content.size(2));
-      GF_CHECK(o.levels >= 1, "--levels must be >= 1, got ", o.levels);
-      if (o.levels > most) std::cout << "a " << size_of(content) << " image has at most " << most << " levels: using " << most << "\n";
+      if (o.levels > most)
+        std::cout << "a " << io::size_text(content) << " image has at most " << most << " levels: using " << most
+                  << "\n";
       const std::int64_t levels = std::min(o.levels, most);
       GF_CHECK(o.detail_levels >= 0 && o.detail_levels <= levels, "--detail-levels must be in [0, ", levels, "], got ",
                o.detail_levels);
@@ -128,10 +146,8 @@ int main(int argc, char** argv) {
       std::cout << "post-processing: denoise " << o.post.denoise << ", sharpen " << o.post.sharpen << "\n";
     io::write_image(o.out, fused.to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "wrote " << o.out << " (" << size_of(content) << ") in " << seconds << " s\n";
-    const metrics::SsimOptions ssim;
-    if (content.size(1) >= ssim.window && content.size(2) >= ssim.window)
-      std::cout << "luminance SSIM to the content: " << metrics::ssim_luminance(fused, content, ssim).item() << "\n";
+    std::cout << "wrote " << o.out << " (" << io::size_text(content) << ") in " << seconds << " s\n";
+    std::cout << "luminance SSIM to the content: " << metrics::ssim_luminance(fused, content).item() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "blend: " << e.what() << "\n";
     return 1;

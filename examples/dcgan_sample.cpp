@@ -18,6 +18,7 @@
 #include "gf/models/classifier.hpp"
 #include "gf/models/gan_trainer.hpp"
 #include "gf/models/latent.hpp"
+#include "option_bounds.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -70,8 +71,12 @@ int main(int argc, char** argv) {
   CLI::App app{"Draw samples, a grid and a latent interpolation from a dcgan_train checkpoint."};
   app.add_option("--checkpoint", o.checkpoint, "checkpoint.safetensors written by dcgan_train");
   app.add_option("--out", o.out, "output directory")->capture_default_str();
-  app.add_option("--num", o.num, "number of samples")->capture_default_str();
-  app.add_option("--interpolate", o.interpolate, "images in the interpolation strip (0: none)")->capture_default_str();
+  app.add_option("--num", o.num, "number of samples (drawn in one batch)")
+      ->check(cli::in_range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--interpolate", o.interpolate, "images in the interpolation strip, one row (0 or 1: none)")
+      ->check(cli::in_range(0, 64))
+      ->capture_default_str();
   app.add_option("--class", o.class_name, "conditional models: class to draw (name or number)");
   app.add_flag("--no-ema", o.no_ema, "use G's raw weights instead of their moving average");
   app.add_option("--seed", o.seed, "seed of the latent vectors")->capture_default_str();
@@ -85,7 +90,6 @@ int main(int argc, char** argv) {
   try {
     if (!o.fid_folder.empty()) return fid_of_folder(o);
     GF_CHECK(!o.checkpoint.empty(), "--checkpoint is required (or --fid DIR)");
-    GF_CHECK(o.num > 0, "--num must be positive, got ", o.num);
     const Device device = Device::parse(o.device);
     const io::SafetensorsFile file = io::load_safetensors(o.checkpoint);
     const models::GanTrainerOptions config = models::read_trainer_options(file, o.checkpoint);

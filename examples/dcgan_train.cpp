@@ -27,6 +27,7 @@
 #include "gf/gf.hpp"
 #include "gf/models/classifier.hpp"
 #include "gf/models/gan_trainer.hpp"
+#include "option_bounds.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -165,19 +166,24 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data, "dataset directory (default for fashion-mnist: " + std::string(data::kFashionMnistDir) + ")");
   app.add_option("--dataset", o.dataset, "fashion-mnist, mnist or folder")->capture_default_str();
   app.add_option("--arch", o.arch, "dcgan28 (1x28x28) or dcgan64 (Radford et al., 64x64)")->capture_default_str();
-  app.add_option("--image-size", o.image_size, "28, 32 or 64 (default: the architecture's); images are resized");
-  app.add_option("--channels", o.channels, "folder datasets: 1 (gray) or 3 (RGB, default)");
-  app.add_option("--epochs", o.epochs, "passes over the data")->capture_default_str();
-  app.add_option("--steps", o.steps, "stop after this many steps in total (overrides --epochs)");
-  app.add_option("--batch-size", o.batch_size, "images per step")->capture_default_str();
-  app.add_option("--lr", o.lr, "Adam learning rate for G and D")->capture_default_str();
-  app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; default --lr)");
-  app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; default --lr)");
-  app.add_option("--beta1", o.beta1, "Adam beta1")->capture_default_str();
+  app.add_option("--image-size", o.image_size, "28, 32 or 64 (default: the architecture's); images are resized")
+      ->check(CLI::IsMember({0, 28, 32, 64}));
+  app.add_option("--channels", o.channels, "folder datasets: 1 (gray) or 3 (RGB, default)")
+      ->check(CLI::IsMember({0, 1, 3}));
+  app.add_option("--epochs", o.epochs, "passes over the data")->check(cli::in_range(1, 100000))->capture_default_str();
+  app.add_option("--steps", o.steps, "stop after this many steps in total (overrides --epochs)")
+      ->check(cli::in_range(0, 100000000));
+  app.add_option("--batch-size", o.batch_size, "images per step")->check(cli::in_range(1, 4096))->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam learning rate for G and D")->check(cli::positive())->capture_default_str();
+  app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
+  app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
+  app.add_option("--beta1", o.beta1, "Adam beta1")->check(cli::in_range(0.0, 0.999))->capture_default_str();
   app.add_option("--loss", o.loss, "nonsaturating, minimax, lsgan or hinge")->capture_default_str();
   app.add_option("--real-label", o.real_label, "target for real images in D's loss; 0.9 = one-sided label smoothing")
+      ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
   app.add_option("--ema-decay", o.ema_decay, "moving average of G's weights for samples; 0 turns it off")
+      ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
   app.add_flag("--spectral-norm", o.spectral_norm, "spectral normalisation on D's convolutions");
   app.add_flag("--conditional", o.conditional, "class-conditional G and D (labels from the dataset)");
@@ -188,15 +194,19 @@ int main(int argc, char** argv) {
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its model and optimiser settings win)");
   app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
-  app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)");
+  app.add_option("--sample-every", o.sample_every, "also save a sample grid every N steps (0: per epoch only)")
+      ->check(cli::in_range(0, 100000000));
   app.add_flag("--deterministic", o.deterministic,
                "reproducible kernels only: CPU kernels always are; on CUDA this pins deterministic cuDNN "
                "algorithms and fixed-order reductions (same seed, same bits, somewhat slower)");
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
-  app.add_option("--fid-samples", o.fid_samples, "samples for FID at the end (0: no FID; else at least 2)")->capture_default_str();
+  app.add_option("--fid-samples", o.fid_samples, "samples for FID at the end (0: no FID; else at least 2)")
+      ->check(cli::in_range(0, 100000))
+      ->capture_default_str();
   app.add_option("--profile", o.profile,
-                 "after 3 warm-up steps, profile N steps, print per-layer time, FLOPs and memory, and exit");
+                 "after 3 warm-up steps, profile N steps, print per-layer time, FLOPs and memory, and exit")
+      ->check(cli::in_range(0, 10000));
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);

@@ -17,6 +17,7 @@
 
 #include "gf/gf.hpp"
 #include "gf/models/classifier.hpp"
+#include "option_bounds.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -68,12 +69,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Train a small CNN on Fashion-MNIST; its features are ganforge's FID network."};
   app.add_option("--data", opt.data, "Fashion-MNIST directory (IDX files, .gz or plain)")->capture_default_str();
   app.add_option("--out", opt.out, "where to save the weights + FID statistics (safetensors)")->capture_default_str();
-  app.add_option("--epochs", opt.epochs, "passes over the 60000 training images")->capture_default_str();
-  app.add_option("--batch-size", opt.batch_size, "images per step")->capture_default_str();
-  app.add_option("--lr", opt.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--epochs", opt.epochs, "passes over the 60000 training images")
+      ->check(cli::in_range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--batch-size", opt.batch_size, "images per step")
+      ->check(cli::in_range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--lr", opt.lr, "Adam learning rate")->check(cli::positive())->capture_default_str();
   app.add_option("--seed", opt.seed, "seed for init, shuffling and dropout")->capture_default_str();
-  app.add_option("--threads", opt.threads, "CPU threads (0: all cores)")->capture_default_str();
-  app.add_option("--limit", opt.limit, "train on the first N training images only (0: all)")->capture_default_str();
+  app.add_option("--threads", opt.threads, "CPU threads (0: all cores)")
+      ->check(cli::in_range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--limit", opt.limit, "train on the first N training images only (0: all)")
+      ->check(cli::in_range(0, 60000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {

@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
                 << ": SSIM and PSNR compare images of the same size; only the colour distance is given\n";
       GF_CHECK(o.vgg_weights.empty(), "--vgg-weights: the perceptual distance compares images of the same size");
     } else {
+      io::check_min_size(a.size(1), a.size(2), o.first, metrics::SsimOptions{}.window, "SSIM slides an 11x11 window");
       metrics.insert(metrics.begin(),
                      {{"ssim_luminance", "SSIM luminance (Rec. 601 Y)", {metrics::ssim_luminance(a, b).item()}, ""},
                       {"ssim_rgb", "SSIM per channel (R G B)", metrics::ssim_per_channel(a, b).to_vector<double>(), ""},

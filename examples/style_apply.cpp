@@ -22,14 +22,15 @@
 #include <fstream>
 #include <iostream>
 
-#include "gf/gf.hpp"
 #include "gf/data/transforms.hpp"
+#include "gf/gf.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/progress.hpp"
 #include "gf/models/style_net.hpp"
 #include "gf/models/tiled_apply.hpp"
+#include "option_bounds.hpp"
 
 using namespace gf;
 
@@ -39,6 +40,12 @@ namespace {
 // (float32, no grad): measured as the allocator's high-water mark, 145 MB for
 // a 512x512 image at width 32, rounded up.
 constexpr double kBytesPerPixelPerWidth = 20.0;
+// The photo, its resized copy, the result and the fused result as float32 RGB.
+constexpr double kImageBytesPerPixel = 4 * 3 * 4;
+// The smallest photo: the network's first 9x9 convolution mirrors 4 pixels
+// beyond each edge, which needs 5 pixels to mirror.
+constexpr std::int64_t kMinSide = 5;
+constexpr const char* kMinSideWhy = "the network's 9x9 convolution mirrors 4 pixels beyond each edge";
 
 struct Options {
   std::string model, input, output;
@@ -74,50 +81,65 @@ int main(int argc, char** argv) {
   app.add_option("input", o.input, "photo to stylise (PNG or JPEG)")->required();
   app.add_option("output", o.output, "result, PNG or JPEG by extension")->required();
   app.add_option("--size", o.size, "resize so the longest side is this many pixels (0: keep the photo's size)")
+      ->check(cli::in_range(0, 65536))
       ->capture_default_str();
-  app.add_option("--tile", o.tile, "run by tiles of this many pixels (0: one pass)")->capture_default_str();
+  app.add_option("--tile", o.tile, "run by tiles of this many pixels (0: one pass)")
+      ->check(cli::in_range(0, 65536))
+      ->capture_default_str();
   app.add_option("--overlap", o.overlap, "pixels shared by neighbouring tiles, blended smoothly")
+      ->check(cli::in_range(0, 65536))
       ->capture_default_str();
   app.add_option("--fuse", o.fuse, "fuse with the photo: none, pyramid (keeps its finest detail) or weighted")
       ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
       ->capture_default_str();
-  app.add_option("--levels", o.levels, "pyramid fusion levels")->capture_default_str();
-  app.add_option("--alpha", o.alpha, "weighted fusion: weight of the stylised image")->capture_default_str();
+  app.add_option("--levels", o.levels, "pyramid fusion levels (capped at what the image size allows)")
+      ->check(cli::in_range(1, 16))
+      ->capture_default_str();
+  app.add_option("--alpha", o.alpha, "weighted fusion: weight of the stylised image")
+      ->check(cli::in_range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
-  app.add_option("--memory-limit-mb", o.memory_limit_mb,
-                 "memory a one-pass run may use (0: what the system has available)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
+  app.add_option("--memory-limit-mb", o.memory_limit_mb, "memory the run may use (0: what the system has available)")
+      ->check(cli::non_negative());
   CLI11_PARSE(app, argc, argv);
 
   try {
     const auto start = std::chrono::steady_clock::now();
     if (o.threads > 0) set_num_threads(o.threads);
     const Device device = Device::parse(o.device);
+    GF_CHECK(o.tile == 0 || (o.tile >= 16 && o.overlap < o.tile), "--tile ", o.tile, " --overlap ", o.overlap,
+             ": need tile >= 16 and overlap < tile");
     GF_CHECK(std::filesystem::exists(o.model), "--model ", o.model, ": no such file (train one with style_train)");
     const auto net = models::load_style_net(o.model);
     net->eval();
     net->to(device);
-    const Tensor photo = fit(io::read_image(o.input, 3), o.size);  // (1, 3, H, W) in [0, 1]
+    // Read the photo (an unreadable or too small file fails here, named), then
+    // refuse a size that cannot fit before resizing to it.
+    const Tensor file = io::read_image(o.input, 3);  // (3, H, W)
+    io::check_min_size(file.size(1), file.size(2), o.input, kMinSide, kMinSideWhy);
+    const auto [h, w] = data::size_with_longest_side(file.size(1), file.size(2), o.size);
+    const double at_once = o.tile > 0 ? static_cast<double>(o.tile * o.tile) : static_cast<double>(h * w);
+    check_memory_budget(kBytesPerPixelPerWidth * static_cast<double>(net->config.width) * at_once +
+                            kImageBytesPerPixel * static_cast<double>(h * w),
+                        detail::concat(o.input, " at ", w, "x", h, o.tile > 0 ? " in tiles of " : " in one pass",
+                                       o.tile > 0 ? std::to_string(o.tile) : std::string()),
+                        o.tile > 0 ? "use a smaller --size" : "use --tile 512 (or a smaller --size)",
+                        o.memory_limit_mb * 1e6);
+    const Tensor photo = fit(file, o.size);  // (1, 3, H, W) in [0, 1]
     const std::int64_t H = photo.size(2), W = photo.size(3);
-    GF_CHECK(H >= 5 && W >= 5, o.input, ": the image is ", W, "x", H, ", the network needs at least 5x5");
 
     // ---- the forward pass, whole or by tiles ----------------------------------------
     NoGradGuard no_grad;
     const auto forward = [&](const Tensor& x) { return net->forward(x.to(device)).to(Device::cpu()); };
     Tensor result;
     if (o.tile > 0) {
-      GF_CHECK(o.tile >= 16 && o.overlap >= 0 && o.overlap < o.tile, "--tile ", o.tile, " --overlap ", o.overlap,
-               ": need tile >= 16 and 0 <= overlap < tile");
       const auto rows = models::tile_starts(H, o.tile, o.overlap), cols = models::tile_starts(W, o.tile, o.overlap);
       io::ProgressBar bar(static_cast<std::int64_t>(rows.size() * cols.size()), "tiles");
       result = models::tiled_apply(forward, photo, {o.tile, o.overlap},
                                    [&](std::int64_t done, std::int64_t) { bar.update(done); });
       bar.finish();
     } else {
-      const double need = kBytesPerPixelPerWidth * static_cast<double>(net->config.width) * static_cast<double>(H * W);
-      const double have = o.memory_limit_mb > 0 ? o.memory_limit_mb * 1e6 : 0.8 * available_memory_bytes();
-      GF_CHECK(have <= 0 || need <= have, o.input, " at ", W, "x", H, " needs about ", std::ceil(need / 1e6),
-               " MB in one pass, ", std::floor(have / 1e6), " MB are available: use --tile 512 (or a smaller --size)");
       result = forward(photo);
     }
 

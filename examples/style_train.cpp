@@ -35,8 +35,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "gf/gf.hpp"
 #include "gf/data/transforms.hpp"
+#include "gf/gf.hpp"
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
@@ -49,11 +49,18 @@
 #include "gf/models/style_net.hpp"
 #include "gf/models/vgg.hpp"
 #include "gf/optim/adam.hpp"
+#include "option_bounds.hpp"
 
 using namespace gf;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Memory of one training step per pixel of the content crops and per unit of
+// network width: the network's activations and gradients, the loss terms'
+// images and the convolutions' im2col buffers. The peak resident memory grew
+// by 3.6 kB per crop pixel at width 32 (crops of 64 to 256, batch 4); rounded up.
+constexpr double kTrainBytesPerPixelPerWidth = 150;
 
 struct Options {
   std::string content, style, out = "style_run", resume, vgg_weights, samples_from;
@@ -84,24 +91,36 @@ Tensor shorter_side(Tensor img, std::int64_t side) {
                0.0, 1.0);
 }
 
-// Every readable image of `dir`, shorter side `side`; unreadable files are counted and skipped.
-std::vector<Tensor> read_folder(const std::string& dir, std::int64_t side) {
-  GF_CHECK(fs::is_directory(dir), "--content ", dir, ": not a directory");
+// Every readable image of the folder `dir` (given as `option`) that a crop x
+// crop window fits in, resized so its shorter side is `side`. Unreadable files
+// are counted, smaller ones named, and both skipped.
+std::vector<Tensor> read_folder(const std::string& option, const std::string& dir, std::int64_t crop,
+                                std::int64_t side) {
+  GF_CHECK(fs::is_directory(dir), option, " ", dir, ": not a directory");
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.is_regular_file()) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   std::vector<Tensor> images;
-  std::int64_t skipped = 0;
+  std::int64_t unreadable = 0;
   for (const fs::path& f : files) {
+    Tensor photo;
     try {
-      images.push_back(shorter_side(io::read_image(f.string(), 3), side));
+      photo = io::read_image(f.string(), 3);
     } catch (const Error&) {
-      ++skipped;
+      ++unreadable;
+      continue;
     }
+    const std::string small = io::too_small(photo.size(1), photo.size(2), f.string(), crop,
+                                            "--crop " + std::to_string(crop) + " windows are cut from it");
+    if (!small.empty()) {
+      std::cout << "style_train: skipped " << small << "\n";
+      continue;
+    }
+    images.push_back(shorter_side(photo, side));
   }
-  if (skipped > 0) std::cout << "style_train: skipped " << skipped << " unreadable file(s) in " << dir << "\n";
-  GF_CHECK(!images.empty(), "--content ", dir, ": no readable images");
+  if (unreadable > 0) std::cout << "style_train: skipped " << unreadable << " unreadable file(s) in " << dir << "\n";
+  GF_CHECK(!images.empty(), option, " ", dir, ": no readable image of at least --crop ", crop, " pixels a side");
   return images;
 }
 
@@ -152,81 +171,102 @@ int main(int argc, char** argv) {
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
-  app.add_option("--steps", o.steps, "training steps")->capture_default_str();
-  app.add_option("--batch-size", o.batch_size, "content crops per step")->capture_default_str();
-  app.add_option("--crop", o.crop, "side of the content crops in pixels")->capture_default_str();
-  app.add_option("--width", o.width, "network width (Johnson: 32)")->capture_default_str();
-  app.add_option("--residual-blocks", o.residual_blocks, "residual blocks (Johnson: 5)")->capture_default_str();
+  app.add_option("--steps", o.steps, "training steps")->check(cli::in_range(1, 10000000))->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "content crops per step")
+      ->check(cli::in_range(1, 256))
+      ->capture_default_str();
+  app.add_option("--crop", o.crop, "side of the content crops in pixels")
+      ->check(cli::in_range(32, 4096))
+      ->capture_default_str();
+  app.add_option("--width", o.width, "network width (Johnson: 32)")
+      ->check(cli::in_range(1, 256))
+      ->capture_default_str();
+  app.add_option("--residual-blocks", o.residual_blocks, "residual blocks (Johnson: 5)")
+      ->check(cli::in_range(0, 32))
+      ->capture_default_str();
   app.add_option("--head", o.head,
                  "recolour: the photo in the style's colours (Reinhard) plus what the network adds; sigmoid: "
                  "Johnson's output, the whole picture from the network")
       ->check(CLI::IsMember({"recolour", "sigmoid"}))
       ->capture_default_str();
-  app.add_option("--style-size", o.style_size, "longest side of the style image")->capture_default_str();
-  app.add_option("--lr", o.lr, "Adam step of the network")->capture_default_str();
-  app.add_option("--lr-d", o.lr_d, "Adam step of the patch discriminator")->capture_default_str();
+  app.add_option("--style-size", o.style_size, "longest side the style image is resized to")
+      ->check(cli::in_range(8, 8192))
+      ->capture_default_str();
+  app.add_option("--lr", o.lr, "Adam step of the network")->check(cli::positive())->capture_default_str();
+  app.add_option("--lr-d", o.lr_d, "Adam step of the patch discriminator")
+      ->check(cli::positive())
+      ->capture_default_str();
   app.add_option("--adv-weight", o.w_adv, "weight of the adversarial patch loss (0: no discriminator)")
+      ->check(cli::non_negative())
       ->capture_default_str();
   app.add_option("--texture-weight", o.w_texture,
                  "weight of the sliced Wasserstein patch loss against crops of the style (0: off)")
+      ->check(cli::non_negative())
       ->capture_default_str();
-  app.add_option("--texture-patch", o.texture_patch, "side of its patches")->capture_default_str();
+  app.add_option("--texture-patch", o.texture_patch, "side of its patches")
+      ->check(cli::in_range(1, 64))
+      ->capture_default_str();
   app.add_option("--texture-levels", o.texture_levels, "pyramid levels it compares (each half the size)")
+      ->check(cli::in_range(1, 5))
       ->capture_default_str();
   app.add_option("--texture-directions", o.texture_directions, "random directions per level and step")
+      ->check(cli::in_range(1, 4096))
       ->capture_default_str();
-  app.add_option("--color-weight", o.w_col, "weight of the colour-statistics loss")->capture_default_str();
-  app.add_option("--lowpass-weight", o.w_low, "weight of the low-pass luminance content loss")->capture_default_str();
-  app.add_option("--ssim-weight", o.w_ssim, "weight of the SSIM budget")->capture_default_str();
+  app.add_option("--color-weight", o.w_col, "weight of the colour-statistics loss")
+      ->check(cli::non_negative())
+      ->capture_default_str();
+  app.add_option("--lowpass-weight", o.w_low, "weight of the low-pass luminance content loss")
+      ->check(cli::non_negative())
+      ->capture_default_str();
+  app.add_option("--ssim-weight", o.w_ssim, "weight of the SSIM budget")
+      ->check(cli::non_negative())
+      ->capture_default_str();
   app.add_option("--ssim-target", o.ssim_target, "luminance SSIM to the content below which the budget acts")
+      ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
-  app.add_option("--edge-weight", o.w_edge, "weight of the edge loss")->capture_default_str();
-  app.add_option("--tv-weight", o.w_tv, "weight of the total-variation loss")->capture_default_str();
+  app.add_option("--edge-weight", o.w_edge, "weight of the edge loss")
+      ->check(cli::non_negative())
+      ->capture_default_str();
+  app.add_option("--tv-weight", o.w_tv, "weight of the total-variation loss")
+      ->check(cli::non_negative())
+      ->capture_default_str();
   app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 (torchvision names, safetensors): adds "
                                                  "Johnson's perceptual content and Gram style losses");
   app.add_option("--content-weight", o.w_content, "VGG content loss weight (with --vgg-weights)")
+      ->check(cli::non_negative())
       ->capture_default_str();
   app.add_option("--style-weight", o.w_style, "VGG Gram style loss weight (with --vgg-weights)")
+      ->check(cli::non_negative())
       ->capture_default_str();
-  app.add_option("--patch-size", o.patch_size, "side of the patches D judges")->capture_default_str();
-  app.add_option("--patches", o.patches, "patches per step for each side of D")->capture_default_str();
+  app.add_option("--patch-size", o.patch_size, "side of the patches D judges")
+      ->check(cli::in_range(8, 4096))
+      ->capture_default_str();
+  app.add_option("--patches", o.patches, "patches per step for each side of D")
+      ->check(cli::in_range(1, 1024))
+      ->capture_default_str();
   app.add_option("--sample-every", o.sample_every, "write a sample image every N steps (0: never)")
+      ->check(cli::in_range(0, 10000000))
       ->capture_default_str();
-  app.add_option("--checkpoint-every", o.checkpoint_every, "write the checkpoint every N steps")
+  app.add_option("--checkpoint-every", o.checkpoint_every, "write the checkpoint every N steps (and at the end)")
+      ->check(cli::in_range(1, 10000000))
       ->capture_default_str();
   app.add_option("--samples-from", o.samples_from, "folder of photos for the samples (default: the content folder)");
   app.add_option("--resume", o.resume, "checkpoint.safetensors to continue from");
   app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
   app.add_option("--seed", o.seed, "seed for weights, crops and patches")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
   CLI11_PARSE(app, argc, argv);
 
   try {
     if (o.threads > 0) set_num_threads(o.threads);
     const Device device = Device::parse(o.device);
-    GF_CHECK(o.crop >= 32 && o.batch_size >= 1 && o.steps >= 1, "--crop must be >= 32, --batch-size and --steps >= 1");
     GF_CHECK(o.patch_size <= o.crop, "--patch-size ", o.patch_size, " must not exceed --crop ", o.crop);
+    GF_CHECK(o.w_texture <= 0 || o.texture_patch <= o.crop >> (o.texture_levels - 1), "--texture-patch ",
+             o.texture_patch, " does not fit the coarsest of --texture-levels ", o.texture_levels, " of a --crop ",
+             o.crop, " (", o.crop >> (o.texture_levels - 1), " pixels)");
     io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
 
-    // ---- data -------------------------------------------------------------------
-    const std::vector<Tensor> photos = read_folder(o.content, o.crop + o.crop / 4);
-    const std::vector<Tensor> sample_photos =
-        o.samples_from.empty() ? std::vector<Tensor>(photos.begin(), photos.begin() + std::min<std::size_t>(4, photos.size()))
-                               : read_folder(o.samples_from, o.crop * 2);
-    Tensor style = io::read_image(o.style, 3);
-    {
-      const double scale = static_cast<double>(o.style_size) / static_cast<double>(std::max(style.size(1), style.size(2)));
-      if (scale < 1.0) style = shorter_side(style, std::llround(static_cast<double>(std::min(style.size(1), style.size(2))) * scale));
-    }
-    GF_CHECK(style.size(1) >= o.patch_size && style.size(2) >= o.patch_size, "--style ", o.style, " (",
-             style.size(2), "x", style.size(1), ") is smaller than one patch of ", o.patch_size);
-    GF_CHECK(o.w_texture <= 0 || (style.size(1) >= o.crop && style.size(2) >= o.crop), "--style ", o.style, " (",
-             style.size(2), "x", style.size(1), ") is smaller than a --crop of ", o.crop,
-             ", which the texture loss cuts from it; raise --style-size or lower --crop");
-    style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
-
-    // ---- models and optimisers ------------------------------------------------------
     io::SafetensorsFile resumed;
     if (!o.resume.empty()) {
       resumed = io::load_safetensors(o.resume);
@@ -238,6 +278,33 @@ int main(int argc, char** argv) {
       o.residual_blocks = std::stoll(m.at("residual_blocks"));
       o.head = m.count("head") ? m.at("head") : "sigmoid";  // checkpoints before issue 11 had no head entry
     }
+    check_memory_budget(
+        kTrainBytesPerPixelPerWidth * static_cast<double>(o.width * o.batch_size * o.crop * o.crop),
+        detail::concat("training on ", o.batch_size, " crops of ", o.crop, "x", o.crop, " at width ", o.width),
+        "use a smaller --crop or --batch-size");
+
+    // ---- data -------------------------------------------------------------------
+    const std::vector<Tensor> photos = read_folder("--content", o.content, o.crop, o.crop + o.crop / 4);
+    const std::vector<Tensor> sample_photos =
+        o.samples_from.empty()
+            ? std::vector<Tensor>(photos.begin(), photos.begin() + std::min<std::size_t>(4, photos.size()))
+            : read_folder("--samples-from", o.samples_from, o.crop, o.crop * 2);
+    // The style image, its longest side resized to --style-size: D's patches are cut from it.
+    Tensor style = io::read_image(o.style, 3);
+    const std::string patch_why =
+        "the discriminator judges --patch-size " + std::to_string(o.patch_size) + " patches of it";
+    io::check_min_size(style.size(1), style.size(2), o.style, o.patch_size, patch_why);
+    {
+      const auto [h, w] = data::size_with_longest_side(style.size(1), style.size(2), o.style_size);
+      io::check_min_size(h, w, o.style + " at --style-size " + std::to_string(o.style_size), o.patch_size, patch_why);
+      style = shorter_side(style, std::min(h, w));
+    }
+    GF_CHECK(o.w_texture <= 0 || (style.size(1) >= o.crop && style.size(2) >= o.crop), "--style ", o.style, " (",
+             style.size(2), "x", style.size(1), ") is smaller than a --crop of ", o.crop,
+             ", which the texture loss cuts from it; raise --style-size or lower --crop");
+    style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
+
+    // ---- models and optimisers ------------------------------------------------------
     Generator gen(o.seed);
     models::StyleNet net(
         {o.width, o.residual_blocks, o.head == "recolour" ? models::StyleNetHead::kRecolour : models::StyleNetHead::kSigmoid},

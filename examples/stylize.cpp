@@ -31,6 +31,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "gf/gf.hpp"
@@ -41,14 +42,18 @@
 #include "gf/models/gatys.hpp"
 #include "gf/models/patch_gan_style.hpp"
 #include "gf/models/vgg.hpp"
+#include "option_bounds.hpp"
 
 using namespace gf;
 
 namespace {
 
 constexpr std::int64_t kDefaultSize = 320;          // longest side of the output
-constexpr std::int64_t kGatysSteps = 300;
-constexpr std::int64_t kPatchGanSteps = 300;
+// The smallest content and style image: Gatys's VGG-19 halves its input four
+// times before relu5_1, so 16 pixels leave it one; patch-gan compares SSIM in
+// 11x11 windows.
+constexpr std::int64_t kMinSide = 16;
+constexpr const char* kMinSideWhy = "VGG-19 halves it four times before relu5_1; patch-gan's SSIM window is 11x11";
 // Memory per output pixel, for refusing a --size that cannot fit:
 // Gatys keeps ~600 float32 VGG-19 activations per pixel (block 1 alone: 4
 // tensors of 64 channels) and as many gradients; patch-gan peaked at 100 MB
@@ -68,18 +73,19 @@ struct Options {
   std::string style_layers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
   double content_weight = 1.0;
   double style_loss_weight = 1e6;
-  double tv_weight = -1;  // < 0: the method's default
+  std::optional<double> tv_weight;  // unset: the method's default
   std::string optimizer = "lbfgs";
   std::string init = "content";
   double lr = 0.02;
-  std::int64_t steps = 0;  // 0: the method's default
+  std::int64_t steps = 300;
   std::int64_t size = kDefaultSize;
   std::int64_t style_size = 0;  // 0: same as --size
   bool preserve_color = false;
   std::string fuse = "none";
   std::int64_t fuse_levels = 5;
   double fuse_alpha = 0.5;
-  double adv_weight = -1, ssim_weight = -1, color_weight = -1, lowpass_weight = -1, edge_weight = -1;
+  // Unset: patch-gan's defaults (PatchGanStyleOptions).
+  std::optional<double> adv_weight, ssim_weight, color_weight, lowpass_weight, edge_weight;
   std::uint64_t seed = 1;
   std::string device = "cpu";
 };
@@ -117,10 +123,6 @@ Tensor resized(Tensor img, std::pair<std::int64_t, std::int64_t> size) {
   return clamp(data::resize(img, size.first, size.second), 0.0, 1.0).unsqueeze(0);
 }
 
-std::string size_of(const Tensor& image) {
-  return std::to_string(image.size(3)) + "x" + std::to_string(image.size(2));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,7 +137,8 @@ int main(int argc, char** argv) {
       "around 0.5), rougher and less semantic than Gatys with pretrained VGG. Writes PNG or JPEG (by extension)."};
   app.add_option("--content", o.content, "the content photo")->required();
   app.add_option("--style", o.styles, "style image (repeat for several)")->required();
-  app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)");
+  app.add_option("--style-weight", o.style_weights, "weight of each --style image, in order (default 1 each)")
+      ->check(cli::non_negative());
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
   app.add_option("--method", o.method,
                  "auto (gatys with --vgg-weights, else patch-gan), gatys, patch-gan, or reinhard (the colours of the "
@@ -149,33 +152,49 @@ int main(int argc, char** argv) {
   app.add_option("--content-layers", o.content_layers, "gatys: comma-separated content layers")->capture_default_str();
   app.add_option("--style-layers", o.style_layers, "gatys: comma-separated style layers, each optionally :weight")
       ->capture_default_str();
-  app.add_option("--content-weight", o.content_weight, "gatys: alpha, weight of the content loss")->capture_default_str();
-  app.add_option("--style-loss-weight", o.style_loss_weight, "gatys: beta, weight of the style (Gram) loss")
+  app.add_option("--content-weight", o.content_weight, "gatys: alpha, weight of the content loss")
+      ->check(cli::non_negative())
       ->capture_default_str();
-  app.add_option("--tv-weight", o.tv_weight, "weight of the total-variation loss (default: gatys 0, patch-gan 1)");
+  app.add_option("--style-loss-weight", o.style_loss_weight, "gatys: beta, weight of the style (Gram) loss")
+      ->check(cli::non_negative())
+      ->capture_default_str();
+  app.add_option("--tv-weight", o.tv_weight, "weight of the total-variation loss (default: gatys 0, patch-gan 1)")
+      ->check(cli::non_negative());
   app.add_option("--optimizer", o.optimizer, "gatys: adam or lbfgs")
       ->check(CLI::IsMember({"adam", "lbfgs"}))
       ->capture_default_str();
   app.add_option("--init", o.init, "gatys: start from the content, the style or noise")
       ->check(CLI::IsMember({"content", "style", "noise"}))
       ->capture_default_str();
-  app.add_option("--lr", o.lr, "gatys with adam: step size on the pixels")->capture_default_str();
-  app.add_option("--steps", o.steps, "optimisation steps (default 300)");
-  app.add_option("--size", o.size, "longest side of the output in pixels")->capture_default_str();
-  app.add_option("--style-size", o.style_size, "longest side the style images are resized to (default: --size)");
+  app.add_option("--lr", o.lr, "gatys with adam: step size on the pixels")
+      ->check(cli::positive())
+      ->capture_default_str();
+  app.add_option("--steps", o.steps, "optimisation steps")->check(cli::in_range(1, 100000))->capture_default_str();
+  app.add_option("--size", o.size, "longest side of the output in pixels")
+      ->check(cli::in_range(kMinSide, std::int64_t{16384}))
+      ->capture_default_str();
+  app.add_option("--style-size", o.style_size, "longest side the style images are resized to (0: --size)")
+      ->check(cli::in_range(0, 16384));
   app.add_flag("--preserve-color", o.preserve_color, "keep the content's colours: transfer the luminance only");
   app.add_option("--fuse", o.fuse, "fuse the result with the content: none, pyramid or weighted")
       ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
       ->capture_default_str();
-  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels")->capture_default_str();
-  app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
-      ->check(CLI::Range(0.0, 1.0))
+  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels (capped at what the image size allows)")
+      ->check(cli::in_range(1, 16))
       ->capture_default_str();
-  app.add_option("--adv-weight", o.adv_weight, "patch-gan: weight of the adversarial (texture) loss");
-  app.add_option("--ssim-weight", o.ssim_weight, "patch-gan: weight of 1 - SSIM to the content's luminance");
-  app.add_option("--lowpass-weight", o.lowpass_weight, "patch-gan: weight of the low-pass luminance loss");
-  app.add_option("--edge-weight", o.edge_weight, "patch-gan: weight of the Sobel edge loss");
-  app.add_option("--color-weight", o.color_weight, "patch-gan: weight of the colour-statistics loss");
+  app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
+      ->check(cli::in_range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--adv-weight", o.adv_weight, "patch-gan: weight of the adversarial (texture) loss")
+      ->check(cli::non_negative());
+  app.add_option("--ssim-weight", o.ssim_weight, "patch-gan: weight of 1 - SSIM to the content's luminance")
+      ->check(cli::non_negative());
+  app.add_option("--lowpass-weight", o.lowpass_weight, "patch-gan: weight of the low-pass luminance loss")
+      ->check(cli::non_negative());
+  app.add_option("--edge-weight", o.edge_weight, "patch-gan: weight of the Sobel edge loss")
+      ->check(cli::non_negative());
+  app.add_option("--color-weight", o.color_weight, "patch-gan: weight of the colour-statistics loss")
+      ->check(cli::non_negative());
   app.add_option("--seed", o.seed, "random seed (noise init, discriminator, patches)")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -183,44 +202,51 @@ int main(int argc, char** argv) {
   try {
     const auto start = std::chrono::steady_clock::now();
     const Device device = Device::parse(o.device);
-    GF_CHECK(o.size >= 16, "--size must be at least 16 pixels, got ", o.size);
     GF_CHECK(o.style_weights.empty() || o.style_weights.size() == o.styles.size(), "--style-weight: ",
              o.style_weights.size(), " weights for ", o.styles.size(), " --style images");
     const bool gatys = o.method == "gatys" || (o.method == "auto" && !o.vgg_weights.empty());
     GF_CHECK(!(o.method == "patch-gan" && !o.vgg_weights.empty()),
              "--vgg-weights is only used by --method gatys (or auto)");
 
-    // Read everything (unreadable files fail here, named), then refuse sizes
-    // that cannot fit before allocating them or spending minutes on them.
+    // Read everything (unreadable and too small files fail here, named), then
+    // refuse sizes that cannot fit before allocating them or spending minutes on them.
     const Tensor content_file = io::read_image(o.content, 3);  // (3, H, W)
-    std::vector<Tensor> style_files;
-    for (const auto& path : o.styles) style_files.push_back(io::read_image(path, 3));
+    io::check_min_size(content_file.size(1), content_file.size(2), o.content, kMinSide, kMinSideWhy);
     const auto [height, width] = data::size_with_longest_side(content_file.size(1), content_file.size(2), o.size);
-    const double need = o.method == "reinhard" ? 0.0
-                        : static_cast<double>(height * width) * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel);
-    const double have = available_memory_bytes();
-    GF_CHECK(have <= 0 || need < 0.8 * have, "--size ", o.size, ": ", gatys ? "Gatys" : "patch-gan", " at ", width,
-             "x", height, " needs about ", need / double(1 << 30), " GiB, only ", have / double(1 << 30),
-             " GiB are available; use a smaller --size");
+    io::check_min_size(height, width, o.content + " at --size " + std::to_string(o.size), kMinSide, kMinSideWhy);
+    std::vector<Tensor> style_files;
+    std::vector<std::pair<std::int64_t, std::int64_t>> style_sizes;  // (height, width) after resizing
+    const std::int64_t style_side = o.style_size > 0 ? o.style_size : o.size;
+    double pixels = static_cast<double>(height * width);
+    for (const auto& path : o.styles) {
+      style_files.push_back(io::read_image(path, 3));
+      const Tensor& s = style_files.back();
+      io::check_min_size(s.size(1), s.size(2), path, kMinSide, kMinSideWhy);
+      style_sizes.push_back(data::size_with_longest_side(s.size(1), s.size(2), style_side));
+      const auto [h, w] = style_sizes.back();
+      io::check_min_size(h, w, path + " at --style-size " + std::to_string(style_side), kMinSide, kMinSideWhy);
+      pixels += static_cast<double>(h * w);
+    }
+    if (o.method != "reinhard")
+      check_memory_budget(pixels * (gatys ? kGatysBytesPerPixel : kPatchGanBytesPerPixel),
+                          detail::concat(gatys ? "gatys" : "patch-gan", " at ", width, "x", height, " with ",
+                                         o.styles.size(), " style image(s) of longest side ", style_side),
+                          "use a smaller --size or --style-size");
 
     const Tensor content = resized(content_file, {height, width}).to(device);  // (1, 3, H, W)
     std::vector<models::WeightedStyle> styles;
     for (std::size_t i = 0; i < style_files.size(); ++i)
       styles.push_back(
-          {resized(style_files[i], data::size_with_longest_side(style_files[i].size(1), style_files[i].size(2),
-                                                                 o.style_size > 0 ? o.style_size : o.size))
-               .to(device),
-           o.style_weights.empty() ? 1.0 : o.style_weights[i]});
+          {resized(style_files[i], style_sizes[i]).to(device), o.style_weights.empty() ? 1.0 : o.style_weights[i]});
 
-    const std::int64_t steps = o.steps > 0 ? o.steps : (gatys ? kGatysSteps : kPatchGanSteps);
     Tensor result;
     if (o.method == "reinhard") {
-      std::cout << "reinhard: " << size_of(content) << ", the colours of " << o.styles.front()
+      std::cout << "reinhard: " << io::size_text(content) << ", the colours of " << o.styles.front()
                 << " (colour statistics only, no texture)\n";
       NoGradGuard no_grad;
       result = clamp(image::match_color_stats(content, styles.front().image), 0.0, 1.0);
     } else {
-      io::ProgressBar bar(steps, gatys ? "gatys" : "patch-gan");
+      io::ProgressBar bar(o.steps, gatys ? "gatys" : "patch-gan");
       auto on_step = [&](std::int64_t step, const std::vector<io::Metric>& losses) { bar.update(step, losses); };
       if (gatys) {
         Generator gen(o.seed);
@@ -242,31 +268,31 @@ int main(int argc, char** argv) {
         g.style_layers = parse_style_layers(o.style_layers);
         g.content_weight = o.content_weight;
         g.style_weight = o.style_loss_weight;
-        g.tv_weight = o.tv_weight >= 0 ? o.tv_weight : 0.0;
+        g.tv_weight = o.tv_weight.value_or(0.0);
         g.init = models::parse_gatys_init(o.init);
         g.optimizer = models::parse_gatys_optimizer(o.optimizer);
-        g.steps = steps;
+        g.steps = o.steps;
         g.lr = o.lr;
         g.seed = o.seed;
-        std::cout << "gatys: " << size_of(content) << ", " << styles.size() << " style image(s), " << o.optimizer
-                  << ", init " << o.init << ", " << steps << " steps\n";
+        std::cout << "gatys: " << io::size_text(content) << ", " << styles.size() << " style image(s), " << o.optimizer
+                  << ", init " << o.init << ", " << o.steps << " steps\n";
         vgg->to(device);
         result = models::gatys_transfer(*vgg, content, styles, g, on_step);
       } else {
         models::PatchGanStyleOptions p;
-        p.steps = steps;
+        p.steps = o.steps;
         p.seed = o.seed;
-        if (o.tv_weight >= 0) p.tv_weight = o.tv_weight;
-        if (o.adv_weight >= 0) p.adversarial_weight = o.adv_weight;
-        if (o.ssim_weight >= 0) p.ssim_weight = o.ssim_weight;
-        if (o.lowpass_weight >= 0) p.lowpass_weight = o.lowpass_weight;
-        if (o.edge_weight >= 0) p.edge_weight = o.edge_weight;
-        if (o.color_weight >= 0) p.color_weight = o.color_weight;
+        p.tv_weight = o.tv_weight.value_or(p.tv_weight);
+        p.adversarial_weight = o.adv_weight.value_or(p.adversarial_weight);
+        p.ssim_weight = o.ssim_weight.value_or(p.ssim_weight);
+        p.lowpass_weight = o.lowpass_weight.value_or(p.lowpass_weight);
+        p.edge_weight = o.edge_weight.value_or(p.edge_weight);
+        p.color_weight = o.color_weight.value_or(p.color_weight);
         std::cout << "feature network: none (no pretrained weights). Method: patch-gan, the offline default: a "
                   << p.discriminator.scales << "-scale patch discriminator learns the style's texture from the style "
                   << "image itself. Expect its palette and local shapes over a readable photo; pretrained VGG-19 "
                   << "weights (--vgg-weights) give the classic Gatys look.\n";
-        std::cout << "patch-gan: " << size_of(content) << ", " << styles.size() << " style image(s), " << steps
+        std::cout << "patch-gan: " << io::size_text(content) << ", " << styles.size() << " style image(s), " << o.steps
                   << " steps\n";
         result = models::patch_gan_transfer(content, styles, p, on_step);
       }
@@ -278,7 +304,7 @@ int main(int argc, char** argv) {
     result = image::fuse_by_mode(result, content, o.fuse, o.fuse_levels, o.fuse_alpha);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "wrote " << o.out << " (" << size_of(result) << ") in " << seconds << " s\n";
+    std::cout << "wrote " << o.out << " (" << io::size_text(result) << ") in " << seconds << " s\n";
     metrics::print_style_figures(std::cout, result, content, styles.front().image);
   } catch (const std::bad_alloc&) {
     std::cerr << "stylize: out of memory; use a smaller --size\n";

@@ -450,7 +450,7 @@ TEST_SUITE("programs") {
     fails_with("--model " + (dir / "none.safetensors").string() + " --content " + content + " --style " + style_a,
                "no model file");
     fails_with("--model " + content + " --content " + content + " --style " + style_a, "p1.png");
-    fails_with(both + " --size 100000", "use --tile 512");
+    fails_with(both + " --size 65536", "use --tile 512");
     fails_with(both + " --style-weight 1", "--style-weight: 1 weights for 2 --style images");
 
     // --overwrite starts a new run over the checkpoint.

@@ -104,6 +104,18 @@ TEST_SUITE("image_folder") {
     CHECK(batch->labels.to_vector<std::int64_t>() == std::vector<std::int64_t>{-1, -1});
   }
 
+  TEST_CASE("images smaller than min_side are skipped with the size, the minimum and why") {
+    TempDir dir("folder_small");
+    io::write_image(dir.file("big.png"), pattern(3, 16, 20, 1));
+    io::write_image(dir.file("tall.png"), pattern(3, 20, 15, 2));
+    const ImageFolder folder(dir.path().string(), {.channels = 3, .min_side = 16, .min_side_why = "four halvings"});
+    CHECK(folder.size() == 1);
+    GF_CHECK_CONTAINS(folder.paths()[0], "big.png");
+    REQUIRE(folder.skipped().size() == 1);
+    GF_CHECK_CONTAINS(folder.skipped()[0].path, "tall.png");
+    CHECK(folder.skipped()[0].reason == "the image is 15x20, smaller than the 16x16 minimum (four halvings)");
+  }
+
   TEST_CASE("a folder with nothing readable, or no folder, is an error") {
     TempDir dir("folder_empty");
     std::string msg = error_of([&] { ImageFolder(dir.path().string()); });

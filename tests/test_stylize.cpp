@@ -92,7 +92,7 @@ TEST_SUITE("programs") {
                "no weights file");
     fails_with("--content " + dir.file("content.png") + style + " --vgg-weights " + dir.file("style.png"),
                "style.png");
-    fails_with("--content " + dir.file("content.png") + style + " --size 400000", "use a smaller --size");
+    fails_with("--content " + dir.file("content.png") + style + " --size 16384", "use a smaller --size");
     fails_with("--content " + dir.file("content.png") + style + " --style-weight 1 --style-weight 2", "--style-weight");
     // Asking for a GPU where there is none names the device.
     if (!cuda_is_available()) fails_with("--content " + dir.file("content.png") + style + " --device cuda", "cuda:0");

@@ -10,6 +10,7 @@
 #include "gf/core/factory.hpp"
 #include "gf/core/generator.hpp"
 #include "gf/core/machine.hpp"
+#include "gf/core/memory_budget.hpp"
 #include "gf/core/parallel.hpp"
 #include "gf/core/tensor.hpp"
 #include "gf/data/data.hpp"

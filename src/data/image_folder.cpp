@@ -10,6 +10,7 @@
 
 #include "gf/core/parallel.hpp"
 #include "gf/io/image.hpp"
+#include "gf/io/image_size.hpp"
 
 namespace gf::data {
 namespace {
@@ -22,11 +23,12 @@ bool has_image_extension(const fs::path& p) {
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";  // what read_image decodes
 }
 
-// Why `path` cannot be decoded, or "" when it can.
-std::string decode_error(const std::string& path, int channels) {
+// Why the image at `path` cannot be used (it does not decode, or it is too
+// small), or "" when it can.
+std::string image_error(const std::string& path, const ImageFolderOptions& options) {
   try {
-    io::read_image(path, channels);
-    return "";
+    const Tensor image = io::read_image(path, options.channels);
+    return io::too_small(image.size(1), image.size(2), "the image", options.min_side, options.min_side_why);
   } catch (const std::exception& e) {
     return e.what();
   }
@@ -65,7 +67,7 @@ ImageFolder::ImageFolder(const std::string& root, ImageFolderOptions options) : 
     for (std::int64_t i = lo; i < hi; ++i)
       reasons[i] = options.classes && !in_class_folder(candidates[i])
                        ? "not inside a class folder"
-                       : decode_error((fs::path(root) / candidates[i]).string(), options.channels);
+                       : image_error((fs::path(root) / candidates[i]).string(), options);
   });
 
   for (std::size_t i = 0; i < candidates.size(); ++i) {

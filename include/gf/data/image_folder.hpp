@@ -3,7 +3,7 @@
 //
 //   gf::data::ImageFolder faces("photos/", {.channels = 3});
 //   faces.size();                 // every .png/.jpg/.jpeg below photos/, recursively
-//   faces.skipped().size();       // files that could not be decoded (reported on stderr)
+//   faces.skipped().size();       // files that could not be decoded or are too small (reported on stderr)
 //
 // With `classes`, each immediate sub-folder is a class (names sorted, label =
 // position), like torchvision's ImageFolder:
@@ -25,6 +25,10 @@ namespace gf::data {
 struct ImageFolderOptions {
   int channels = 3;      // 1 (gray), 3 (RGB) or 4 (RGBA); files are converted
   bool classes = false;  // label each image by its immediate sub-folder
+  // Images smaller than min_side x min_side are skipped too, the reason
+  // quoting min_side_why (what the program needs them for).
+  std::int64_t min_side = 1;
+  std::string min_side_why;
 };
 
 /// A file that was left out, and why.
@@ -46,7 +50,7 @@ class ImageFolder : public Dataset {
 
   /// The images, in index order.
   const std::vector<std::string>& paths() const { return files_; }
-  /// Image files that could not be read, and files outside any class folder.
+  /// Image files that could not be read or are too small, and files outside any class folder.
   const std::vector<SkippedFile>& skipped() const { return skipped_; }
 
  private:

@@ -1,7 +1,9 @@
 #pragma once
-// Everything in gf::io: images (stb), safetensors checkpoints, the progress
-// bar, line plots, the metrics log and the checks on a run's output folder.
+// Everything in gf::io: images and their minimum sizes, safetensors
+// checkpoints, the progress bar, line plots, the metrics log and the checks on
+// a run's output folder.
 #include "gf/io/image.hpp"
+#include "gf/io/image_size.hpp"
 #include "gf/io/metrics_log.hpp"
 #include "gf/io/plot.hpp"
 #include "gf/io/progress.hpp"
