@@ -12,7 +12,6 @@
 #include <png.h>
 
 #include <algorithm>
-#include <cmath>
 #include <csetjmp>
 #include <cstring>
 #include <optional>
@@ -20,7 +19,7 @@
 #include <vector>
 
 #include "gf/core/factory.hpp"
-#include "gf/core/machine.hpp"
+#include "gf/core/memory_budget.hpp"
 
 namespace gf::io {
 namespace {
@@ -50,16 +49,16 @@ std::int64_t shrink_factor(std::int64_t width, std::int64_t height, std::int64_t
 }
 
 // The float planes a decoder fills, refused before they are allocated when
-// the machine cannot give them without swapping.
+// the machine cannot give them (as "too many pixels": the service answers 413).
 void check_memory(std::int64_t width, std::int64_t height, int channels, const UntrustedImageLimits& limits,
                   const std::string& what) {
   const std::int64_t factor = shrink_factor(width, height, limits.min_side);
   const double bytes = static_cast<double>(width / factor) * static_cast<double>(height / factor) * channels * 4.0;
-  const double available = available_memory_bytes();
-  if (available > 0 && bytes > 0.8 * available)
-    reject(Reason::kTooManyPixels, what,
-           detail::concat(width, "x", height, " pixels need ", std::ceil(bytes / 1e6), " MB as float planes, only ",
-                          std::floor(available / 1e6), " MB are available"));
+  try {
+    check_memory_budget(bytes, detail::concat("decoding ", width, "x", height, " pixels"), "use a smaller image");
+  } catch (const Error& e) {
+    reject(Reason::kTooManyPixels, what, e.what());
+  }
 }
 
 // How a decoder hands over its rows: `stored` samples per pixel (1 grey,
