@@ -277,6 +277,11 @@ int main(int argc, char** argv) {
       o.width = std::stoll(m.at("width"));  // the checkpoint's network wins
       o.residual_blocks = std::stoll(m.at("residual_blocks"));
       o.head = m.count("head") ? m.at("head") : "sigmoid";  // checkpoints before issue 11 had no head entry
+      // The metadata sizes the network; the weights in the file must fill it.
+      const models::StyleNetConfig saved{o.width, o.residual_blocks};
+      GF_CHECK(saved.parameter_count() <= io::count_values(resumed, "net."), "--resume ", o.resume,
+               ": its metadata (width ", o.width, ", ", o.residual_blocks,
+               " residual blocks) describes more weights than the file holds");
     }
     check_memory_budget(
         kTrainBytesPerPixelPerWidth * static_cast<double>(o.width * o.batch_size * o.crop * o.crop),

@@ -46,6 +46,15 @@ TEST_SUITE("programs") {
     CHECK(test::read_bytes((dir / "train2.txt").string()).find("resuming") != std::string::npos);
     test::check_refuses_to_replace("style_train", common + " --steps 3", out / "checkpoint.safetensors",
                                    dir / "refused.txt");
+    // A checkpoint whose metadata claims a far wider network than its weights fill.
+    io::SafetensorsFile forged = io::load_safetensors((out / "checkpoint.safetensors").string());
+    forged.metadata["width"] = "200";
+    io::save_safetensors((dir / "forged.safetensors").string(),
+                         io::NamedTensors(forged.tensors.begin(), forged.tensors.end()), forged.metadata);
+    CHECK(test::run_program("style_train", common + " --steps 3 --resume " + (dir / "forged.safetensors").string(),
+                            dir / "forged.txt") == 1);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "forged.txt").string()),
+                      "(width 200, 1 residual blocks) describes more weights than the file holds");
 
     const std::string model = "--threads 1 --model " + (out / "style_net.safetensors").string() + " ";
     const std::string photo = (dir / "photo.png").string();
