@@ -28,15 +28,18 @@ out="$build/fuzz"
 clang="$(command -v clang++-14 || command -v clang++)"
 
 # The library sources each target instruments, besides tests/fuzz/fuzz_<target>.cpp.
+# Every model file goes through the safetensors reader, and its tensors through
+# the dtype conversions (a file's F64 NaN converted to an int64 step).
+model_file_sources="src/io/safetensors.cpp src/cpu/copy.cpp"
 sources_of() {
   case "$1" in
     upload) echo src/serve/multipart.cpp src/serve/stylize_request.cpp src/io/untrusted_image.cpp ;;
     safetensors) echo src/io/safetensors.cpp ;;
     idx) echo src/data/idx.cpp ;;
     image) echo src/io/untrusted_image.cpp ;;
-    gan_checkpoint) echo src/models/gan_trainer.cpp src/models/dcgan.cpp src/io/safetensors.cpp ;;
-    style_net) echo src/models/style_net.cpp src/io/safetensors.cpp ;;
-    adain) echo src/models/adain_checkpoint.cpp src/models/adain.cpp src/io/safetensors.cpp ;;
+    gan_checkpoint) echo src/models/gan_trainer.cpp src/models/dcgan.cpp src/optim/optimizer.cpp $model_file_sources ;;
+    style_net) echo src/models/style_net.cpp $model_file_sources ;;
+    adain) echo src/models/adain_checkpoint.cpp src/models/adain.cpp $model_file_sources ;;
     *) echo "run.sh: unknown fuzz target '$1' (targets: ${all_targets[*]})" >&2; return 1 ;;
   esac
 }
@@ -64,7 +67,7 @@ build_target() {
 mkdir -p "$out"
 for target in "${targets[@]}"; do sources_of "$target" >/dev/null; done  # unknown names fail here
 echo "== building ${targets[*]} with $clang"
-export root build out clang
+export root build out clang model_file_sources
 export -f sources_of build_target
 printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} bash -c 'build_target {}'
 
