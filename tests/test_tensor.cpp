@@ -103,8 +103,8 @@ TEST_SUITE("tensor") {
   }
 
   TEST_CASE("float to integer conversions are defined for NaN and out-of-range values") {
-    // Found by fuzzing (tests/fuzz/fuzz_gan_checkpoint.cpp): a checkpoint whose
-    // "step" is an F64 NaN made the int64 conversion undefined behaviour.
+    // A checkpoint whose "step" is an F64 NaN made the int64 conversion
+    // undefined behaviour (UBSan in tests/fuzz/fuzz_gan_checkpoint.cpp).
     constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
     constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
     const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();

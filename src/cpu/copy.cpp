@@ -11,8 +11,8 @@ namespace {
 
 // static_cast from a floating type to an integer one is undefined for NaN
 // and for values outside the integer's range, and such values come from
-// files (a checkpoint's "step" stored as F64 NaN; found by
-// tests/fuzz/fuzz_gan_checkpoint.cpp). Defined here: NaN gives 0, values
+// files (a checkpoint's "step" stored as F64 NaN, which
+// tests/fuzz/fuzz_gan_checkpoint.cpp reports). Defined here: NaN gives 0, values
 // beyond the range give its nearest end, the rest truncate as static_cast does.
 // fill() converts the same way (full(..., NaN) for an int64 tensor).
 template <typename To, typename From>
