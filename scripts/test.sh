@@ -2,11 +2,12 @@
 # Installs what is missing, builds everything, checks that an installed
 # ganforge works through find_package, and runs the whole test suite: the
 # doctest suites, the service under load, its web page in Chromium, a brief
-# fuzzing of its upload path, and training killed at random moments.
+# fuzzing of every parser (uploads, images, IDX, safetensors, model files),
+# and training killed at random moments.
 #   bash scripts/test.sh
 source "$(dirname "$0")/common.sh"
 # Beyond the build: Chromium for the page test, clang's libFuzzer and
-# sanitizers for the fuzz target, a photo for both (python3-skimage-lib).
+# sanitizers for the fuzz targets, a photo for both (python3-skimage-lib).
 GF_PACKAGES+=(chromium clang-14 libclang-rt-14-dev python3-skimage-lib curl)
 gf_install_packages
 # Without a GPU the CUDA backend is only compiled, to keep it from rotting:
@@ -30,8 +31,8 @@ bash "$GF_ROOT/tests/load/run.sh"
 echo "== the web page in Chromium"
 bash "$GF_ROOT/tests/browser/run.sh"
 
-echo "== fuzzing the upload path (30 s; longer by hand: bash tests/fuzz/run.sh 600)"
-bash "$GF_ROOT/tests/fuzz/run.sh" 30
+echo "== fuzzing every parser, 10 s each (longer by hand: bash tests/fuzz/run.sh 600)"
+bash "$GF_ROOT/tests/fuzz/run.sh" 10
 
 echo "== training killed at random moments (8 kills; longer by hand: bash tests/kill/run.sh 40)"
 bash "$GF_ROOT/tests/kill/run.sh" 8

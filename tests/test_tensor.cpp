@@ -1,4 +1,6 @@
 // Tensor core: storage sharing, views, factories, printing, generators.
+#include <limits>
+
 #include "gf/core/checked_size.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
@@ -98,6 +100,18 @@ TEST_SUITE("tensor") {
     Tensor c = zeros({2, 2});
     c.copy_(from_vector<double>({3, 4}, {2}));  // broadcast + convert
     CHECK(c.to_vector<float>() == std::vector<float>{3, 4, 3, 4});
+  }
+
+  TEST_CASE("float to integer conversions are defined for NaN and out-of-range values") {
+    // A checkpoint whose "step" is an F64 NaN made the int64 conversion
+    // undefined behaviour (UBSan in tests/fuzz/fuzz_gan_checkpoint.cpp).
+    constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    CHECK(from_vector<double>({nan, inf, -inf, 1e300, -1e300, 9.3e18, -2.7}, {7}).to_vector<std::int64_t>() ==
+          std::vector<std::int64_t>{0, highest, lowest, highest, lowest, highest, -2});
+    CHECK(from_vector<float>({std::nanf(""), 1e30f, -1e30f, 2.9f}, {4}).to_vector<std::int64_t>() ==
+          std::vector<std::int64_t>{0, highest, lowest, 2});
   }
 
   TEST_CASE("seeded generators repeat, and states restore exactly") {

@@ -75,6 +75,16 @@ TEST_SUITE("untrusted images") {
     CHECK(rejection("") == Reason::kUnsupportedFormat);
   }
 
+  TEST_CASE("other formats are named, and their magic bytes cut short are refused the same way") {
+    std::string message;
+    CHECK(rejection(std::string("RIFF\0\0\0\0WEBPVP8 ", 16), &message) == Reason::kUnsupportedFormat);
+    CHECK(message.find("a WebP image") != std::string::npos);
+    // Found by fuzzing (tests/fuzz/fuzz_image.cpp): "RIFF" and up to 3 more
+    // bytes threw std::out_of_range from the WebP check instead of a refusal.
+    for (const std::string_view cut : {"RIFF", "RIFFI", "RIFFI\xFF", "RIFFWEB"})
+      CHECK(rejection(std::string(cut)) == Reason::kUnsupportedFormat);
+  }
+
   TEST_CASE("every PNG kind decodes to the exact RGB pixels") {
     struct Case {
       const char* name;

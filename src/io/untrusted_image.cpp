@@ -394,7 +394,7 @@ const char* other_image_format(std::string_view b) {
   if (starts("8BPS")) return "PSD";
   if (starts("#?RADIANCE") || starts("#?RGBE")) return "HDR";
   if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4))) return "TIFF";
-  if (starts("RIFF") && b.substr(8, 4) == "WEBP") return "WebP";
+  if (b.size() >= 12 && starts("RIFF") && b.substr(8, 4) == "WEBP") return "WebP";  // substr(8) throws below 8
   if (starts(std::string_view("\x53\x80\xF6\x34", 4))) return "PIC";
   return nullptr;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // Shape and stride arithmetic shared by tensors and kernels.
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <ostream>
@@ -17,7 +18,12 @@ struct Shape : std::vector<std::int64_t> {
   Shape() = default;
   Shape(const std::vector<std::int64_t>& v) : std::vector<std::int64_t>(v) {}
 
+  /// The element count. A zero dimension makes it 0 whatever the others are,
+  /// decided first: (2^62, 4, 0) would overflow int64 on the way to 0
+  /// (UBSan in scripts/sanitize.sh). Tensor::empty has checked that the
+  /// product of nonzero dimensions fits.
   std::int64_t numel() const {
+    if (std::find(begin(), end(), 0) != end()) return 0;
     std::int64_t n = 1;
     for (auto d : *this) n *= d;
     return n;
