@@ -4,6 +4,7 @@
 #include "io_helpers.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 
 #include "gf/models/gan_trainer.hpp"
@@ -177,6 +178,12 @@ TEST_SUITE("gan_trainer") {
     const std::string noise = forged([](io::SafetensorsFile& f) { f.tensors["fixed_noise"] = zeros({100000000, 0}); });
     GF_CHECK_CONTAINS(test::error_of([&] { GanTrainer(small_options()).load(noise); }),
                       "fixed_noise has shape (100000000, 0), expected (N, nz = 100)");
+    // A step stored as a float NaN loaded as step 0 (the fuzzer's finding, issue 12).
+    const std::string nan_step = forged([](io::SafetensorsFile& f) {
+      f.tensors["step"] = full({}, std::nan(""), {DType::kFloat64});
+    });
+    GF_CHECK_CONTAINS(test::error_of([&] { GanTrainer(small_options()).load(nan_step); }),
+                      "step must be one non-negative int64, got float64");
     const std::string negative = forged([](io::SafetensorsFile& f) { f.metadata["ndf"] = "-3"; });
     GF_CHECK_CONTAINS(test::error_of([&] { load_generator(negative); }), "ndf must be positive");
   }

@@ -280,7 +280,10 @@ io::Metadata GanTrainer::load(const std::string& path) {
   const std::vector<std::int64_t> s = required(file, "rng_state", path).to_vector<std::int64_t>();
   GF_CHECK(s.size() == 3, "checkpoint ", path, ": rng_state has ", s.size(), " values, expected 3");
   rng_.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
-  step_ = required(file, "step", path).item<std::int64_t>();
+  const Tensor& step = required(file, "step", path);
+  GF_CHECK(step.dtype() == DType::kInt64 && step.numel() == 1 && step.item<std::int64_t>() >= 0, "checkpoint ", path,
+           ": step must be one non-negative int64, got ", step.dtype(), " of shape ", step.shape());
+  step_ = step.item<std::int64_t>();
   return file.metadata;
 }
 
