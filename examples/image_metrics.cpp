@@ -8,6 +8,10 @@
 //     images' (mean R, G, B, std R, G, B), values in [0, 1]
 //     (gf::image::color_stats_distance); 0 = same palette statistics. It is
 //     defined for images of different sizes, the others need equal sizes.
+//   flat saturated fraction of each image: the share of pixels whose 5x5
+//     window is flat (every channel within 2/255) and black or white in some
+//     channel (gf::metrics::flat_saturated_fraction): the blobs a clamped
+//     generator leaves; a photo has few.
 //   perceptual distance (with --vgg-weights): unit-normalised VGG-19 features
 //     at relu1_1..relu4_1, mean squared difference averaged over the layers
 //     (gf::models::perceptual_distance); 0 = same features, up to 4.
@@ -15,6 +19,7 @@
 // Every metric is one row of a table, printed as text or as one JSON object
 // (--json), so a new metric is one more row.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -22,6 +27,7 @@
 
 #include "gf/gf.hpp"
 #include "gf/image/color.hpp"
+#include "gf/metrics/flat_regions.hpp"
 #include "gf/metrics/ssim.hpp"
 #include "gf/models/vgg.hpp"
 
@@ -112,6 +118,9 @@ int main(int argc, char** argv) {
     NoGradGuard no_grad;
     std::vector<Metric> metrics = {{"color_stats_distance", "colour distance (L2 of RGB means and stds)",
                                     {image::color_stats_distance(a, b).item()}, ""}};
+    if (std::min({a.size(1), a.size(2), b.size(1), b.size(2)}) >= 5)
+      metrics.push_back({"flat_saturated_fraction", "flat saturated fraction (a, b)",
+                         {metrics::flat_saturated_fraction(a), metrics::flat_saturated_fraction(b)}, ""});
     // A result against its style picture: only the colour distance is defined.
     if (a.shape() != b.shape()) {
       std::cerr << "image_metrics: " << o.first << " is " << a.size(2) << "x" << a.size(1) << ", " << o.second

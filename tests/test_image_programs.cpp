@@ -127,6 +127,19 @@ TEST_SUITE("programs") {
     CHECK(json_value(json, "color_stats_distance") ==
           doctest::Approx(image::color_stats_distance(ta, tb).item()).epsilon(1e-6));
     GF_CHECK_CONTAINS(json, "\"ssim_rgb\": [");
+    // b with a black 9x9 square: 5x5 = 25 of its 16 x 22 window centres are a flat saturated blob.
+    Tensor blob = pattern(20, 26, 0.4);
+    blob.narrow(1, 3, 9).narrow(2, 4, 9).fill_(0.0);
+    const std::string c = (dir / "blob.png").string();
+    io::write_image(c, blob);
+    REQUIRE(test::run_program("image_metrics", a + " " + c + " --json", dir / "blob.txt") == 0);
+    const std::string blob_json = test::read_bytes((dir / "blob.txt").string());
+    const std::string pair = "\"flat_saturated_fraction\": [";
+    const std::size_t at = blob_json.find(pair);
+    REQUIRE(at != std::string::npos);
+    char* rest = nullptr;
+    CHECK(std::strtod(blob_json.c_str() + at + pair.size(), &rest) == 0.0);  // the smooth pattern a has none
+    CHECK(std::strtod(rest + 1, nullptr) == doctest::Approx(25.0 / (16 * 22)).epsilon(1e-6));
     GF_CHECK_CONTAINS(json, "\"width\": 26");
 
     REQUIRE(test::run_program("image_metrics", a + " " + a, dir / "text.txt") == 0);
