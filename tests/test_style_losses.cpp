@@ -105,6 +105,15 @@ TEST_SUITE("style_losses") {
     GF_CHECK_CONTAINS(test::error_of([&] { edge_loss(ramp, grey); }), "same shape");
   }
 
+  TEST_CASE("range_loss: squared distance outside [0, 1], zero inside") {
+    const Tensor z = from_vector<double>({-0.5, 0.0, 0.3, 1.0, 1.2, 3.0}, {6});
+    CHECK(range_loss(z).item() == doctest::Approx((0.25 + 0.04 + 4.0) / 6.0));
+    CHECK(range_loss(mul(z, 0.0)).item() == 0.0);
+    // Away from the kinks at 0 and 1, where the gradient is continuous but the second derivative jumps.
+    const Tensor x = from_vector<double>({-0.7, -0.2, 0.4, 0.9, 1.3, 2.1}, {2, 3}).requires_grad_();
+    GF_CHECK_GRAD([](const std::vector<Tensor>& in) { return range_loss(in[0]); }, (std::vector<Tensor>{x}));
+  }
+
   TEST_CASE("gradcheck: gram, content, style, total variation, colour statistics") {
     const Tensor x = rand64({2, 3, 3, 4}, 2).requires_grad_();
     const Tensor y = rand64({2, 3, 3, 4}, 3);

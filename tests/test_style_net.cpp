@@ -174,6 +174,40 @@ TEST_SUITE("style_net") {
           std::string::npos);
   }
 
+  TEST_CASE("StyleNet matched head: untrained Reinhard's transfer; trained, the sum keeps the style's statistics") {
+    Generator g(7);
+    models::StyleNet net({.width = 8, .residual_blocks = 1, .head = models::StyleNetHead::kMatched}, &g);
+    const Tensor style = rand({1, 3, 20, 24}, {}, &g) * 0.5 + 0.3;
+    net.set_style_colours(style);
+    NoGradGuard no_grad;
+    const Tensor photo = rand({2, 3, 13, 18}, {}, &g);
+    GF_CHECK_CLOSE(net.forward(photo), clamp(image::match_color_stats(photo, style), 0.0, 1.0), 1e-5, 1e-6);
+
+    // A tail that adds something: the unclamped output still has the style's
+    // per-channel mean and std in each image (what the recolour head loses).
+    net.tail->conv->weight.copy_(randn(net.tail->conv->weight.shape(), {}, &g) * 0.05);
+    const Tensor z = net.forward_unclamped(photo);
+    const image::ColorStats target = image::color_stats(style);
+    for (std::int64_t n = 0; n < 2; ++n) {
+      const image::ColorStats got = image::color_stats(z.narrow(0, n, 1));
+      GF_CHECK_CLOSE(got.mean, target.mean, 1e-5, 1e-5);
+      GF_CHECK_CLOSE(got.std, target.std, 1e-5, 1e-5);
+    }
+    models::StyleNet recolour({.width = 8, .residual_blocks = 1, .head = models::StyleNetHead::kRecolour}, &g);
+    recolour.load_state_dict(net.state_dict());
+    const image::ColorStats drifted = image::color_stats(recolour.forward_unclamped(photo).narrow(0, 0, 1));
+    CHECK(max(abs(drifted.std - target.std)).item() > 1e-3);  // the test would see the difference
+    GF_CHECK_CLOSE(net.forward(photo), clamp(z, 0.0, 1.0), 0.0, 0.0);
+
+    const test::TempDir dir("style_net_matched");
+    models::save_style_net(dir.file("net.safetensors"), net);
+    const auto loaded = models::load_style_net(dir.file("net.safetensors"));
+    CHECK(loaded->config.head == models::StyleNetHead::kMatched);
+    GF_CHECK_CLOSE(loaded->forward(photo), net.forward(photo), 0.0, 0.0);
+    CHECK(models::parse_style_net_head("matched") == models::StyleNetHead::kMatched);
+    GF_CHECK_CONTAINS(test::error_of([] { models::parse_style_net_head("tanh"); }), "sigmoid, recolour or matched");
+  }
+
   TEST_CASE("StyleNet: a few Adam steps lower a training loss") {
     // Learn to turn a picture into its negative: every parameter gets a gradient.
     Generator g(5);

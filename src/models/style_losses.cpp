@@ -102,6 +102,10 @@ Tensor ssim_loss(const Tensor& image, const Tensor& content) {
   return rsub(1.0, metrics::ssim(y, yc));
 }
 
+Tensor range_loss(const Tensor& unclamped) {
+  return mean(add(square(relu(sub(unclamped, 1.0))), square(relu(neg(unclamped)))));
+}
+
 Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& o,
                                Generator& gen) {
   GF_CHECK(image.dim() == 4 && image.shape() == style.shape(), "sliced_wasserstein_loss: image ", image.shape(),

@@ -63,6 +63,21 @@ Tensor upsample2x_conv3x3(const Tensor& x, const Tensor& weight, const Tensor& b
 
 }  // namespace
 
+std::string style_net_head_name(StyleNetHead head) {
+  switch (head) {
+    case StyleNetHead::kSigmoid: return "sigmoid";
+    case StyleNetHead::kRecolour: return "recolour";
+    case StyleNetHead::kMatched: return "matched";
+  }
+  throw Error("style_net_head_name: unknown head");
+}
+
+StyleNetHead parse_style_net_head(const std::string& name) {
+  for (const StyleNetHead head : {StyleNetHead::kSigmoid, StyleNetHead::kRecolour, StyleNetHead::kMatched})
+    if (style_net_head_name(head) == name) return head;
+  throw Error(detail::concat("unknown style network head '", name, "' (sigmoid, recolour or matched)"));
+}
+
 void StyleNetConfig::validate() const {
   GF_CHECK(width > 0, "StyleNet: width must be positive, got ", width);
   GF_CHECK(residual_blocks >= 0, "StyleNet: residual_blocks must be >= 0, got ", residual_blocks);
@@ -132,7 +147,7 @@ StyleNet::StyleNet(const StyleNetConfig& config, Generator* gen) : config(config
   up1 = register_module("up1", std::make_shared<StyleConv>(4 * w, 2 * w, 3, O{1, true}, g));
   up2 = register_module("up2", std::make_shared<StyleConv>(2 * w, w, 3, O{1, true}, g));
   tail = register_module("tail", std::make_shared<StyleConv>(w, 3, 9, O{1, false, false, false}, g));
-  if (config.head == StyleNetHead::kRecolour) {
+  if (config.head != StyleNetHead::kSigmoid) {
     NoGradGuard no_grad;
     tail->conv->weight.zero_();  // untrained: exactly the recoloured photo
     tail->conv->bias.zero_();
@@ -144,7 +159,7 @@ StyleNet::StyleNet(const StyleNetConfig& config, Generator* gen) : config(config
 }
 
 void StyleNet::set_style_colours(const Tensor& style) {
-  GF_CHECK(config.head == StyleNetHead::kRecolour, "StyleNet::set_style_colours: the network has a sigmoid head");
+  GF_CHECK(config.head != StyleNetHead::kSigmoid, "StyleNet::set_style_colours: the network has a sigmoid head");
   NoGradGuard no_grad;
   const image::ColorStats s = image::color_stats(style);
   GF_CHECK(s.mean.numel() == 3, "StyleNet::set_style_colours: the style must be RGB, got shape ", style.shape());
@@ -152,7 +167,9 @@ void StyleNet::set_style_colours(const Tensor& style) {
   style_std.copy_(s.std.to(style_std.device()).to(style_std.dtype()));
 }
 
-Tensor StyleNet::forward(const Tensor& image) {
+Tensor StyleNet::forward(const Tensor& image) { return clamp(forward_unclamped(image), 0.0, 1.0); }
+
+Tensor StyleNet::forward_unclamped(const Tensor& image) {
   GF_CHECK(image.dim() == 4 && image.size(1) == 3 && image.size(2) >= 5 && image.size(3) >= 5,
            "StyleNet: expected an RGB image batch (N, 3, H, W) with H, W >= 5, got ", image.shape());
   // Two stride-2 stages and two x2 upsamplings return H x W exactly only for
@@ -160,27 +177,27 @@ Tensor StyleNet::forward(const Tensor& image) {
   const std::int64_t H = image.size(2), W = image.size(3);
   const std::int64_t pad_h = (4 - H % 4) % 4, pad_w = (4 - W % 4) % 4;
   Tensor x = pad_h + pad_w > 0 ? pad2d(image, 0, pad_w, 0, pad_h, PadMode::kReflect) : image;
-  const Tensor input = x;
   x = (*down2)((*down1)((*head)(x)));
   x = (*res)(x);
   x = (*tail)((*up2)((*up1)(x)));
-  if (config.head == StyleNetHead::kSigmoid) {
-    x = sigmoid(x);
-  } else {
-    // R(input): Reinhard's transfer, each image's own statistics (before the
-    // padding) to the style's.
-    const Tensor mu = mean(image, {2, 3}, /*keepdim=*/true);                                     // (N, 3, 1, 1)
-    const Tensor sd = sqrt(add(var(image, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), 1e-12));  // (N, 3, 1, 1)
-    const Tensor recoloured =
-        add(mul(div(sub(input, mu), sd), style_std.view({1, 3, 1, 1})), style_mean.view({1, 3, 1, 1}));
-    x = clamp(add(recoloured, x), 0.0, 1.0);
-  }
-  return pad_h + pad_w > 0 ? x.narrow(2, 0, H).narrow(3, 0, W).contiguous() : x;
+  if (pad_h + pad_w > 0) x = x.narrow(2, 0, H).narrow(3, 0, W);
+  if (config.head == StyleNetHead::kSigmoid) return sigmoid(x);
+  // R(image) + t: Reinhard's transfer of each image's own statistics to the style's, plus the network's tail.
+  const Tensor style_mu = style_mean.view({1, 3, 1, 1}), style_sd = style_std.view({1, 3, 1, 1});
+  const auto to_style_stats = [&](const Tensor& z) {
+    const Tensor mu = mean(z, {2, 3}, /*keepdim=*/true);                                     // (N, 3, 1, 1)
+    const Tensor sd = sqrt(add(var(z, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), 1e-12));  // (N, 3, 1, 1)
+    return add(mul(div(sub(z, mu), sd), style_sd), style_mu);
+  };
+  const Tensor sum = add(to_style_stats(image), x);
+  // The matched head moves the sum to the style's statistics once more: what
+  // the network adds (strokes, shapes) then cannot shift the palette.
+  return config.head == StyleNetHead::kMatched ? to_style_stats(sum) : sum;
 }
 
 std::string StyleNet::extra_repr() const {
   return detail::concat("width=", config.width, ", residual_blocks=", config.residual_blocks,
-                        config.head == StyleNetHead::kRecolour ? ", head=recolour" : ", head=sigmoid");
+                        ", head=", style_net_head_name(config.head));
 }
 
 void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata) {
@@ -188,7 +205,7 @@ void save_style_net(const std::string& path, const StyleNet& net, const io::Meta
   meta["kind"] = "ganforge-style-net";
   meta["width"] = std::to_string(net.config.width);
   meta["residual_blocks"] = std::to_string(net.config.residual_blocks);
-  meta["head"] = net.config.head == StyleNetHead::kRecolour ? "recolour" : "sigmoid";
+  meta["head"] = style_net_head_name(net.config.head);
   const nn::NamedTensors state = net.state_dict();
   io::save_safetensors(path, io::NamedTensors(state.begin(), state.end()), meta);
 }
@@ -203,7 +220,11 @@ std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
   config.residual_blocks = 0;
   while (file.tensors.count(detail::concat("res.", config.residual_blocks, ".conv1.conv.weight")) > 0)
     ++config.residual_blocks;
-  config.head = file.tensors.count("recolour_mean") > 0 ? StyleNetHead::kRecolour : StyleNetHead::kSigmoid;
+  // The head from the metadata; files without it (the PyTorch twin's) by whether they hold the colour buffers.
+  const auto head_name = file.metadata.find("head");
+  config.head = file.tensors.count("recolour_mean") == 0 ? StyleNetHead::kSigmoid
+                : head_name != file.metadata.end() && head_name->second == "matched" ? StyleNetHead::kMatched
+                                                                                     : StyleNetHead::kRecolour;
   GF_CHECK(head->second.shape() == Shape({config.width, 3, 9, 9}), "load_style_net: ", path,
            ": head.conv.weight has shape ", head->second.shape(), ", expected (width, 3, 9, 9)");
   GF_CHECK(config.parameter_count() <= io::count_values(file), "load_style_net: ", path, ": a network of width ",

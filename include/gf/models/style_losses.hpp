@@ -27,6 +27,8 @@
 //   edges              L_edge = mean (S Y(x) - S Y(c))^2
 //                               the content's outlines, whatever their sign
 //   structure          L_ssim = 1 - SSIM(Y(x), Y(c))       (gf::metrics::ssim)
+//   range              L_range = mean (max(0, z - 1)^2 + max(0, -z)^2)
+//                               on the output z before its clamp to [0, 1]
 //
 // and, for texture without a discriminator, the sliced Wasserstein distance
 // between the k x k patches of x and of the style (Rabin et al. 2011; Heitz
@@ -92,6 +94,12 @@ Tensor edge_loss(const Tensor& image, const Tensor& content);
 
 /// L_ssim: 1 - SSIM of the luminances (11x11 Gaussian windows, sigma 1.5).
 Tensor ssim_loss(const Tensor& image, const Tensor& content);
+
+/// L_range of `unclamped`, any shape: how far values lie outside [0, 1]. A
+/// network whose output is clamped gets no gradient from any other loss where
+/// the clamp cuts, so a region pushed past the range once stays there as a
+/// flat saturated blob; this term pulls it back.
+Tensor range_loss(const Tensor& unclamped);
 
 struct SlicedWassersteinOptions {
   std::int64_t patch = 5;        // k: patches are k x k

@@ -14,9 +14,10 @@
 //   up1    upsample x2, pad 1, Conv(4w, 2w, k3) + IN + ReLU -> (N, 2w, H/2, W/2)
 //   up2    upsample x2, pad 1, Conv(2w, w, k3)  + IN + ReLU -> (N, w,  H,   W)
 //   tail   pad 4, Conv(w, 3, k9) -> t                      -> (N, 3,  H,   W)
-//   output, one of two heads:
+//   output, one of three heads:
 //     sigmoid    y = sigmoid(t)                                (Johnson et al.)
 //     recolour   y = clamp(R(x) + t, 0, 1),  R(x)_c = (x_c - mu_c(x)) / sd_c(x) * sd_c(s) + mu_c(s)
+//     matched    y = clamp(R(R(x) + t), 0, 1)                  (R applied to the sum as well)
 // Every convolution has a bias; every instance norm is affine. Parameter
 // names ("down1.conv.weight", "res.0.conv1.norm.bias"...) are those of the
 // PyTorch twin in benchmarks/pytorch/style_net.py, so weights move both ways.
@@ -31,6 +32,13 @@
 // whole regions (flat blobs at 0 or 1, issue 11). The tail starts at zero, so
 // an untrained recolour network is exactly Reinhard's transfer.
 //
+// The matched head (style_train's default since issue 11's second round)
+// moves the sum to the style's statistics once more, so whatever the network
+// adds cannot shift the palette: with the recolour head the network's
+// additions moved each channel's mean and spread away from the style's (colour
+// distance 0.076 on the held-out set against Reinhard's 0.030). An untrained
+// matched network is Reinhard's transfer too (R(R(x)) = R(x)).
+//
 // H and W need not be multiples of 4: forward() pads the image by reflection
 // up to the next multiple and crops the result back to H x W.
 #include <cstdint>
@@ -43,7 +51,12 @@
 
 namespace gf::models {
 
-enum class StyleNetHead { kSigmoid, kRecolour };
+enum class StyleNetHead { kSigmoid, kRecolour, kMatched };
+
+/// "sigmoid", "recolour", "matched": the names the programs and model files use.
+std::string style_net_head_name(StyleNetHead head);
+/// The head of that name; throws naming the accepted ones otherwise.
+StyleNetHead parse_style_net_head(const std::string& name);
 
 struct StyleNetConfig {
   std::int64_t width = 32;           // channels of the first layer; the network uses w, 2w, 4w
@@ -98,10 +111,14 @@ class StyleNet : public nn::Module {
 
   /// image (N, 3, H, W) in [0, 1] -> stylised (N, 3, H, W) in [0, 1]; H, W >= 5.
   Tensor forward(const Tensor& image) override;
+  /// The same before the final clamp to [0, 1] (the recolour heads' R(x) + t
+  /// may leave the range). A clamped pixel passes no gradient, so training
+  /// penalises what lies outside the range here (style_train --range-weight).
+  Tensor forward_unclamped(const Tensor& image);
   std::string type_name() const override { return "StyleNet"; }
   std::string extra_repr() const override;
 
-  /// Recolour head: takes the style's per-channel mean and standard deviation
+  /// Recolour and matched heads: take the style's per-channel mean and standard deviation
   /// (image::color_stats of `style` (N, 3, H, W) or (3, H, W)) as the target of R.
   void set_style_colours(const Tensor& style);
 
