@@ -90,4 +90,54 @@ TEST_SUITE("patch_discriminator") {
     }, (std::vector<Tensor>{img}));
     GF_CHECK_CONTAINS(test::error_of([&] { random_patches(img, 2, 8, gen); }), "from a 6x7 image");
   }
+  TEST_CASE("textured_patch_corners keeps the windows whose luminance varies enough; patches are cut only there") {
+    Generator gen(8);
+    // Left half flat grey, right half noise: only windows reaching into the noise vary.
+    Tensor img = full({3, 12, 16}, 0.5);
+    img.narrow(2, 8, 8).copy_(rand({3, 12, 8}, {}, &gen));
+    const std::int64_t size = 4;
+    const double min_std = 0.05;
+    const std::vector<PatchCorner> corners = textured_patch_corners(img, size, min_std);
+    // The definition, window by window.
+    const auto v = img.to_vector<double>();
+    std::vector<PatchCorner> expected;
+    for (std::int64_t y = 0; y + size <= 12; ++y)
+      for (std::int64_t x = 0; x + size <= 16; ++x) {
+        double s = 0, s2 = 0;
+        for (std::int64_t a = 0; a < size; ++a)
+          for (std::int64_t b = 0; b < size; ++b) {
+            const auto i = static_cast<std::size_t>((y + a) * 16 + x + b);
+            const double Y = 0.299 * v[i] + 0.587 * v[192 + i] + 0.114 * v[384 + i];
+            s += Y;
+            s2 += Y * Y;
+          }
+        const double mean = s / 16;
+        if (std::sqrt(std::max(0.0, s2 / 16 - mean * mean)) >= min_std) expected.push_back({y, x});
+      }
+    REQUIRE(corners.size() == expected.size());
+    for (std::size_t i = 0; i < corners.size(); ++i) {
+      CHECK(corners[i].top == expected[i].top);
+      CHECK(corners[i].left == expected[i].left);
+    }
+    CHECK(corners.size() < static_cast<std::size_t>(9 * 13));  // the flat windows were left out
+    for (const PatchCorner& c : corners) CHECK(c.left > 8 - size);
+
+    // Patches only at the given corners: here one, so every patch is that window or its mirror.
+    const Tensor p = random_patches(img, 8, size, gen, {{3, 10}});
+    const auto w = img.narrow(1, 3, size).narrow(2, 10, size).contiguous().to_vector<double>();
+    const auto cut = p.to_vector<double>();
+    for (std::int64_t i = 0; i < 8; ++i) {
+      bool same = true, mirror = true;
+      for (std::int64_t c = 0; c < 3; ++c)
+        for (std::int64_t r = 0; r < size; ++r)
+          for (std::int64_t j = 0; j < size; ++j) {
+            const double got = cut[static_cast<std::size_t>(((i * 3 + c) * size + r) * size + j)];
+            same = same && got == w[static_cast<std::size_t>((c * size + r) * size + j)];
+            mirror = mirror && got == w[static_cast<std::size_t>((c * size + r) * size + size - 1 - j)];
+          }
+      CHECK((same || mirror));
+    }
+    GF_CHECK_CONTAINS(test::error_of([&] { random_patches(img, 2, size, gen, {{9, 0}}); }), "leaves the 12x16 image");
+    GF_CHECK_CONTAINS(test::error_of([&] { random_patches(img, 2, size, gen, {}); }), "no corners");
+  }
 }

@@ -1,6 +1,7 @@
 #include "gf/models/patch_discriminator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "gf/core/factory.hpp"
@@ -123,23 +124,82 @@ Tensor patch_generator_loss(MultiScalePatchDiscriminator& D, const Tensor& fake,
   return div(total, static_cast<double>(f.size()));
 }
 
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen) {
-  const Tensor img = image.dim() == 3 ? image.unsqueeze(0) : image;  // (1, C, H, W)
-  GF_CHECK(img.dim() == 4 && img.size(0) == 1, "random_patches: image must be (C, H, W) or (1, C, H, W), got ",
-           image.shape());
-  const std::int64_t h = img.size(2), w = img.size(3);
-  GF_CHECK(n > 0 && size > 0 && size <= h && size <= w, "random_patches: cannot cut ", n, " patches of ", size, "x",
-           size, " from a ", h, "x", w, " image");
+namespace {
+
+// n patches of img (1, C, H, W), the corner of each from pick(); each mirrored with probability 1/2.
+template <class PickCorner>
+Tensor cut_patches(const Tensor& img, std::int64_t n, std::int64_t size, Generator& gen, PickCorner pick) {
   std::vector<Tensor> patches, mirrored;
   for (std::int64_t i = 0; i < n; ++i) {
-    const auto top = static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(h - size + 1)));
-    const auto left = static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(w - size + 1)));
-    const Tensor p = img.narrow(2, top, size).narrow(3, left, size);  // (1, C, size, size)
+    const PatchCorner at = pick();
+    const Tensor p = img.narrow(2, at.top, size).narrow(3, at.left, size);  // (1, C, size, size)
     (gen.uniform() < 0.5f ? mirrored : patches).push_back(p);
   }
   // One product mirrors all the chosen patches at once.
   if (!mirrored.empty()) patches.push_back(mirror_last_dim(cat(mirrored, 0)));
   return cat(patches, 0);  // (n, C, size, size)
+}
+
+// image (C, H, W) or (1, C, H, W) -> (1, C, H, W), checked to hold n > 0 windows of `size`.
+Tensor patch_source(const Tensor& image, std::int64_t n, std::int64_t size, const char* what) {
+  const Tensor img = image.dim() == 3 ? image.unsqueeze(0) : image;
+  GF_CHECK(img.dim() == 4 && img.size(0) == 1, what, ": image must be (C, H, W) or (1, C, H, W), got ",
+           image.shape());
+  GF_CHECK(n > 0 && size > 0 && size <= img.size(2) && size <= img.size(3), what, ": cannot cut ", n, " patches of ",
+           size, "x", size, " from a ", img.size(2), "x", img.size(3), " image");
+  return img;
+}
+
+}  // namespace
+
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen) {
+  const Tensor img = patch_source(image, n, size, "random_patches");
+  const std::int64_t h = img.size(2), w = img.size(3);
+  return cut_patches(img, n, size, gen, [&] {
+    const auto top = static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(h - size + 1)));
+    const auto left = static_cast<std::int64_t>(gen.below(static_cast<std::uint64_t>(w - size + 1)));
+    return PatchCorner{top, left};
+  });
+}
+
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen,
+                      const std::vector<PatchCorner>& corners) {
+  const Tensor img = patch_source(image, n, size, "random_patches");
+  GF_CHECK(!corners.empty(), "random_patches: no corners to cut from");
+  for (const PatchCorner& c : corners)
+    GF_CHECK(c.top >= 0 && c.left >= 0 && c.top + size <= img.size(2) && c.left + size <= img.size(3),
+             "random_patches: a ", size, "x", size, " patch at (", c.top, ", ", c.left, ") leaves the ", img.size(2),
+             "x", img.size(3), " image");
+  return cut_patches(img, n, size, gen, [&] { return corners[gen.below(corners.size())]; });
+}
+
+std::vector<PatchCorner> textured_patch_corners(const Tensor& image, std::int64_t size, double min_std) {
+  const Tensor img = patch_source(image, 1, size, "textured_patch_corners");
+  GF_CHECK(img.size(1) == 3, "textured_patch_corners: expected an RGB image, got ", image.shape());
+  const std::int64_t H = img.size(2), W = img.size(3);
+  const std::vector<double> rgb = img.to(Device::cpu()).contiguous().to_vector<double>();
+  // Summed-area tables of Y and Y^2, (H + 1) x (W + 1) with a zero first row and column.
+  std::vector<double> sum((H + 1) * (W + 1), 0.0), sum_sq((H + 1) * (W + 1), 0.0);
+  const auto at = [W](std::int64_t y, std::int64_t x) { return static_cast<std::size_t>(y * (W + 1) + x); };
+  for (std::int64_t y = 0; y < H; ++y)
+    for (std::int64_t x = 0; x < W; ++x) {
+      const auto i = static_cast<std::size_t>(y * W + x), plane = static_cast<std::size_t>(H * W);
+      const double Y = 0.299 * rgb[i] + 0.587 * rgb[plane + i] + 0.114 * rgb[2 * plane + i];
+      sum[at(y + 1, x + 1)] = Y + sum[at(y, x + 1)] + sum[at(y + 1, x)] - sum[at(y, x)];
+      sum_sq[at(y + 1, x + 1)] = Y * Y + sum_sq[at(y, x + 1)] + sum_sq[at(y + 1, x)] - sum_sq[at(y, x)];
+    }
+  const auto window = [&](const std::vector<double>& t, std::int64_t y, std::int64_t x) {
+    return t[at(y + size, x + size)] - t[at(y, x + size)] - t[at(y + size, x)] + t[at(y, x)];
+  };
+  const double count = static_cast<double>(size * size);
+  std::vector<PatchCorner> corners;
+  for (std::int64_t y = 0; y + size <= H; ++y)
+    for (std::int64_t x = 0; x + size <= W; ++x) {
+      const double mean = window(sum, y, x) / count;
+      const double var = std::max(0.0, window(sum_sq, y, x) / count - mean * mean);
+      if (std::sqrt(var) >= min_std) corners.push_back({y, x});
+    }
+  return corners;
 }
 
 }  // namespace gf::models

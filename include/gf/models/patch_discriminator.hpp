@@ -91,4 +91,22 @@ Tensor patch_generator_loss(MultiScalePatchDiscriminator& D, const Tensor& fake,
 /// flow back into the pixels the patches were cut from.
 Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen);
 
+/// The top-left corner of a patch.
+struct PatchCorner {
+  std::int64_t top = 0, left = 0;
+};
+
+/// Every corner (top, left) of `image` (1, 3, H, W) or (3, H, W) whose size x
+/// size window has a luminance (Rec. 601 Y) standard deviation of at least
+/// `min_std`, in row-major order. A style's flat background (a black border,
+/// a white page) is not its texture: shown to D as real, it teaches the
+/// generator that a flat patch passes, and flat saturated blobs follow
+/// (issue 11). Computed on the CPU with summed-area tables.
+std::vector<PatchCorner> textured_patch_corners(const Tensor& image, std::int64_t size, double min_std);
+
+/// n patches as random_patches cuts them, each at a corner drawn uniformly
+/// from `corners` (non-empty, every window inside the image).
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen,
+                      const std::vector<PatchCorner>& corners);
+
 }  // namespace gf::models
