@@ -8,6 +8,7 @@
 // One training step (content crops c, B x 3 x crop x crop, output y = T(c)):
 //   D  phase: a multi-scale patch discriminator D (patch_discriminator.hpp)
 //             learns style patches = real, patches of the detached y = fake
+//             (real patches only where the style is textured, --real-min-std)
 //             (hinge loss, Adam) -- the MGAN / PatchGAN idea: the style's
 //             texture is learnt from the style image itself.
 //   T  phase: the network T minimises
@@ -17,6 +18,7 @@
 //     + w_ssim max(0, ssim_target - SSIM(Y(y), Y(c)))   keep the content readable, no more
 //     + w_edge L_edge(y, c)                  the content's outlines (Sobel magnitudes)
 //     + w_tv L_tv(y)                         against pixel noise
+//     + w_range L_range(z)                   z = y before its clamp: no flat saturated blobs
 //     [+ w_content L_c + w_style L_s on VGG-19 features, with --vgg-weights: Johnson's perceptual losses]
 //   (the loss terms are those of gf/models/style_losses.hpp.)
 //
@@ -64,16 +66,18 @@ constexpr double kTrainBytesPerPixelPerWidth = 150;
 
 struct Options {
   std::string content, style, out = "style_run", resume, vgg_weights, samples_from;
-  std::string head = "recolour";
+  std::string head = "matched";
   bool overwrite = false;
   std::int64_t steps = 1000, batch_size = 4, crop = 128, width = 32, residual_blocks = 5;
   std::int64_t sample_every = 100, checkpoint_every = 200;
   std::int64_t style_size = 256;  // longest side of the style image
   double lr = 1e-3, lr_d = 2e-4;
   // Loss weights; see the top comment.
-  double w_adv = 0.5, w_col = 10.0, w_low = 5.0, w_ssim = 5.0, ssim_target = 0.6, w_edge = 1.0, w_tv = 1.0;
+  double w_adv = 0.5, w_col = 10.0, w_low = 5.0, w_ssim = 5.0, ssim_target = 0.6, w_edge = 1.0, w_tv = 1.0,
+         w_range = 10.0;
   double w_content = 1.0, w_style = 1e5, lowpass_sigma = 2.0;
   std::int64_t patch_size = 32, patches = 16;
+  double real_min_std = 0.02;  // D's real patches: only windows of the style whose luminance varies this much
   // Sliced Wasserstein texture term (models/style_losses.hpp).
   double w_texture = 0.0;
   std::int64_t texture_patch = 5, texture_levels = 3, texture_directions = 32;
@@ -185,9 +189,10 @@ int main(int argc, char** argv) {
       ->check(cli::in_range(0, 32))
       ->capture_default_str();
   app.add_option("--head", o.head,
-                 "recolour: the photo in the style's colours (Reinhard) plus what the network adds; sigmoid: "
-                 "Johnson's output, the whole picture from the network")
-      ->check(CLI::IsMember({"recolour", "sigmoid"}))
+                 "recolour: the photo in the style's colours (Reinhard) plus what the network adds; matched: the "
+                 "same, moved to the style's colour statistics once more (what the network adds cannot shift the "
+                 "palette); sigmoid: Johnson's output, the whole picture from the network")
+      ->check(CLI::IsMember({"matched", "recolour", "sigmoid"}))
       ->capture_default_str();
   app.add_option("--style-size", o.style_size, "longest side the style image is resized to")
       ->check(cli::in_range(8, 8192))
@@ -230,6 +235,11 @@ int main(int argc, char** argv) {
   app.add_option("--tv-weight", o.w_tv, "weight of the total-variation loss")
       ->check(cli::non_negative())
       ->capture_default_str();
+  app.add_option("--range-weight", o.w_range,
+                 "weight of the range loss: how far the output lies outside [0, 1] before its clamp (a clamped "
+                 "region gets no gradient from the other losses and stays a flat blob)")
+      ->check(cli::non_negative())
+      ->capture_default_str();
   app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 (torchvision names, safetensors): adds "
                                                  "Johnson's perceptual content and Gram style losses");
   app.add_option("--content-weight", o.w_content, "VGG content loss weight (with --vgg-weights)")
@@ -240,6 +250,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--patch-size", o.patch_size, "side of the patches D judges")
       ->check(cli::in_range(8, 4096))
+      ->capture_default_str();
+  app.add_option("--real-min-std", o.real_min_std,
+                 "D's real patches come only from windows of the style whose luminance std is at least this: a flat "
+                 "background is not the style's texture, and shown as real it teaches flat blobs (0: anywhere; if "
+                 "fewer than 5% of the windows qualify, anywhere too)")
+      ->check(cli::in_range(0.0, 0.5))
       ->capture_default_str();
   app.add_option("--patches", o.patches, "patches per step for each side of D")
       ->check(cli::in_range(1, 1024))
@@ -308,13 +324,24 @@ int main(int argc, char** argv) {
              style.size(2), "x", style.size(1), ") is smaller than a --crop of ", o.crop,
              ", which the texture loss cuts from it; raise --style-size or lower --crop");
     style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
+    // Where D's real patches are cut: the style's textured windows (see --real-min-std).
+    std::vector<models::PatchCorner> real_corners = models::textured_patch_corners(style, o.patch_size, o.real_min_std);
+    const std::size_t windows =
+        static_cast<std::size_t>((style.size(2) - o.patch_size + 1) * (style.size(3) - o.patch_size + 1));
+    if (real_corners.size() < windows / 20) {
+      std::cout << "style_train: only " << real_corners.size() << " of " << windows << " style windows vary by "
+                << o.real_min_std << " or more; D's real patches come from anywhere\n";
+      real_corners = models::textured_patch_corners(style, o.patch_size, 0.0);
+    } else if (real_corners.size() < windows) {
+      std::cout << "style_train: D's real patches from " << real_corners.size() << " of " << windows
+                << " style windows (the rest are flat: --real-min-std " << o.real_min_std << ")\n";
+    }
 
     // ---- models and optimisers ------------------------------------------------------
     Generator gen(o.seed);
     models::StyleNet net(
-        {o.width, o.residual_blocks, o.head == "recolour" ? models::StyleNetHead::kRecolour : models::StyleNetHead::kSigmoid},
-        &gen);
-    if (o.head == "recolour") net.set_style_colours(style);  // (a resumed run loads them with the weights)
+        {o.width, o.residual_blocks, models::parse_style_net_head(o.head)}, &gen);
+    if (net.config.head != models::StyleNetHead::kSigmoid) net.set_style_colours(style);  // (a resumed run loads them with the weights)
     models::MultiScalePatchDiscriminator D({.width = 32, .downsamplings = 2, .scales = 2, .spectral_norm = true}, gen);
     net.to(device);
     D.to(device);
@@ -389,14 +416,15 @@ int main(int argc, char** argv) {
     const std::int64_t first = step;
     while (step < o.steps) {
       const Tensor c = content_batch(photos, o.batch_size, o.crop, gen).to(device);  // (B, 3, crop, crop)
-      const Tensor y = net.forward(c);
+      const Tensor unclamped = net.forward_unclamped(c);
+      const Tensor y = clamp(unclamped, 0.0, 1.0);
 
       // D phase: style patches are real, patches of the detached output fake.
       const TensorOptions scalar{y.dtype(), y.device()};
       Tensor loss_d = zeros({}, scalar), adv = zeros({}, scalar);
       Tensor fake;
       if (o.w_adv > 0) {
-        const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen);
+        const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen, real_corners);
         fake = patches_of_batch(y, o.patches, o.patch_size, gen);
         opt_d.zero_grad();
         loss_d = models::patch_discriminator_loss(D, real, fake.detach());
@@ -424,8 +452,10 @@ int main(int argc, char** argv) {
       const Tensor ssim_gap = relu(sub(models::ssim_loss(y, c), 1.0 - o.ssim_target));  // max(0, target - SSIM)
       const Tensor edge = models::edge_loss(y, c);
       const Tensor tv = models::total_variation_loss(y);
+      const Tensor range = models::range_loss(unclamped);
       Tensor loss = add(add(add(mul(adv, o.w_adv), mul(col, o.w_col)), add(mul(low, o.w_low), mul(ssim_gap, o.w_ssim))),
-                        add(add(mul(edge, o.w_edge), mul(tv, o.w_tv)), mul(texture, o.w_texture)));
+                        add(add(mul(edge, o.w_edge), mul(tv, o.w_tv)),
+                            add(mul(texture, o.w_texture), mul(range, o.w_range))));
       if (perceptual.vgg) {
         const auto fy = perceptual.vgg->extract(y, perceptual.layers());
         Tensor fc;
@@ -444,7 +474,7 @@ int main(int argc, char** argv) {
 
       const double ssim = 1.0 - models::ssim_loss(y.detach(), c).item();
       bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"tex", texture.item()}, {"col", col.item()},
-                        {"low", low.item()}, {"ssim", ssim}, {"loss", loss.item()}});
+                        {"low", low.item()}, {"range", range.item()}, {"ssim", ssim}, {"loss", loss.item()}});
       if (!std::isfinite(loss.item())) throw Error(detail::concat("the loss became ", loss.item(), " at step ", step,
                                                                   "; try a smaller --lr"));
       if (o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);
