@@ -4,9 +4,10 @@
 // The algorithm, one step:
 //   c = a batch of random crops of content photos, s = random crops of style images
 //   t = AdaIN(f(c), f(s))              f = VGG-19 up to relu4_1, fixed (no gradients)
-//   L = L_c + lambda L_s               L_c = mean (f(g(t)) - t)^2
+//   L = L_c + lambda L_s + mu L_col    L_c = mean (f(g(t)) - t)^2
 //                                      L_s = sum over relu1_1..relu4_1 of the squared gaps
 //                                            of per-channel means and standard deviations
+//                                      L_col = the same gaps on the output's and the style's pixels
 //   Adam step on the decoder g only
 // (gf::models::adain_losses in src/models/adain.cpp). This file is the program
 // around it: data, progress, sample pictures, checkpoints, resume.
@@ -61,6 +62,7 @@ struct Options {
   std::int64_t image_size = 128;
   double lr = 1e-3;
   double style_weight = 1.0;  // the paper uses 10 with pretrained VGG-19
+  double colour_weight = 100.0;
   std::int64_t width_divisor = 0;  // 0: 1 with --vgg-weights, else kDivisorOffline
   std::string vgg_weights;
   std::string out = "runs/adain";
@@ -169,6 +171,11 @@ int main(int argc, char** argv) {
                  "lambda, weight of the style (mean/std) loss (the paper: 10, with pretrained VGG-19)")
       ->check(cli::non_negative())
       ->capture_default_str();
+  app.add_option("--color-weight", o.colour_weight,
+                 "weight of the colour loss: the output's per-channel pixel mean and std against the style's (keeps "
+                 "the decoded texture from shifting the palette)")
+      ->check(cli::non_negative())
+      ->capture_default_str();
   app.add_option("--width-divisor", o.width_divisor,
                  "divide every VGG/decoder width by this (1, 2, 4, ... 64); default 1 with --vgg-weights, else 4")
       ->check(CLI::IsMember({0, 1, 2, 4, 8, 16, 32, 64}));
@@ -251,7 +258,7 @@ int main(int argc, char** argv) {
     std::cout << "adain_train: encoder " << encoder << " to relu4_1, width divisor " << net->config.width_divisor
               << ", decoder " << net->decoder->num_parameters() << " params; " << photos->size() << " content photos, "
               << styles.size() << " style images; crops " << o.image_size << "x" << o.image_size << ", batch "
-              << o.batch_size << ", lambda " << o.style_weight << ", " << device << ", " << num_threads()
+              << o.batch_size << ", lambda " << o.style_weight << ", mu " << o.colour_weight << ", " << device << ", " << num_threads()
               << " threads\n";
     if (o.vgg_weights.empty() && o.resume.empty())
       std::cout << "random encoder: expect the style's palette over the photo's layout, none of its shapes "
@@ -274,7 +281,7 @@ int main(int argc, char** argv) {
       models::save_adain(checkpoint.string(), *net, &adam,
                  {{"step", std::to_string(step)}, {"encoder", encoder}, {"image_size", std::to_string(o.image_size)},
                   {"batch_size", std::to_string(o.batch_size)}, {"style_weight", std::to_string(o.style_weight)},
-                  {"lr", std::to_string(o.lr)}, {"seed", std::to_string(o.seed)}});
+                  {"color_weight", std::to_string(o.colour_weight)}, {"lr", std::to_string(o.lr)}, {"seed", std::to_string(o.seed)}});
     };
 
     // ---- training -----------------------------------------------------------------
@@ -290,14 +297,14 @@ int main(int argc, char** argv) {
         const Tensor content = batch.images.to(device);
         const Tensor style = style_batch(styles, content.size(0), o.image_size, style_gen).to(device);
         adam.zero_grad();
-        const models::AdainLosses l = models::adain_losses(*net, content, style, o.style_weight);
-        const double lc = l.content.item(), ls = l.style.item();
+        const models::AdainLosses l = models::adain_losses(*net, content, style, o.style_weight, o.colour_weight);
+        const double lc = l.content.item(), ls = l.style.item(), lcol = l.colour.item();
         GF_CHECK(std::isfinite(lc) && std::isfinite(ls), "the loss became non-finite at step ", step + 1,
                  " (L_c ", lc, ", L_s ", ls, "); lower --lr. The last good state is in ", checkpoint.string());
         l.total.backward();
         adam.step();
         ++step;
-        bar.update(step, {{"L_c", lc}, {"L_s", ls}, {"L", lc + o.style_weight * ls}});
+        bar.update(step, {{"L_c", lc}, {"L_s", ls}, {"L_col", lcol}, {"L", l.total.item()}});
         if (o.sample_every > 0 && step % o.sample_every == 0)
           save_samples(*net, sample_contents, sample_styles, out / "samples" / ("step_" + zero_padded(step) + ".png"));
         if (step % o.checkpoint_every == 0 || step == o.steps) save();

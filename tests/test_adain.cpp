@@ -271,6 +271,19 @@ TEST_SUITE("adain") {
     const Tensor content = random_images({2, 3, 16, 16}, 11), style = random_images({1, 3, 24, 16}, 12);
     const models::AdainLosses l = models::adain_losses(*net, content, style, 10.0);
     CHECK(l.total.item() == doctest::Approx(l.content.item() + 10.0 * l.style.item()).epsilon(1e-6));
+    // The colour term: with a weight it joins the total; the plain decoder's output misses the style's pixel statistics.
+    const models::AdainLosses lc = models::adain_losses(*net, content, style, 10.0, 3.0);
+    CHECK(lc.colour.item() > 1e-3);
+    CHECK(lc.colour.item() == doctest::Approx(l.colour.item()).epsilon(1e-6));
+    CHECK(lc.total.item() ==
+          doctest::Approx(l.content.item() + 10.0 * l.style.item() + 3.0 * l.colour.item()).epsilon(1e-6));
+    {
+      // An untrained recolour head outputs R(c), which has each style's pixel statistics: L_col ~ 0.
+      Generator gen(14);
+      AdainNet recolour(models::AdainConfig{.width_divisor = 16, .recolour = true}, gen);
+      const Tensor styles = random_images({2, 3, 16, 16}, 15);  // one style per content image
+      CHECK(models::adain_losses(recolour, content, styles, 1.0, 1.0).colour.item() < 1e-8);
+    }
     l.total.backward();
     for (const auto& [name, p] : net->named_parameters()) {
       CAPTURE(name);

@@ -283,7 +283,8 @@ Tensor adain_style_loss(const std::vector<Tensor>& features, const std::vector<T
   return loss;
 }
 
-AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& style, double style_weight) {
+AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& style, double style_weight,
+                         double colour_weight) {
   check_images(content, "content");
   GF_CHECK(content.size(2) % kScale == 0 && content.size(3) % kScale == 0,
            "adain_losses: content height and width must be multiples of 8, got ", content.shape());
@@ -303,7 +304,8 @@ AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& sty
   AdainLosses l;
   l.content = mse_loss(out_stages.back(), t);
   l.style = adain_style_loss(out_stages, style_stages);
-  l.total = add(l.content, mul(l.style, style_weight));
+  l.colour = adain_style_loss({out}, {style});  // each output against its own style, pixel by pixel
+  l.total = add(add(l.content, mul(l.style, style_weight)), mul(l.colour, colour_weight));
   return l;
 }
 
