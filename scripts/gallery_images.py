@@ -35,7 +35,9 @@ SIDE = 384
 
 
 def save_small(source, path):
-    image = Image.open(source).convert("RGB")
+    image = Image.open(source).convert("RGBA")
+    # Transparent parts on white, as a viewer shows them (convert("RGB") would keep whatever colour they hold).
+    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
     image.thumbnail((SIDE, SIDE), Image.LANCZOS)
     image.save(path)
 

@@ -17,6 +17,9 @@ Figures, both from image_metrics:
          Gaussian window, sigma 1.5, K1 0.01, K2 0.03, valid windows)
   colour the Euclidean norm of the difference of (mean R, G, B, std R, G, B)
          of the result and the style picture, values in [0, 1]
+  blobs  the result's flat saturated fraction: the share of pixels whose 5x5
+         window is flat (every channel within 2/255) and 0 or 1 in some
+         channel (metrics::flat_saturated_fraction), in percent
 The bars (issue 11): network SSIM >= 0.5 and colour <= 0.06; AdaIN at alpha 1
 SSIM >= 0.4 and colour <= 0.08, at alpha 0 SSIM >= 0.7.
 Writes runs/style_eval/<set>/: the results, table.md, and contact sheets
@@ -51,11 +54,13 @@ def run(args, log):
 
 
 def figures(bin_dir, result, photo, style):
-    """(SSIM of the result to the photo, colour distance of the result to the style)."""
-    def metric(a, b, key):
+    """(SSIM of the result to the photo, colour distance of the result to the style, the result's blobs in %)."""
+    def metrics(a, b):
         out = subprocess.run([f"{bin_dir}/image_metrics", a, b, "--json"], capture_output=True, text=True, check=True)
-        return json.loads(out.stdout)[key]
-    return metric(result, photo, "ssim_luminance"), metric(result, style, "color_stats_distance")
+        return json.loads(out.stdout)
+    to_photo = metrics(result, photo)
+    return (to_photo["ssim_luminance"], metrics(result, style)["color_stats_distance"],
+            100 * to_photo["flat_saturated_fraction"][0])
 
 
 def sheet(path, photos, styles, cells, title):
@@ -83,6 +88,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--out", default=os.path.join(ROOT, "runs", "style_eval"))
     parser.add_argument("--train-args", default="", help="extra style_train arguments (for experiments)")
+    parser.add_argument("--adain-args", default="", help="extra adain_train arguments (for experiments)")
     parser.add_argument("--reuse-models", action="store_true",
                         help="apply the networks an earlier run of this set left in --out instead of training anew "
                              "(only valid when no default changed since)")
@@ -100,8 +106,7 @@ def main():
 
     def measure(method, cells):
         for (pname, sname), result in cells.items():
-            ssim, colour = figures(bin_dir, result, photos[pname], styles[sname])
-            rows.append((method, pname, sname, ssim, colour))
+            rows.append((method, pname, sname) + figures(bin_dir, result, photos[pname], styles[sname]))
         sheet(os.path.join(out, f"sheet_{method.replace(' ', '_')}.jpg"), photos, styles,
               cells, f"{method} ({args.set} set)")
 
@@ -133,7 +138,8 @@ def main():
         model = f"{out}/adain/checkpoint.safetensors"
         if not (args.reuse_models and os.path.exists(model)):
             seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
-                           os.path.join(data, "train_styles"), "--out", f"{out}/adain", "--overwrite"],
+                           os.path.join(data, "train_styles"), "--out", f"{out}/adain", "--overwrite"]
+                          + args.adain_args.split(),
                           f"{out}/adain_train.log")
             notes.append(f"adain_train: {seconds / 60:.1f} min")
         for alpha in ("1", "0.5", "0"):
@@ -158,16 +164,17 @@ def main():
         notes.append(f"stylize (optimisation): {(time.time() - start) / len(cells):.0f} s per picture")
         measure("optimise", cells)
 
-    lines = ["| method | photo | style | SSIM to photo | colour distance to style |", "|---|---|---|---|---|"]
-    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} |" for m, p, s, ssim, colour in rows]
+    lines = ["| method | photo | style | SSIM to photo | colour distance to style | blobs % |", "|---|---|---|---|---|---|"]
+    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} | {blobs:.2f} |" for m, p, s, ssim, colour, blobs in rows]
     by_method = {}
-    for m, _, _, ssim, colour in rows:
-        by_method.setdefault(m, []).append((ssim, colour))
-    lines += ["", "| method | mean SSIM | mean colour | worst SSIM | worst colour |", "|---|---|---|---|---|"]
+    for m, _, _, ssim, colour, blobs in rows:
+        by_method.setdefault(m, []).append((ssim, colour, blobs))
+    lines += ["", "| method | mean SSIM | mean colour | mean blobs % | worst SSIM | worst colour | worst blobs % |",
+              "|---|---|---|---|---|---|---|"]
     for m, values in by_method.items():
-        s = [v[0] for v in values]
-        c = [v[1] for v in values]
-        lines.append(f"| {m} | {sum(s) / len(s):.3f} | {sum(c) / len(c):.3f} | {min(s):.3f} | {max(c):.3f} |")
+        s, c, b = ([v[i] for v in values] for i in range(3))
+        lines.append(f"| {m} | {sum(s) / len(s):.3f} | {sum(c) / len(c):.3f} | {sum(b) / len(b):.2f} | "
+                     f"{min(s):.3f} | {max(c):.3f} | {max(b):.2f} |")
     lines += [""] + notes
     text = "\n".join(lines)
     open(os.path.join(out, "table.md"), "w").write(text + "\n")

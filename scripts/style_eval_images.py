@@ -9,7 +9,8 @@ mate-backgrounds, gnome-backgrounds), longest side 384 px:
                    truchet-tiles, licorice, stained-tissue) and gnome's
                    adwaita-d (cubes) and skimage's hubble_deep_field
   dev_photos/      for tuning: mate's Aqua and TwoWings
-  dev_styles/      for tuning: elephants, truchet-tiles
+  dev_styles/      for tuning: elephants, truchet-tiles and skimage's logo
+                   (a disc on a flat white background: the flat-region case)
   heldout_photos/  never used for training or tuning: skimage's chelsea and
                    camera (grey), mate's YellowFlower and RainDrops
   heldout_styles/  never used for training or tuning: gnome's grid-d (a blue
@@ -29,7 +30,8 @@ SETS = {
     "train_styles": dict(STYLES, **{"adwaita": f"{GNOME}/adwaita-d.webp",
                                     "hubble": f"{SKIMAGE}/hubble_deep_field.jpg"}),
     "dev_photos": {"aqua": f"{MATE}/nature/Aqua.jpg", "twowings": f"{MATE}/nature/TwoWings.jpg"},
-    "dev_styles": {"elephants": STYLES["elephants"], "truchet-tiles": STYLES["truchet-tiles"]},
+    "dev_styles": {"elephants": STYLES["elephants"], "truchet-tiles": STYLES["truchet-tiles"],
+                   "logo": f"{SKIMAGE}/logo.png"},
     "heldout_photos": {"chelsea": f"{SKIMAGE}/chelsea.png", "camera": f"{SKIMAGE}/camera.png",
                        "yellowflower": f"{MATE}/nature/YellowFlower.jpg", "raindrops": f"{MATE}/nature/RainDrops.jpg"},
     "heldout_styles": {"grid": f"{GNOME}/grid-d.webp", "retina": f"{SKIMAGE}/retina.jpg"},
