@@ -324,15 +324,16 @@ int main(int argc, char** argv) {
              style.size(2), "x", style.size(1), ") is smaller than a --crop of ", o.crop,
              ", which the texture loss cuts from it; raise --style-size or lower --crop");
     style = style.unsqueeze(0).to(device);  // (1, 3, h, w)
-    // Where D's real patches are cut: the style's textured windows (see --real-min-std).
-    std::vector<models::PatchCorner> real_corners = models::textured_patch_corners(style, o.patch_size, o.real_min_std);
+    // Where D's real patches are cut: the style's textured windows (see --real-min-std); empty: anywhere.
+    std::vector<models::PatchCorner> real_corners;
+    if (o.real_min_std > 0) real_corners = models::textured_patch_corners(style, o.patch_size, o.real_min_std);
     const std::size_t windows =
         static_cast<std::size_t>((style.size(2) - o.patch_size + 1) * (style.size(3) - o.patch_size + 1));
-    if (real_corners.size() < windows / 20) {
+    if (o.real_min_std > 0 && real_corners.size() < windows / 20) {
       std::cout << "style_train: only " << real_corners.size() << " of " << windows << " style windows vary by "
                 << o.real_min_std << " or more; D's real patches come from anywhere\n";
-      real_corners = models::textured_patch_corners(style, o.patch_size, 0.0);
-    } else if (real_corners.size() < windows) {
+      real_corners.clear();
+    } else if (!real_corners.empty() && real_corners.size() < windows) {
       std::cout << "style_train: D's real patches from " << real_corners.size() << " of " << windows
                 << " style windows (the rest are flat: --real-min-std " << o.real_min_std << ")\n";
     }
@@ -424,7 +425,8 @@ int main(int argc, char** argv) {
       Tensor loss_d = zeros({}, scalar), adv = zeros({}, scalar);
       Tensor fake;
       if (o.w_adv > 0) {
-        const Tensor real = models::random_patches(style, o.patches, o.patch_size, gen, real_corners);
+        const Tensor real = real_corners.empty() ? models::random_patches(style, o.patches, o.patch_size, gen)
+                                                 : models::random_patches(style, o.patches, o.patch_size, gen, real_corners);
         fake = patches_of_batch(y, o.patches, o.patch_size, gen);
         opt_d.zero_grad();
         loss_d = models::patch_discriminator_loss(D, real, fake.detach());
