@@ -312,6 +312,29 @@ TEST_SUITE("distributed") {
     CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).tensors.at("step").item<std::int64_t>() ==
           step + 3);
   }
+
+  TEST_CASE("mpirun: style_train --distributed trains on 2 ranks, rank 0 alone speaks and writes, 1 rank resumes") {
+    test::TempDir dir("dist_style");
+    const fs::path content = dir.path() / "content", out = dir.path() / "run";
+    fs::create_directories(content);
+    Generator gen(12);
+    for (int i = 0; i < 3; ++i)
+      io::write_image((content / ("c" + std::to_string(i) + ".png")).string(), rand({3, 48, 64}, {}, &gen));
+    io::write_image(dir.file("style.png"), rand({3, 48, 48}, {}, &gen));
+    const std::string args = "--content " + content.string() + " --style " + dir.file("style.png") + " --out " +
+                             out.string() +
+                             " --crop 32 --batch-size 2 --width 4 --residual-blocks 1 --patch-size 16 --patches 4 "
+                             "--checkpoint-every 2 --threads 1";
+    REQUIRE(run_shell(mpirun(2) + GF_EXAMPLES_DIR + "/style_train --distributed " + args + " --steps 2 > " +
+                      dir.file("two.log") + " 2>&1") == 0);
+    const std::string log = test::read_bytes(dir.file("two.log"));
+    GF_CHECK_CONTAINS(log, "data parallel: 2 ranks (mpi) x 2 crops = 4 per step");
+    CHECK(log.find("content photos") == log.rfind("content photos"));  // said once: rank 1 is silent
+    CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).metadata.at("step") == "2");
+    REQUIRE(test::run_program("style_train", args + " --steps 3 --resume " + (out / "checkpoint.safetensors").string(),
+                              dir.path() / "one.log") == 0);
+    CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).metadata.at("step") == "3");
+  }
 #endif
 
   TEST_CASE("--distributed without MPI in the build says how to get it") {
