@@ -337,6 +337,35 @@ TEST_SUITE("distributed") {
   }
 #endif
 
+  TEST_CASE("launch_environment: rank and size from mpirun's, srun's or PMI's variables") {
+    const char* names[] = {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_NTASKS",
+                           "SLURM_PROCID", "SLURM_LOCALID", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"};
+    std::vector<std::pair<std::string, std::string>> saved;  // restored at the end
+    for (const char* n : names)
+      if (const char* v = std::getenv(n)) saved.emplace_back(n, v);
+    for (const char* n : names) ::unsetenv(n);
+
+    CHECK(dist::launch_environment().size == 1);
+    CHECK(dist::launch_environment().launcher.empty());
+    ::setenv("SLURM_NTASKS", "4", 1);
+    ::setenv("SLURM_PROCID", "2", 1);
+    ::setenv("SLURM_LOCALID", "1", 1);
+    auto env = dist::launch_environment();
+    CHECK(env.rank == 2);
+    CHECK(env.size == 4);
+    CHECK(env.local_rank == 1);
+    CHECK(env.launcher == "slurm");
+    ::setenv("OMPI_COMM_WORLD_SIZE", "3", 1);  // mpirun inside a Slurm allocation: mpirun's numbers
+    ::setenv("OMPI_COMM_WORLD_RANK", "0", 1);
+    env = dist::launch_environment();
+    CHECK(env.size == 3);
+    CHECK(env.rank == 0);
+    CHECK(env.launcher == "mpirun");
+
+    for (const char* n : names) ::unsetenv(n);
+    for (const auto& [n, v] : saved) ::setenv(n.c_str(), v.c_str(), 1);
+  }
+
   TEST_CASE("--distributed without MPI in the build says how to get it") {
     if (dist::mpi_built()) {
       MESSAGE("this build has MPI; the message is checked in builds without it");
