@@ -259,7 +259,7 @@ TEST_SUITE("distributed") {
     CHECK(relative_update_difference(r0, single, runs.load(runs.one, "init"), "G.") > 5 * kUpdateTolerance);
   }
 
-  TEST_CASE("mpirun: a killed rank ends the job naming it; the last checkpoint loads and resumes on 1 rank") {
+  TEST_CASE("mpirun: a killed rank ends the job naming it; the last checkpoint resumes on 1 rank, then on 2") {
     test::TempDir dir("dist_kill");
     const fs::path data = dir.path() / "data", out = dir.path() / "run";
     fs::create_directories(data);
@@ -311,6 +311,19 @@ TEST_SUITE("distributed") {
     GF_CHECK_CONTAINS(test::read_bytes((dir.path() / "resume.log").string()), "resuming from");
     CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).tensors.at("step").item<std::int64_t>() ==
           step + 3);
+
+    // And back to 2 ranks: rank 0 reads the file, every rank loads its bytes.
+    REQUIRE(run_shell(mpirun(2) + GF_EXAMPLES_DIR + "/dcgan_train --distributed " + train + " --resume " +
+                      (out / "checkpoint.safetensors").string() + " --steps " + std::to_string(step + 5) + " > " +
+                      dir.file("resume2.log") + " 2>&1") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes(dir.file("resume2.log")), "resuming from");
+    CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).tensors.at("step").item<std::int64_t>() ==
+          step + 5);
+    // A checkpoint rank 0 cannot read stops every rank with the same words.
+    CHECK(run_shell(mpirun(2) + GF_EXAMPLES_DIR + "/dcgan_train --distributed " + train + " --resume " +
+                    dir.file("nowhere.safetensors") + " > " + dir.file("missing.log") + " 2>&1") != 0);
+    const std::string missing = test::read_bytes(dir.file("missing.log"));
+    GF_CHECK_CONTAINS(missing, "cannot open checkpoint " + dir.file("nowhere.safetensors"));
   }
 
   TEST_CASE("mpirun: style_train --distributed trains on 2 ranks, rank 0 alone speaks and writes, 1 rank resumes") {
