@@ -276,6 +276,7 @@ int main(int argc, char** argv) {
     // A missing GPU (or a build without CUDA) is reported now, naming the
     // device, rather than after the data has been loaded.
     const Device device = Device::parse(o.device);
+    if (o.distributed) dist::check_distributed_device(device);
     empty({1}, {DType::kFloat32, device});
     if (o.profile == 0 && root) io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);  // --profile writes nothing
     comm->barrier();  // a refusal above ends rank 0, and with it the job, before anyone trains

@@ -283,6 +283,7 @@ int main(int argc, char** argv) {
     std::ostream& say = root ? std::cout : null_stream;
     if (o.threads > 0) set_num_threads(o.threads);
     const Device device = Device::parse(o.device);
+    if (distributed) dist::check_distributed_device(device);
     GF_CHECK(o.patch_size <= o.crop, "--patch-size ", o.patch_size, " must not exceed --crop ", o.crop);
     GF_CHECK(o.w_texture <= 0 || o.texture_patch <= o.crop >> (o.texture_levels - 1), "--texture-patch ",
              o.texture_patch, " does not fit the coarsest of --texture-levels ", o.texture_levels, " of a --crop ",

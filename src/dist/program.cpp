@@ -9,6 +9,11 @@ std::shared_ptr<Communicator> connect(bool distributed) {
   return std::make_shared<LocalCommunicator>();
 }
 
+void check_distributed_device(Device device) {
+  GF_CHECK(device.is_cpu(), "--distributed trains on the CPU (MPI) for now, not on ", device,
+           "; GPU data parallelism (NCCL) awaits a machine with several GPUs, see docs/distributed.md");
+}
+
 void broadcast_modules(std::initializer_list<nn::Module*> modules, Communicator& comm, int root) {
   std::vector<Tensor> state;
   for (nn::Module* m : modules) {

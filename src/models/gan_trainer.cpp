@@ -145,7 +145,7 @@ void GanTrainer::setup_data_parallel() {
   dist::broadcast_modules({G_.get(), D_.get(), G_ema_.get()}, comm);
   comm.broadcast({fixed_noise_}, 0);
   if (options_.sync_batch_norm)
-    for (nn::Module* m : {static_cast<nn::Module*>(G_.get()), static_cast<nn::Module*>(D_.get())})
+    for (nn::Module* m : std::initializer_list<nn::Module*>{G_.get(), D_.get()})
       for (const auto& [name, child] : m->named_modules())
         if (auto* bn = dynamic_cast<nn::BatchNorm2d*>(child)) bn->sync = options_.comm;
   reduce_g_ = std::make_unique<dist::GradReducer>(G_->parameters(), options_.comm, options_.bucket_bytes);

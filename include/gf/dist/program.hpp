@@ -15,6 +15,11 @@ namespace gf::dist {
 /// The MPI communicator when `distributed`, else the world of one.
 std::shared_ptr<Communicator> connect(bool distributed);
 
+/// The programs' --distributed reduces with MPI, on CPU tensors: throws,
+/// saying so, for any other device (NCCL for GPUs is in the library,
+/// connect_nccl, but not yet behind --distributed).
+void check_distributed_device(Device device);
+
 /// Every module's parameters and buffers take rank `root`'s values (null
 /// entries are skipped). The same modules, in the same order, on every rank.
 void broadcast_modules(std::initializer_list<nn::Module*> modules, Communicator& comm, int root = 0);
