@@ -1,15 +1,12 @@
 // The backend-neutral half of the communicators: flattening, the world of
 // one, what the launcher says, and the entry points that explain a build
-// without MPI or NCCL.
+// without MPI or NCCL. Core tensor calls only (views and copy_), no ops.
 #include "gf/dist/communicator.hpp"
 
 #include <cstdlib>
-#include <iostream>
 
 #include "dist/backends.hpp"
 #include "gf/autograd/grad_mode.hpp"
-#include "gf/ops/elementwise.hpp"
-#include "gf/ops/shape.hpp"
 
 namespace gf::dist {
 namespace {
@@ -39,11 +36,15 @@ class DoneWork : public Work {
 
 Tensor flatten_tensors(const std::vector<Tensor>& tensors) {
   check_same_kind(tensors);
-  NoGradGuard no_grad;
-  std::vector<Tensor> rows;
-  rows.reserve(tensors.size());
-  for (const Tensor& t : tensors) rows.push_back(t.detach().reshape({t.numel()}));
-  return cat(rows, 0).contiguous();
+  std::int64_t total = 0;
+  for (const Tensor& t : tensors) total += t.numel();
+  Tensor flat = Tensor::empty({total}, {tensors[0].dtype(), tensors[0].device()});  // (sum of numel,)
+  std::int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    flat.narrow(0, offset, t.numel()).view(t.shape()).copy_(t.detach());
+    offset += t.numel();
+  }
+  return flat;
 }
 
 void unflatten_into(const Tensor& flat, const std::vector<Tensor>& tensors) {

@@ -10,12 +10,10 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <mutex>
+#include <algorithm>
+#include <cstdlib>
 
 #include "dist/backends.hpp"
-#include "gf/autograd/grad_mode.hpp"
-#include "gf/ops/elementwise.hpp"
 
 namespace gf::dist::detail {
 namespace {
@@ -50,11 +48,14 @@ void check_cpu_contiguous(const Tensor& t, const char* call) {
   GF_CHECK(t.is_contiguous(), call, ": the tensor must be contiguous (shape ", t.shape(), ")");
 }
 
-// x /= size in place (kMean after the sum).
+// t /= size in place (kMean after the sum); t is a contiguous CPU tensor.
+template <typename T>
+void divide(T* data, std::int64_t n, int size) {
+  for (std::int64_t i = 0; i < n; ++i) data[i] /= static_cast<T>(size);
+}
 void divide_in_place(const Tensor& t, int size) {
-  NoGradGuard no_grad;
-  Tensor target = t;
-  target.copy_(div(t, static_cast<double>(size)));
+  if (t.dtype() == DType::kFloat32) divide(t.data<float>(), t.numel(), size);
+  else divide(t.data<double>(), t.numel(), size);  // all_reduce_async admits only floating types for kMean
 }
 
 // MPI_Init once per process; MPI_Finalize when the process exits normally.
