@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", o.epochs, "passes over the data")->check(cli::in_range(1, 100000))->capture_default_str();
   app.add_option("--steps", o.steps, "stop after this many steps in total (overrides --epochs)")
       ->check(cli::in_range(0, 100000000));
-  app.add_option("--batch-size", o.batch_size, "images per step")->check(cli::in_range(1, 4096))->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "images per step (per rank with --distributed)")->check(cli::in_range(1, 4096))->capture_default_str();
   app.add_option("--lr", o.lr, "Adam learning rate for G and D")->check(cli::positive())->capture_default_str();
   app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
   app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());

@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
   app.add_option("--steps", o.steps, "training steps")->check(cli::in_range(1, 10000000))->capture_default_str();
-  app.add_option("--batch-size", o.batch_size, "content crops per step")
+  app.add_option("--batch-size", o.batch_size, "content crops per step (per rank with --distributed)")
       ->check(cli::in_range(1, 256))
       ->capture_default_str();
   app.add_option("--crop", o.crop, "side of the content crops in pixels")
