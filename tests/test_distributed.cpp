@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -82,6 +83,58 @@ std::vector<std::vector<double>> read_steps(const std::string& path) {
   return rows;
 }
 #endif
+
+// W ranks as W threads of this process, for testing what uses a
+// communicator (sync BN) without MPI. Each collective meets at a barrier;
+// every rank sums the W buffers in rank order, so all get the same bits.
+struct ThreadGroup {
+  explicit ThreadGroup(int size) : slots(static_cast<std::size_t>(size)), meet(size) {}
+  std::vector<Tensor> slots;  // each rank's tensor in the collective under way
+  std::string bytes;
+  std::barrier<> meet;
+};
+
+class ThreadCommunicator : public dist::Communicator {
+ public:
+  ThreadCommunicator(ThreadGroup& group, int rank) : group_(group), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int size() const override { return static_cast<int>(group_.slots.size()); }
+  std::string backend() const override { return "threads"; }
+  std::unique_ptr<dist::Work> all_reduce_async(const Tensor& flat, dist::ReduceOp op) override {
+    NoGradGuard no_grad;
+    group_.slots[static_cast<std::size_t>(rank_)] = flat;
+    group_.meet.arrive_and_wait();
+    Tensor total = group_.slots[0].clone();
+    for (int r = 1; r < size(); ++r) total = add(total, group_.slots[static_cast<std::size_t>(r)]);
+    if (op == dist::ReduceOp::kMean) total = div(total, static_cast<double>(size()));
+    group_.meet.arrive_and_wait();  // everyone has read every buffer
+    Tensor target = flat;
+    target.copy_(total);
+    return dist::LocalCommunicator().all_reduce_async(flat, op);  // complete already
+  }
+  void broadcast(const std::vector<Tensor>& tensors, int root) override {
+    NoGradGuard no_grad;
+    for (const Tensor& t : tensors) {
+      group_.slots[static_cast<std::size_t>(rank_)] = t;
+      group_.meet.arrive_and_wait();
+      Tensor target = t;
+      if (rank_ != root) target.copy_(group_.slots[static_cast<std::size_t>(root)]);
+      group_.meet.arrive_and_wait();
+    }
+  }
+  void broadcast_bytes(std::string& bytes, int root) override {
+    if (rank_ == root) group_.bytes = bytes;
+    group_.meet.arrive_and_wait();
+    bytes = group_.bytes;
+    group_.meet.arrive_and_wait();
+  }
+  void barrier() override { group_.meet.arrive_and_wait(); }
+  [[noreturn]] void abort(int) override { std::abort(); }
+
+ private:
+  ThreadGroup& group_;
+  int rank_;
+};
 
 // Rank r's loader over `n` examples in a world of W.
 data::DataLoader shard_loader(std::int64_t n, std::int64_t batch, int r, int W, bool drop_last) {
@@ -173,6 +226,54 @@ TEST_SUITE("distributed") {
     // Not armed: gradients accumulate untouched, and finish() says what is missing.
     dist::GradReducer idle(params, comm);
     GF_CHECK_CONTAINS(test::error_of([&] { idle.finish(); }), "prepare() was not called");
+  }
+
+  TEST_CASE("sync_batch_norm on 2 ranks (threads) = batch_norm of the whole batch, forward and backward") {
+    constexpr std::int64_t N = 6, C = 3, half = N / 2;
+    Generator gen(5);
+    const Tensor x = randn({N, C, 4, 4}, {}, &gen), r = randn({N, C, 4, 4}, {}, &gen);  // loss = sum(y * r)
+    const Tensor w = add(rand({C}, {}, &gen), 0.5), b = randn({C}, {}, &gen);
+    // The whole batch in one process.
+    const Tensor xr = x.clone().requires_grad_(), wr = w.clone().requires_grad_(), br = b.clone().requires_grad_();
+    Tensor rm = zeros({C}), rv = ones({C});
+    const Tensor y = batch_norm(xr, wr, br, rm, rv, true);
+    sum(mul(y, r)).backward();
+    // Each half on its rank; rank k's loss is its rows' share of the sum.
+    ThreadGroup group(2);
+    struct Rank {
+      Tensor x, w, b, rm = zeros({C}), rv = ones({C}), y;
+      std::string error;
+    };
+    std::vector<Rank> ranks(2);
+    std::vector<std::thread> threads;
+    for (int k = 0; k < 2; ++k) {
+      Rank& me = ranks[static_cast<std::size_t>(k)];
+      me.x = x.narrow(0, k * half, half).clone().requires_grad_();
+      me.w = w.clone().requires_grad_();
+      me.b = b.clone().requires_grad_();
+      threads.emplace_back([&, k] {
+        try {
+          ThreadCommunicator comm(group, k);
+          me.y = dist::sync_batch_norm(me.x, me.w, me.b, me.rm, me.rv, 0.1, 1e-5, comm);
+          sum(mul(me.y, r.narrow(0, k * half, half))).backward();
+        } catch (const std::exception& e) {
+          me.error = e.what();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (int k = 0; k < 2; ++k) {
+      const Rank& me = ranks[static_cast<std::size_t>(k)];
+      CAPTURE(k);
+      REQUIRE(me.error.empty());
+      GF_CHECK_CLOSE(me.y, y.narrow(0, k * half, half), 1e-5, 1e-5);
+      GF_CHECK_CLOSE(me.x.grad(), xr.grad().narrow(0, k * half, half), 1e-4, 1e-5);
+      GF_CHECK_CLOSE(me.rm, rm, 1e-5, 1e-6);
+      GF_CHECK_CLOSE(me.rv, rv, 1e-5, 1e-6);
+    }
+    // gamma's and beta's gradients stay each rank's own: their sum is the whole batch's.
+    GF_CHECK_CLOSE(add(ranks[0].w.grad(), ranks[1].w.grad()), wr.grad(), 1e-4, 1e-5);
+    GF_CHECK_CLOSE(add(ranks[0].b.grad(), ranks[1].b.grad()), br.grad(), 1e-4, 1e-5);
   }
 
   TEST_CASE("sync_batch_norm on one rank is batch_norm, forward and backward") {
