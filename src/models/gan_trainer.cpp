@@ -28,6 +28,17 @@ double global_grad_norm(const nn::Module& m) {
   return total.defined() ? std::sqrt(total.item<double>()) : 0.0;
 }
 
+// A generator's state as the (3,) int64 tensor a checkpoint stores, and back.
+Tensor state_tensor(const Generator& g) {
+  const Generator::State s = g.state();
+  return from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed), static_cast<std::int64_t>(s.counter),
+                                    static_cast<std::int64_t>(s.unused_words)},
+                                   {3});
+}
+void set_state(Generator& g, const std::vector<std::int64_t>& s) {
+  g.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
+}
+
 double mean_probability(const Tensor& logits) { return mean(sigmoid(logits.detach())).item<double>(); }
 
 // Prefixes every name of a state dict: "G." + "main.0.weight".
@@ -143,7 +154,9 @@ void GanTrainer::setup_data_parallel() {
   // Rank 0's weights for everyone (the same seed gives the same weights
   // already; this makes it so whatever the ranks did before).
   dist::broadcast_modules({G_.get(), D_.get(), G_ema_.get()}, comm);
-  comm.broadcast({fixed_noise_}, 0);
+  const Tensor rng = state_tensor(rng_);  // and its noise generator: the ranks draw the same global noise
+  comm.broadcast({fixed_noise_, rng}, 0);
+  set_state(rng_, rng.to_vector<std::int64_t>());
   if (options_.sync_batch_norm)
     for (nn::Module* m : std::initializer_list<nn::Module*>{G_.get(), D_.get()})
       for (const auto& [name, child] : m->named_modules())
@@ -254,11 +267,7 @@ void GanTrainer::save(const std::string& path, const io::Metadata& extra) const 
   add_prefixed(tensors, "opt_D.", opt_d_->state_dict());
   tensors.emplace_back("fixed_noise", fixed_noise_);
   if (fixed_labels_.defined()) tensors.emplace_back("fixed_labels", fixed_labels_);
-  const Generator::State s = rng_.state();
-  tensors.emplace_back("rng_state", from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed),
-                                                               static_cast<std::int64_t>(s.counter),
-                                                               static_cast<std::int64_t>(s.unused_words)},
-                                                              {3}));
+  tensors.emplace_back("rng_state", state_tensor(rng_));
   tensors.emplace_back("step", from_vector<std::int64_t>({step_}, {}));
 
   io::Metadata meta = extra;
@@ -317,7 +326,7 @@ io::Metadata GanTrainer::load(const io::SafetensorsFile& file, const std::string
   if (options_.model.conditional()) fixed_labels_ = required(file, "fixed_labels", path);
   const std::vector<std::int64_t> s = required(file, "rng_state", path).to_vector<std::int64_t>();
   GF_CHECK(s.size() == 3, "checkpoint ", path, ": rng_state has ", s.size(), " values, expected 3");
-  rng_.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
+  set_state(rng_, s);
   const Tensor& step = required(file, "step", path);
   GF_CHECK(step.dtype() == DType::kInt64 && step.numel() == 1 && step.item<std::int64_t>() >= 0, "checkpoint ", path,
            ": step must be one non-negative int64, got ", step.dtype(), " of shape ", step.shape());
