@@ -19,11 +19,22 @@
 // request (--overwrite); a killed run is continued by --resume, which drops
 // the metrics rows the checkpoint did not see.
 // --profile N writes nothing: it prints where N training steps spend their time.
+//
+// Data parallel (docs/distributed.md): under an MPI launcher,
+//   mpirun -np 2 dcgan_train --distributed --threads 1 --batch-size 32 ...
+// runs one rank per process. Each takes its share of every global batch
+// (--batch-size images per rank), the gradients are averaged over the ranks
+// during backward, and batch norm takes statistics over the global batch; so
+// the ranks train like one process at batch 2 x 32. Rank 0 alone writes
+// --out and prints; a checkpoint resumes on any number of ranks.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "gf/dist/checkpoint.hpp"
+#include "gf/dist/program.hpp"
 #include "gf/gf.hpp"
 #include "gf/models/classifier.hpp"
 #include "gf/models/gan_trainer.hpp"
@@ -64,6 +75,9 @@ struct Options {
   std::string classifier = "runs/classifier/fmnist_classifier.safetensors";
   std::int64_t fid_samples = 5000;  // 0: no FID
   std::int64_t profile = 0;  // > 0: profile this many steps and exit
+  bool distributed = false;  // data parallel over the ranks of an MPI launch
+  bool no_sync_bn = false;   // per-rank batch statistics instead of the global batch's
+  double bucket_mb = 25;     // gradient all-reduce bucket size
 };
 
 std::shared_ptr<const data::Dataset> open_dataset(const Options& o, int& channels) {
@@ -136,8 +150,9 @@ void report_fid(models::GanTrainer& trainer, const Options& o) {
 // --profile: a few warm-up steps (buffers cached, pages faulted in), then
 // `steps` steps under the per-layer profiler; prints its table, per step.
 void profile_training(models::GanTrainer& trainer, const data::DataLoader& loader, std::int64_t steps,
-                      bool conditional) {
+                      bool conditional, dist::Communicator& comm, std::ostream& out) {
   constexpr std::int64_t kWarmupSteps = 3;
+  dist::ReducerStats d_sum, g_sum;  // data parallel: the gradient all-reduces of the profiled steps
   Profiler::reset();
   Profiler::name_modules(trainer.generator(), "G");
   Profiler::name_modules(trainer.discriminator(), "D");
@@ -149,13 +164,41 @@ void profile_training(models::GanTrainer& trainer, const data::DataLoader& loade
       const auto start = std::chrono::steady_clock::now();
       trainer.train_step(batch.images, conditional ? batch.labels : Tensor());
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-      if (done >= kWarmupSteps) profiled_s += took.count();
+      if (done >= kWarmupSteps) {
+        profiled_s += took.count();
+        for (auto [sum, step] : {std::pair{&d_sum, trainer.reducer_stats_d()}, std::pair{&g_sum, trainer.reducer_stats_g()}}) {
+          sum->bytes = step.bytes;
+          sum->buckets = step.buckets;
+          sum->started_in_backward += step.started_in_backward;
+          sum->window_s += step.window_s;
+          sum->wait_s += step.wait_s;
+        }
+      }
       if (++done == kWarmupSteps + steps) break;
     }
   }
   Profiler::disable();
-  std::cout << Profiler::report(steps) << "whole training step: " << 1e3 * profiled_s / static_cast<double>(steps)
-            << " ms (the layers above, plus losses, optimizer updates and the EMA of G)\n";
+  const double per_step = profiled_s / static_cast<double>(steps);
+  out << Profiler::report(steps) << "whole training step: " << 1e3 * per_step
+      << " ms (the layers above, plus losses, optimizer updates and the EMA of G)\n";
+  if (comm.size() == 1) return;
+  out << "data parallel: " << comm.size() << " ranks x " << loader.options().batch_size << " images, "
+      << static_cast<double>(comm.size() * loader.options().batch_size) / per_step << " images/s (rank 0's timing)\n";
+  for (const auto& [name, sum] : {std::pair{"D", d_sum}, std::pair{"G", g_sum}}) {
+    // The same bytes all-reduced alone, blocking: what the step would pay
+    // with nothing to overlap.
+    constexpr int kRepeats = 10;
+    const Tensor flat = zeros({sum.bytes / 4});
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kRepeats; ++i) comm.all_reduce({flat}, dist::ReduceOp::kMean);
+    const std::chrono::duration<double> alone = std::chrono::steady_clock::now() - start;
+    const double n = static_cast<double>(steps);
+    out << "  " << name << " gradients: " << static_cast<double>(sum.bytes) / 1e6 << " MB in " << sum.buckets
+        << " bucket(s), " << static_cast<double>(sum.started_in_backward) / n << " started during backward; "
+        << "all-reduce alone " << 1e3 * alone.count() / kRepeats << " ms, exposed wait after backward "
+        << 1e3 * sum.wait_s / n << " ms, backward after the first bucket started " << 1e3 * sum.window_s / n
+        << " ms per step\n";
+  }
 }
 
 }  // namespace
@@ -173,7 +216,7 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", o.epochs, "passes over the data")->check(cli::in_range(1, 100000))->capture_default_str();
   app.add_option("--steps", o.steps, "stop after this many steps in total (overrides --epochs)")
       ->check(cli::in_range(0, 100000000));
-  app.add_option("--batch-size", o.batch_size, "images per step")->check(cli::in_range(1, 4096))->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "images per step (per rank with --distributed)")->check(cli::in_range(1, 4096))->capture_default_str();
   app.add_option("--lr", o.lr, "Adam learning rate for G and D")->check(cli::positive())->capture_default_str();
   app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
   app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
@@ -207,11 +250,24 @@ int main(int argc, char** argv) {
   app.add_option("--profile", o.profile,
                  "after 3 warm-up steps, profile N steps, print per-layer time, FLOPs and memory, and exit")
       ->check(cli::in_range(0, 10000));
+  app.add_flag("--distributed", o.distributed,
+               "data parallel over the ranks of an MPI launch (mpirun -np N ..., srun ...): --batch-size is per "
+               "rank, rank 0 writes --out (docs/distributed.md)");
+  app.add_flag("--no-sync-bn", o.no_sync_bn,
+               "with --distributed: batch-norm statistics of each rank's own images instead of the global batch's");
+  app.add_option("--bucket-mb", o.bucket_mb, "with --distributed: gradient all-reduce bucket size in MB")
+      ->check(cli::in_range(0.001, 4096.0))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   const fs::path out(o.out);
   const fs::path checkpoint = out / "checkpoint.safetensors";
+  std::shared_ptr<dist::Communicator> comm = std::make_shared<dist::LocalCommunicator>();
+  std::ostream null_stream(nullptr);  // where the other ranks' messages go
   try {
+    comm = dist::connect(o.distributed);
+    const bool root = comm->rank() == 0;
+    std::ostream& say = root ? std::cout : null_stream;
     // Checked now, not after the training: FID needs 2 samples for a covariance.
     GF_CHECK(o.fid_samples == 0 || o.fid_samples >= 2, "--fid-samples must be 0 (no FID) or at least 2, got ",
              o.fid_samples);
@@ -220,8 +276,10 @@ int main(int argc, char** argv) {
     // A missing GPU (or a build without CUDA) is reported now, naming the
     // device, rather than after the data has been loaded.
     const Device device = Device::parse(o.device);
+    if (o.distributed) dist::check_distributed_device(device);
     empty({1}, {DType::kFloat32, device});
-    if (o.profile == 0) io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);  // --profile writes nothing
+    if (o.profile == 0 && root) io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);  // --profile writes nothing
+    comm->barrier();  // a refusal above ends rank 0, and with it the job, before anyone trains
 
     // ---- data -------------------------------------------------------------------
     int channels = 1;
@@ -243,10 +301,18 @@ int main(int argc, char** argv) {
     t.ema_decay = o.ema_decay;
     t.seed = o.seed;
     t.device = device;
-    if (!o.resume.empty()) {  // the checkpoint's configuration wins
-      t = models::read_trainer_options(io::load_safetensors(o.resume), o.resume);
+    io::SafetensorsFile resume_file;
+    if (!o.resume.empty()) {  // the checkpoint's configuration wins; rank 0 reads it for everyone
+      resume_file = comm->size() > 1 ? dist::load_safetensors_from_root(o.resume, *comm) : io::load_safetensors(o.resume);
+      t = models::read_trainer_options(resume_file, o.resume);
       t.device = device;
     }
+    if (comm->size() > 1) {
+      t.comm = comm;
+      t.sync_batch_norm = !o.no_sync_bn;
+      t.bucket_bytes = static_cast<std::int64_t>(o.bucket_mb * 1e6);
+    }
+    const std::int64_t global_batch = o.batch_size * comm->size();
 
     std::vector<data::Transform> steps;
     const auto sample_shape = dataset->get(0).image.shape();
@@ -254,38 +320,48 @@ int main(int argc, char** argv) {
       steps.push_back(data::transforms::resize_center_crop(t.model.image_size));
     steps.push_back(data::transforms::normalize());
     data::DataLoader loader(dataset, {.batch_size = o.batch_size, .drop_last = true, .seed = t.seed,
-                                      .transform = data::Compose(steps)});
+                                      .transform = data::Compose(steps), .rank = comm->rank(),
+                                      .world_size = comm->size()});
     const std::int64_t per_epoch = loader.batches_per_epoch();
-    GF_CHECK(per_epoch > 0, "the dataset has ", dataset->size(), " images, fewer than one batch of ", o.batch_size);
+    GF_CHECK(per_epoch > 0, "the dataset has ", dataset->size(), " images, fewer than one batch of ", global_batch);
 
     // ---- model ------------------------------------------------------------------
     models::GanTrainer trainer(t);
-    if (!o.resume.empty()) trainer.load(o.resume);
+    if (!o.resume.empty()) trainer.load(resume_file, o.resume);
     const std::int64_t total = o.steps > 0 ? o.steps : o.epochs * per_epoch;
-    std::cout << "dcgan_train: " << t.model.name() << " on " << o.dataset << " (" << dataset->size()
+    say << "dcgan_train: " << t.model.name() << " on " << o.dataset << " (" << dataset->size()
               << " images, " << per_epoch << " steps/epoch), G " << trainer.generator().num_parameters()
               << " params, D " << trainer.discriminator().num_parameters() << " params, loss "
               << models::gan_loss_name(t.loss) << ", " << t.device << ", " << num_threads() << " threads\n";
+    if (comm->size() > 1)
+      say << "data parallel: " << comm->size() << " ranks (" << comm->backend() << ") x " << o.batch_size
+          << " images = " << global_batch << " per step, batch norm "
+          << (t.sync_batch_norm ? "synchronised" : "per rank") << "\n";
     if (o.profile > 0) {
-      profile_training(trainer, loader, o.profile, t.model.conditional());
+      profile_training(trainer, loader, o.profile, t.model.conditional(), *comm, say);
       return 0;
     }
-    if (trainer.step() > 0) std::cout << "resuming from " << o.resume << " at step " << trainer.step() << "\n";
+    if (trainer.step() > 0) say << "resuming from " << o.resume << " at step " << trainer.step() << "\n";
     if (trainer.step() >= total) {
-      std::cout << "nothing to do: the checkpoint is at step " << trainer.step() << " of " << total << "\n";
+      say << "nothing to do: the checkpoint is at step " << trainer.step() << " of " << total << "\n";
       return 0;
     }
 
     // ---- training -----------------------------------------------------------------
-    io::MetricsLog log((out / "metrics.csv").string(), kMetricsColumns, trainer.step());
-    if (log.dropped_rows() > 0)
-      std::cout << "dropped " << log.dropped_rows() << " row(s) of " << log.path()
-                << ": torn by a kill, unreadable, or after the checkpoint's step " << trainer.step() << "\n";
+    // Rank 0 alone writes: metrics, pictures, checkpoints and the progress bar.
+    std::optional<io::MetricsLog> log;
+    if (root) log.emplace((out / "metrics.csv").string(), kMetricsColumns, trainer.step());
+    if (log && log->dropped_rows() > 0)
+      say << "dropped " << log->dropped_rows() << " row(s) of " << log->path()
+          << ": torn by a kill, unreadable, or after the checkpoint's step " << trainer.step() << "\n";
     auto save_checkpoint = [&] {
-      trainer.save(checkpoint.string(), {{"dataset", o.dataset}, {"batch_size", std::to_string(o.batch_size)}});
+      if (root)
+        trainer.save(checkpoint.string(), {{"dataset", o.dataset}, {"batch_size", std::to_string(global_batch)},
+                                           {"ranks", std::to_string(comm->size())}});
     };
-    io::ProgressBar bar(total, "dcgan", {.items_per_step = static_cast<double>(o.batch_size), .unit = "img",
-                                         .initial_step = trainer.step()});
+    io::ProgressBar bar(total, "dcgan", root ? std::cerr : null_stream,
+                        {.items_per_step = static_cast<double>(global_batch), .unit = "img",
+                         .initial_step = trainer.step()});
     try {
       while (trainer.step() < total) {
         const std::int64_t epoch = trainer.step() / per_epoch;
@@ -294,27 +370,32 @@ int main(int argc, char** argv) {
           const auto stats = trainer.train_step(batch.images, t.model.conditional() ? batch.labels : Tensor());
           bar.update(stats.step, {{"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real},
                                   {"D(G(z))", stats.d_fake}});
-          log.append(stats.step, {static_cast<double>(epoch), stats.loss_d, stats.loss_g, stats.d_real, stats.d_fake,
-                                  stats.grad_norm_d, stats.grad_norm_g,
-                                  bar.view().steps_per_s * static_cast<double>(o.batch_size)});
-          if (o.sample_every > 0 && stats.step % o.sample_every == 0)
+          if (log)
+            log->append(stats.step, {static_cast<double>(epoch), stats.loss_d, stats.loss_g, stats.d_real,
+                                     stats.d_fake, stats.grad_norm_d, stats.grad_norm_g,
+                                     bar.view().steps_per_s * static_cast<double>(global_batch)});
+          if (root && o.sample_every > 0 && stats.step % o.sample_every == 0)
             save_grid(trainer, out / "samples" / ("step_" + zero_padded(stats.step, 6) + ".png"));
           if (stats.step >= total) break;
         }
         // End of an epoch (or of the run): pictures and a checkpoint.
-        save_grid(trainer, out / "samples" / ("epoch_" + zero_padded(epoch + 1, 3) + ".png"));
-        save_curves(out, log);
+        if (root) {
+          save_grid(trainer, out / "samples" / ("epoch_" + zero_padded(epoch + 1, 3) + ".png"));
+          save_curves(out, *log);
+        }
         save_checkpoint();
       }
     } catch (const models::NonFiniteLoss& e) {
       bar.finish();
       save_checkpoint();  // the failing loss changed no weight: this is the last good state
-      save_curves(out, log);
+      if (!root) return 2;  // every rank saw the same averaged loss
+      save_curves(out, *log);
       std::cerr << "dcgan_train: " << e.what() << "\nlast good state saved to " << checkpoint.string() << "\n";
       return 2;
     }
     bar.finish();
 
+    if (!root) return 0;
     report_fid(trainer, o);
     const fs::path last_grid = out / "samples" / ("epoch_" + zero_padded((trainer.step() - 1) / per_epoch + 1, 3) + ".png");
     std::cout << "done: " << trainer.step() << " steps\n"
@@ -324,8 +405,7 @@ int main(int argc, char** argv) {
               << "  checkpoint  " << checkpoint.string() << "  (dcgan_sample --checkpoint " << checkpoint.string()
               << ")\n";
   } catch (const std::exception& e) {
-    std::cerr << "dcgan_train: " << e.what() << "\n";
-    return 1;
+    return dist::fail("dcgan_train", e.what(), *comm);
   }
   return 0;
 }

@@ -32,12 +32,21 @@
 // samples/step_NNNNNN.png (held-out or training photos through the network)
 // every --sample-every steps. Every file is written atomically. A checkpoint
 // already there is only continued (--resume) or replaced on request (--overwrite).
+//
+// Data parallel (docs/distributed.md): mpirun -np N style_train --distributed ...
+// runs N ranks from rank 0's weights; each draws its own crops and patches
+// (from the seed, its rank and the step), and the network's and D's gradients
+// are averaged over the ranks in buckets during backward, so every rank makes
+// the same update: N x --batch-size crops per step. Rank 0 alone writes --out.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
 #include "gf/data/transforms.hpp"
+#include "gf/dist/checkpoint.hpp"
+#include "gf/dist/grad_reducer.hpp"
+#include "gf/dist/program.hpp"
 #include "gf/gf.hpp"
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
@@ -176,7 +185,7 @@ int main(int argc, char** argv) {
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
   app.add_option("--steps", o.steps, "training steps")->check(cli::in_range(1, 10000000))->capture_default_str();
-  app.add_option("--batch-size", o.batch_size, "content crops per step")
+  app.add_option("--batch-size", o.batch_size, "content crops per step (per rank with --distributed)")
       ->check(cli::in_range(1, 256))
       ->capture_default_str();
   app.add_option("--crop", o.crop, "side of the content crops in pixels")
@@ -272,20 +281,35 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed for weights, crops and patches")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
+  bool distributed = false;
+  double bucket_mb = 25;
+  app.add_flag("--distributed", distributed,
+               "data parallel over the ranks of an MPI launch (mpirun -np N ..., srun ...): --batch-size is per "
+               "rank, rank 0 writes --out (docs/distributed.md)");
+  app.add_option("--bucket-mb", bucket_mb, "with --distributed: gradient all-reduce bucket size in MB")
+      ->check(cli::in_range(0.001, 4096.0))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  std::shared_ptr<dist::Communicator> comm = std::make_shared<dist::LocalCommunicator>();
+  std::ostream null_stream(nullptr);  // where the other ranks' messages go
   try {
+    comm = dist::connect(distributed);
+    const bool root = comm->rank() == 0;
+    std::ostream& say = root ? std::cout : null_stream;
     if (o.threads > 0) set_num_threads(o.threads);
     const Device device = Device::parse(o.device);
+    if (distributed) dist::check_distributed_device(device);
     GF_CHECK(o.patch_size <= o.crop, "--patch-size ", o.patch_size, " must not exceed --crop ", o.crop);
     GF_CHECK(o.w_texture <= 0 || o.texture_patch <= o.crop >> (o.texture_levels - 1), "--texture-patch ",
              o.texture_patch, " does not fit the coarsest of --texture-levels ", o.texture_levels, " of a --crop ",
              o.crop, " (", o.crop >> (o.texture_levels - 1), " pixels)");
-    io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
+    if (root) io::prepare_run_directory(o.out, !o.resume.empty() || o.overwrite);
+    comm->barrier();  // a refusal above ends rank 0, and with it the job, before anyone trains
 
     io::SafetensorsFile resumed;
-    if (!o.resume.empty()) {
-      resumed = io::load_safetensors(o.resume);
+    if (!o.resume.empty()) {  // rank 0 reads it for everyone
+      resumed = comm->size() > 1 ? dist::load_safetensors_from_root(o.resume, *comm) : io::load_safetensors(o.resume);
       const io::Metadata& m = resumed.metadata;
       GF_CHECK(m.count("kind") && m.at("kind") == "ganforge-style-train" && m.count("step") && m.count("width") &&
                    m.count("residual_blocks"),
@@ -330,11 +354,11 @@ int main(int argc, char** argv) {
     const std::size_t windows =
         static_cast<std::size_t>((style.size(2) - o.patch_size + 1) * (style.size(3) - o.patch_size + 1));
     if (o.real_min_std > 0 && real_corners.size() < windows / 20) {
-      std::cout << "style_train: only " << real_corners.size() << " of " << windows << " style windows vary by "
+      say << "style_train: only " << real_corners.size() << " of " << windows << " style windows vary by "
                 << o.real_min_std << " or more; D's real patches come from anywhere\n";
       real_corners.clear();
     } else if (!real_corners.empty() && real_corners.size() < windows) {
-      std::cout << "style_train: D's real patches from " << real_corners.size() << " of " << windows
+      say << "style_train: D's real patches from " << real_corners.size() << " of " << windows
                 << " style windows (the rest are flat: --real-min-std " << o.real_min_std << ")\n";
     }
 
@@ -363,6 +387,7 @@ int main(int argc, char** argv) {
     std::int64_t step = 0;
     const fs::path checkpoint = fs::path(o.out) / "checkpoint.safetensors";
     const auto save_checkpoint = [&] {
+      if (!root) return;
       io::NamedTensors t;
       for (const auto& [n, v] : net.state_dict()) t.emplace_back("net." + n, v);
       for (const auto& [n, v] : D.state_dict()) t.emplace_back("D." + n, v);
@@ -388,13 +413,23 @@ int main(int argc, char** argv) {
       opt_t.load_state_dict(part("opt_t."));
       opt_d.load_state_dict(part("opt_d."));
       step = std::stoll(f.metadata.at("step"));
-      std::cout << "style_train: resuming from " << o.resume << " at step " << step << "\n";
+      say << "style_train: resuming from " << o.resume << " at step " << step << "\n";
     }
-    std::cout << "style_train: " << photos.size() << " content photos, style " << o.style << " ("
+    say << "style_train: " << photos.size() << " content photos, style " << o.style << " ("
               << style.size(3) << "x" << style.size(2) << "), network " << net.num_parameters() << " params, D "
               << D.num_parameters() << " params, "
               << (perceptual.vgg ? "VGG-19 perceptual losses on" : "offline (no pretrained features)") << ", "
               << device << ", " << num_threads() << " threads\n";
+    // Data parallel: rank 0's weights for all, gradients averaged in buckets.
+    std::unique_ptr<dist::GradReducer> reduce_t, reduce_d;
+    if (comm->size() > 1) {
+      dist::broadcast_modules({&net, &D}, *comm);
+      const auto bucket_bytes = static_cast<std::int64_t>(bucket_mb * 1e6);
+      reduce_t = std::make_unique<dist::GradReducer>(net.parameters(), comm, bucket_bytes);
+      reduce_d = std::make_unique<dist::GradReducer>(D.parameters(), comm, bucket_bytes);
+      say << "data parallel: " << comm->size() << " ranks (" << comm->backend() << ") x " << o.batch_size
+          << " crops = " << comm->size() * o.batch_size << " per step\n";
+    }
 
     const auto write_sample = [&](std::int64_t at) {
       NoGradGuard no_grad;
@@ -411,11 +446,14 @@ int main(int argc, char** argv) {
     };
 
     // ---- training -------------------------------------------------------------------
-    io::ProgressBar bar(o.steps, "style", {.items_per_step = static_cast<double>(o.batch_size), .unit = "img",
-                                           .initial_step = step});
+    io::ProgressBar bar(o.steps, "style", root ? std::cerr : null_stream,
+                        {.items_per_step = static_cast<double>(o.batch_size * comm->size()), .unit = "img",
+                         .initial_step = step});
     const auto start = std::chrono::steady_clock::now();
     const std::int64_t first = step;
     while (step < o.steps) {
+      // Data parallel: each rank its own crops and patches, from (seed, rank, step).
+      if (comm->size() > 1) gen.manual_seed(dist::rank_step_seed(o.seed, comm->rank(), step));
       const Tensor c = content_batch(photos, o.batch_size, o.crop, gen).to(device);  // (B, 3, crop, crop)
       const Tensor unclamped = net.forward_unclamped(c);
       const Tensor y = clamp(unclamped, 0.0, 1.0);
@@ -430,7 +468,9 @@ int main(int argc, char** argv) {
         fake = patches_of_batch(y, o.patches, o.patch_size, gen);
         opt_d.zero_grad();
         loss_d = models::patch_discriminator_loss(D, real, fake.detach());
+        if (reduce_d) reduce_d->prepare();
         loss_d.backward();
+        if (reduce_d) reduce_d->finish();
         opt_d.step();
       }
 
@@ -470,29 +510,32 @@ int main(int argc, char** argv) {
       }
       opt_t.zero_grad();
       opt_d.zero_grad();  // D's gradients from the T phase are not used
+      if (reduce_t) reduce_t->prepare();  // (D's gradients from this backward are not reduced: not armed)
       loss.backward();
+      if (reduce_t) reduce_t->finish();
       opt_t.step();
       ++step;
+      // The loss every rank checks is the mean over the ranks, so all stop together.
+      Tensor mean_loss = loss.detach().to(DType::kFloat64).reshape({1});
+      comm->all_reduce({mean_loss}, dist::ReduceOp::kMean);
 
       const double ssim = 1.0 - models::ssim_loss(y.detach(), c).item();
       bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"tex", texture.item()}, {"col", col.item()},
                         {"low", low.item()}, {"range", range.item()}, {"ssim", ssim}, {"loss", loss.item()}});
-      if (!std::isfinite(loss.item())) throw Error(detail::concat("the loss became ", loss.item(), " at step ", step,
-                                                                  "; try a smaller --lr"));
-      if (o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);
+      if (!std::isfinite(mean_loss.item())) throw Error(detail::concat("the loss became ", mean_loss.item(), " at step ",
+                                                                       step, "; try a smaller --lr"));
+      if (root && o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);
       if (step % o.checkpoint_every == 0 || step == o.steps) save_checkpoint();
     }
     bar.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << "style_train: " << step - first << " steps in " << seconds << " s ("
+    say << "style_train: " << step - first << " steps in " << seconds << " s ("
               << 1e3 * seconds / static_cast<double>(std::max<std::int64_t>(1, step - first)) << " ms/step); wrote "
               << (fs::path(o.out) / "style_net.safetensors").string() << "\n";
   } catch (const std::bad_alloc&) {
-    std::cerr << "style_train: out of memory; use a smaller --crop or --batch-size\n";
-    return 1;
+    return dist::fail("style_train", "out of memory; use a smaller --crop or --batch-size", *comm);
   } catch (const std::exception& e) {
-    std::cerr << "style_train: " << e.what() << "\n";
-    return 1;
+    return dist::fail("style_train", e.what(), *comm);
   }
   return 0;
 }

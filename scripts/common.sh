@@ -5,10 +5,11 @@ set -euo pipefail
 GF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GF_BUILD="${GF_BUILD:-$GF_ROOT/build}"
 
-# Debian packages the build, tests and main job need.
+# Debian packages the build, tests and main job need (Open MPI: --distributed
+# and its tests under mpirun).
 GF_PACKAGES=(build-essential cmake pkg-config libstb-dev doctest-dev nlohmann-json3-dev zlib1g-dev
              libcli11-dev libbenchmark-dev libpng-dev libjpeg62-turbo-dev libcpp-httplib-dev
-             dataset-fashion-mnist python3-numpy)
+             dataset-fashion-mnist python3-numpy libopenmpi-dev openmpi-bin)
 
 gf_install_packages() {
   local missing=()

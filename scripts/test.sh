@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks that an installed
 # ganforge works through find_package, and runs the whole test suite: the
-# doctest suites, the service under load, its web page in Chromium, a brief
+# doctest suites (data-parallel training under mpirun among them, as root
+# with --allow-run-as-root), the service under load, its web page in Chromium, a brief
 # fuzzing of every parser (uploads, images, IDX, safetensors, model files),
 # and training killed at random moments.
 #   bash scripts/test.sh

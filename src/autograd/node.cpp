@@ -38,7 +38,15 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
   // Gradients add up across backward calls until zero_grad(): never alias the
   // incoming tensor, since the caller may reuse it.
   impl->grad = impl->grad ? add(Tensor(impl->grad), g).impl_ptr() : g.contiguous().clone().impl_ptr();
+  for (const PostHook& hook : post_hooks_) hook(leaf);
   return {};
+}
+
+void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook) {
+  GF_CHECK(leaf.defined() && leaf.requires_grad() && !leaf.grad_fn(),
+           "add_post_accumulate_hook: needs a leaf that requires grad (a parameter)");
+  auto* acc = static_cast<AccumulateGrad*>(gradient_edge(leaf).get());
+  acc->add_post_hook(std::move(hook));
 }
 
 std::shared_ptr<Node> gradient_edge(const Tensor& t) {

@@ -32,11 +32,24 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions opt
   GF_CHECK(dataset_ != nullptr, "DataLoader: no dataset");
   GF_CHECK(options_.batch_size > 0, "DataLoader: batch_size must be positive, got ", options_.batch_size);
   GF_CHECK(options_.prefetch >= 0, "DataLoader: prefetch must be >= 0, got ", options_.prefetch);
+  GF_CHECK(options_.world_size >= 1 && options_.rank >= 0 && options_.rank < options_.world_size,
+           "DataLoader: rank ", options_.rank, " is not in a world of ", options_.world_size);
 }
 
 std::int64_t DataLoader::batches_per_epoch() const {
-  const std::int64_t n = dataset_->size(), b = options_.batch_size;
+  const std::int64_t n = dataset_->size(), b = options_.batch_size * options_.world_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+std::pair<std::int64_t, std::int64_t> DataLoader::shard(std::int64_t index) const {
+  const std::int64_t W = options_.world_size, global = options_.batch_size * W;
+  const std::int64_t begin = index * global, rows = std::min(global, dataset_->size() - begin);
+  // A full batch splits into W shares of batch_size; a short last one as
+  // evenly as it can (share r: [r rows / W, (r + 1) rows / W)).
+  const std::int64_t first = begin + options_.rank * rows / W, last = begin + (options_.rank + 1) * rows / W;
+  GF_CHECK(last > first, "DataLoader: the last batch of the epoch holds ", rows, " examples, too few for ", W,
+           " ranks; use drop_last or another batch size");
+  return {first, last - first};
 }
 
 std::vector<std::int64_t> DataLoader::order(std::int64_t epoch) const {
@@ -50,8 +63,7 @@ std::vector<std::int64_t> DataLoader::order(std::int64_t epoch) const {
 }
 
 Batch DataLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_t epoch, std::int64_t index) const {
-  const std::int64_t begin = index * options_.batch_size;
-  const std::int64_t rows = std::min(options_.batch_size, dataset_->size() - begin);
+  const auto [begin, rows] = shard(index);
   Batch batch;
   batch.epoch = epoch;
   batch.index = index;

@@ -7,6 +7,8 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/dist/program.hpp"
+#include "gf/nn/norm.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 
@@ -24,6 +26,17 @@ double global_grad_norm(const nn::Module& m) {
     total = total.defined() ? add(total, s) : s;
   }
   return total.defined() ? std::sqrt(total.item<double>()) : 0.0;
+}
+
+// A generator's state as the (3,) int64 tensor a checkpoint stores, and back.
+Tensor state_tensor(const Generator& g) {
+  const Generator::State s = g.state();
+  return from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed), static_cast<std::int64_t>(s.counter),
+                                    static_cast<std::int64_t>(s.unused_words)},
+                                   {3});
+}
+void set_state(Generator& g, const std::vector<std::int64_t>& s) {
+  g.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
 }
 
 double mean_probability(const Tensor& logits) { return mean(sigmoid(logits.detach())).item<double>(); }
@@ -133,6 +146,33 @@ GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options))
       labels[i] = static_cast<std::int64_t>(i / 8) % options_.model.num_classes;
     fixed_labels_ = from_vector<std::int64_t>(labels, {options_.num_fixed_samples});
   }
+  if (options_.comm && options_.comm->size() > 1) setup_data_parallel();
+}
+
+void GanTrainer::setup_data_parallel() {
+  dist::Communicator& comm = *options_.comm;
+  // Rank 0's weights for everyone (the same seed gives the same weights
+  // already; this makes it so whatever the ranks did before).
+  dist::broadcast_modules({G_.get(), D_.get(), G_ema_.get()}, comm);
+  const Tensor rng = state_tensor(rng_);  // and its noise generator: the ranks draw the same global noise
+  comm.broadcast({fixed_noise_, rng}, 0);
+  set_state(rng_, rng.to_vector<std::int64_t>());
+  if (options_.sync_batch_norm)
+    for (nn::Module* m : std::initializer_list<nn::Module*>{G_.get(), D_.get()})
+      for (const auto& [name, child] : m->named_modules())
+        if (auto* bn = dynamic_cast<nn::BatchNorm2d*>(child)) bn->sync = options_.comm;
+  reduce_g_ = std::make_unique<dist::GradReducer>(G_->parameters(), options_.comm, options_.bucket_bytes);
+  reduce_d_ = std::make_unique<dist::GradReducer>(D_->parameters(), options_.comm, options_.bucket_bytes);
+}
+
+void GanTrainer::average_over_ranks(std::vector<double*> values) {
+  if (!reduce_d_) return;
+  std::vector<double> v;
+  for (double* p : values) v.push_back(*p);
+  Tensor t = from_vector<double>(v, {static_cast<std::int64_t>(v.size())});
+  options_.comm->all_reduce({t}, dist::ReduceOp::kMean);
+  const std::vector<double> mean = t.to_vector<double>();
+  for (std::size_t i = 0; i < values.size(); ++i) *values[i] = mean[i];
 }
 
 StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
@@ -146,8 +186,12 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   G_->train();
   D_->train();
 
-  // 1. Fakes from fresh noise.
-  const Tensor z = randn({n, cfg.nz}, {DType::kFloat32, options_.device}, &rng_);
+  // 1. Fakes from fresh noise. Data parallel: every rank draws the global
+  // batch's noise and keeps its own rows, so the generator stays in step and
+  // the ranks together use exactly the noise one process would.
+  const int ranks = reduce_d_ ? options_.comm->size() : 1, rank = reduce_d_ ? options_.comm->rank() : 0;
+  Tensor z = randn({n * ranks, cfg.nz}, {DType::kFloat32, options_.device}, &rng_);
+  if (ranks > 1) z = z.narrow(0, rank * n, n);
   const Tensor fake = G_->forward(z, labels);
 
   // 2. Discriminator step: real vs detached fake.
@@ -156,19 +200,25 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   const Tensor fake_logits = D_->forward(fake.detach(), labels);
   const Tensor loss_d = discriminator_loss(options_.loss, real_logits, fake_logits, options_.real_label);
   stats.loss_d = loss_d.item<double>();
-  if (!std::isfinite(stats.loss_d)) throw NonFiniteLoss(stats.step, "loss_D", stats.loss_d);
-  loss_d.backward();
-  stats.grad_norm_d = global_grad_norm(*D_);
-  opt_d_->step();
   stats.d_real = mean_probability(real_logits);
   stats.d_fake = mean_probability(fake_logits);
+  average_over_ranks({&stats.loss_d, &stats.d_real, &stats.d_fake});  // the global batch's, on every rank
+  if (!std::isfinite(stats.loss_d)) throw NonFiniteLoss(stats.step, "loss_D", stats.loss_d);
+  if (reduce_d_) reduce_d_->prepare();
+  loss_d.backward();
+  if (reduce_d_) reduce_d_->finish();
+  stats.grad_norm_d = global_grad_norm(*D_);
+  opt_d_->step();
 
   // 3. Generator step: gradients flow through D (its update is over) into G.
   G_->zero_grad();
   const Tensor loss_g = generator_loss(options_.loss, D_->forward(fake, labels));
   stats.loss_g = loss_g.item<double>();
+  average_over_ranks({&stats.loss_g});
   if (!std::isfinite(stats.loss_g)) throw NonFiniteLoss(stats.step, "loss_G", stats.loss_g);
+  if (reduce_g_) reduce_g_->prepare();
   loss_g.backward();
+  if (reduce_g_) reduce_g_->finish();
   stats.grad_norm_g = global_grad_norm(*G_);
   opt_g_->step();
 
@@ -217,11 +267,7 @@ void GanTrainer::save(const std::string& path, const io::Metadata& extra) const 
   add_prefixed(tensors, "opt_D.", opt_d_->state_dict());
   tensors.emplace_back("fixed_noise", fixed_noise_);
   if (fixed_labels_.defined()) tensors.emplace_back("fixed_labels", fixed_labels_);
-  const Generator::State s = rng_.state();
-  tensors.emplace_back("rng_state", from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed),
-                                                               static_cast<std::int64_t>(s.counter),
-                                                               static_cast<std::int64_t>(s.unused_words)},
-                                                              {3}));
+  tensors.emplace_back("rng_state", state_tensor(rng_));
   tensors.emplace_back("step", from_vector<std::int64_t>({step_}, {}));
 
   io::Metadata meta = extra;
@@ -260,8 +306,9 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
   return o;
 }
 
-io::Metadata GanTrainer::load(const std::string& path) {
-  const io::SafetensorsFile file = io::load_safetensors(path);
+io::Metadata GanTrainer::load(const std::string& path) { return load(io::load_safetensors(path), path); }
+
+io::Metadata GanTrainer::load(const io::SafetensorsFile& file, const std::string& path) {
   const GanTrainerOptions saved = read_trainer_options(file, path);
   GF_CHECK(saved.model.name() == options_.model.name() && saved.model.num_classes == options_.model.num_classes &&
                saved.model.spectral_norm == options_.model.spectral_norm,
@@ -279,7 +326,7 @@ io::Metadata GanTrainer::load(const std::string& path) {
   if (options_.model.conditional()) fixed_labels_ = required(file, "fixed_labels", path);
   const std::vector<std::int64_t> s = required(file, "rng_state", path).to_vector<std::int64_t>();
   GF_CHECK(s.size() == 3, "checkpoint ", path, ": rng_state has ", s.size(), " values, expected 3");
-  rng_.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
+  set_state(rng_, s);
   const Tensor& step = required(file, "step", path);
   GF_CHECK(step.dtype() == DType::kInt64 && step.numel() == 1 && step.item<std::int64_t>() >= 0, "checkpoint ", path,
            ": step must be one non-negative int64, got ", step.dtype(), " of shape ", step.shape());

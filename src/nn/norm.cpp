@@ -2,6 +2,7 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/dist/sync_batch_norm.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/norm.hpp"
 
@@ -30,12 +31,14 @@ BatchNorm2d::BatchNorm2d(std::int64_t num_features, double eps, double momentum,
 Tensor BatchNorm2d::forward(const Tensor& x) {
   GF_CHECK((x.dim() == 4 || x.dim() == 2) && x.size(1) == num_features, "BatchNorm2d: expected (N, ", num_features,
            ", H, W) or (N, ", num_features, "), got ", x.shape());
-  if (!running_mean.defined()) return batch_norm(x, weight, bias, Tensor(), Tensor(), /*training=*/true, momentum, eps);
-  if (is_training()) {
+  const bool batch_stats = is_training() || !running_mean.defined();
+  if (running_mean.defined() && is_training()) {
     NoGradGuard no_grad;
     num_batches_tracked.copy_(add(num_batches_tracked, 1.0));
   }
-  return batch_norm(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
+  if (sync && batch_stats)
+    return dist::sync_batch_norm(x, weight, bias, running_mean, running_var, momentum, eps, *sync);
+  return batch_norm(x, weight, bias, running_mean, running_var, batch_stats, momentum, eps);
 }
 
 std::string BatchNorm2d::extra_repr() const {

@@ -63,14 +63,24 @@ class Node {
 /// Holds the leaf weakly, so the graph does not keep parameters alive.
 class AccumulateGrad : public Node {
  public:
+  /// Called with the leaf right after its .grad() was updated: the moment a
+  /// data-parallel reducer may send that gradient (gf/dist/grad_reducer.hpp).
+  using PostHook = std::function<void(const Tensor& leaf)>;
+
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
   std::vector<Tensor> apply(const Tensor& grad_output) override;
   void release() override {}  // nothing captured; reusable across backward calls
   std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
+  void add_post_hook(PostHook hook) { post_hooks_.push_back(std::move(hook)); }
 
  private:
   std::weak_ptr<TensorImpl> leaf_;
+  std::vector<PostHook> post_hooks_;
 };
+
+/// Runs `hook` every time backward accumulates a gradient into `leaf` (a leaf
+/// that requires grad), after .grad() holds the new sum.
+void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook);
 
 std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shared_ptr<Node>> next,
                                          std::vector<Shape> input_shapes, Node::BackwardFn backward);

@@ -15,10 +15,17 @@
 // from a Generator seeded by (seed, e, i). Batches therefore do not depend on
 // thread timing, and a resumed run asking for loader.epoch(e, first_batch)
 // gets exactly the batches the interrupted run would have seen.
+//
+// Data-parallel training (docs/distributed.md): with world_size W > 1 every
+// rank builds the same loader with its own rank. Batch b of epoch e is then
+// the global batch order(e)[b G, (b + 1) G), G = W batch_size, and rank r
+// takes the r-th of its W equal shares: the ranks together see every example
+// of the epoch once, and exactly the batches one process at batch size G sees.
 #include <cstdint>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "gf/data/dataset.hpp"
@@ -33,6 +40,8 @@ struct LoaderOptions {
   std::uint64_t seed = 0;
   Transform transform;      // applied to every example's image; empty for none
   int prefetch = 2;         // batches prepared ahead by a background thread; 0 = no thread
+  int rank = 0;             // data-parallel: this process's share of each global batch...
+  int world_size = 1;       // ...of world_size * batch_size examples
 };
 
 struct Batch {
@@ -90,8 +99,10 @@ class DataLoader {
   DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options = {});
 
   std::int64_t batches_per_epoch() const;
-  /// The dataset indices in the order epoch `epoch` visits them.
+  /// The dataset indices in the order epoch `epoch` visits them (all ranks' shares).
   std::vector<std::int64_t> order(std::int64_t epoch) const;
+  /// Where this rank's rows of batch `index` sit in order(): [first, first + rows).
+  std::pair<std::int64_t, std::int64_t> shard(std::int64_t index) const;
   /// Epoch `epoch` starting at batch `first_batch` (0 <= first_batch <= batches_per_epoch()).
   Epoch epoch(std::int64_t epoch, std::int64_t first_batch = 0) const { return Epoch(*this, epoch, first_batch); }
 

@@ -17,11 +17,21 @@
 // the noise generator's state, the fixed sampling noise and the configuration.
 // On the CPU with the same seed, N steps + save + load + N steps gives exactly
 // the weights of 2N steps in one go (tests/test_gan_trainer.cpp).
+//
+// Data parallel (options.comm with more than one rank; docs/distributed.md):
+// every rank calls train_step on its own share of the global batch. The
+// ranks start from rank 0's weights, draw the global batch's noise from the
+// same generator and keep their own rows, average G's and D's gradients in
+// buckets during backward (dist::GradReducer), and with sync_batch_norm take
+// batch statistics over the whole global batch. Every rank then applies the
+// same update, so the replicas stay identical bit for bit, and N ranks at
+// batch B train like one process at batch N B.
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "gf/core/generator.hpp"
+#include "gf/dist/grad_reducer.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/dcgan.hpp"
 #include "gf/models/gan_loss.hpp"
@@ -41,6 +51,12 @@ struct GanTrainerOptions {
   std::uint64_t seed = 1;
   std::int64_t num_fixed_samples = 64;  // the fixed noise behind the per-epoch grids
   Device device = Device::cpu();
+  // Data parallel: the ranks that train together (null or one rank: this
+  // process alone); batch statistics over all ranks; the gradient bucket size.
+  // Not stored in checkpoints: a checkpoint resumes on any number of ranks.
+  std::shared_ptr<dist::Communicator> comm;
+  bool sync_batch_norm = true;
+  std::int64_t bucket_bytes = dist::GradReducer::kDefaultBucketBytes;
 };
 
 /// What one step measured.
@@ -81,6 +97,9 @@ class GanTrainer {
   /// Restores a checkpoint written by save() for the same configuration;
   /// returns its metadata. Throws naming what does not match.
   io::Metadata load(const std::string& path);
+  /// The same from a checkpoint already read (`path` names it in errors):
+  /// data-parallel ranks load the bytes rank 0 read and broadcast.
+  io::Metadata load(const io::SafetensorsFile& file, const std::string& path);
 
   std::int64_t step() const { return step_; }
   const GanTrainerOptions& options() const { return options_; }
@@ -89,15 +108,22 @@ class GanTrainer {
   /// The generator used for sampling: G_ema, or G when EMA is off.
   DcganGenerator& sampling_generator() { return G_ema_ ? *G_ema_ : *G_; }
   const Tensor& fixed_noise() const { return fixed_noise_; }
+  /// Data parallel: the gradient all-reduce of the last D step and G step.
+  dist::ReducerStats reducer_stats_d() const { return reduce_d_ ? reduce_d_->stats() : dist::ReducerStats{}; }
+  dist::ReducerStats reducer_stats_g() const { return reduce_g_ ? reduce_g_->stats() : dist::ReducerStats{}; }
 
  private:
   void update_ema();
+  void setup_data_parallel();
+  // Data parallel: `values` replaced by their mean over the ranks.
+  void average_over_ranks(std::vector<double*> values);
 
   GanTrainerOptions options_;
   Generator rng_;  // latent noise for every step
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Adam> opt_g_, opt_d_;
+  std::unique_ptr<dist::GradReducer> reduce_g_, reduce_d_;  // data parallel only
   Tensor fixed_noise_;   // (num_fixed_samples, nz)
   Tensor fixed_labels_;  // (num_fixed_samples,) int64, conditional only
   std::int64_t step_ = 0;

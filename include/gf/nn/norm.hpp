@@ -1,7 +1,9 @@
 #pragma once
 // Normalisation layers (see gf::batch_norm and gf::instance_norm).
 #include <cstdint>
+#include <memory>
 
+#include "gf/dist/communicator.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -26,6 +28,10 @@ class BatchNorm2d : public Module {
   Tensor running_mean;         // (C,) buffer, starts at 0
   Tensor running_var;          // (C,) buffer, starts at 1
   Tensor num_batches_tracked;  // () int64 buffer, kept for PyTorch-compatible checkpoints
+  /// Data parallel: when set, training takes the batch statistics over every
+  /// rank of this communicator (gf::dist::sync_batch_norm); null: this
+  /// process's batch only. Not saved: a checkpoint is the same either way.
+  std::shared_ptr<dist::Communicator> sync;
 };
 
 /// Instance norm over (N, C, H, W): each plane normalised on its own, in
