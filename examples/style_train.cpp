@@ -355,11 +355,11 @@ int main(int argc, char** argv) {
         static_cast<std::size_t>((style.size(2) - o.patch_size + 1) * (style.size(3) - o.patch_size + 1));
     if (o.real_min_std > 0 && real_corners.size() < windows / 20) {
       say << "style_train: only " << real_corners.size() << " of " << windows << " style windows vary by "
-                << o.real_min_std << " or more; D's real patches come from anywhere\n";
+          << o.real_min_std << " or more; D's real patches come from anywhere\n";
       real_corners.clear();
     } else if (!real_corners.empty() && real_corners.size() < windows) {
       say << "style_train: D's real patches from " << real_corners.size() << " of " << windows
-                << " style windows (the rest are flat: --real-min-std " << o.real_min_std << ")\n";
+          << " style windows (the rest are flat: --real-min-std " << o.real_min_std << ")\n";
     }
 
     // ---- models and optimisers ------------------------------------------------------
