@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Checks that every #include "..." in the library goes down the layers, never up or sideways.
+
+The layers (shared/DESIGN.md, docs/architecture.md), bottom to top, and what each may include
+besides itself:
+
+  core       Tensor, Storage, Shape, DType, Device, allocators, RNG      nothing
+  kernels    backend-neutral parameter structs, twin declarations       core
+  cpu, cuda  the two backends (src/cpu, cuda/)                          kernels, core
+  profile    the profiler: per-module time and work                     core
+  autograd   Node, record(), grad mode                                  profile, core
+  dispatch   picks a kernel twin by device (src/dispatch.hpp)           kernels, cpu, cuda, core
+  ops        one function per op: checks, forward, backward             dispatch, autograd, profile, kernels, core
+  engine     backward sweep, gradcheck                                  ops and below, but not dispatch
+  library    nn, optim, data, io, image, metrics                        engine and below, each other
+  models     models/                                                    library and below
+  serve      the service's library part                                 models and below
+  programs   examples, tests, benchmarks                                anything
+
+A file's layer comes from its path (LAYER_OF below). Run from anywhere:
+  python3 scripts/check_layers.py          check; exit 1 naming each wrong include
+  python3 scripts/check_layers.py --dot    print the layer graph of the real includes (Graphviz)
+"""
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ["include", "src", "cuda", "examples", "tests", "benchmarks"]
+SUFFIXES = {".hpp", ".cpp", ".cu", ".cuh", ".h"}
+
+# (path prefix relative to the root, layer): the longest matching prefix wins.
+LAYER_OF = [
+    ("include/gf/core/", "core"), ("src/core/", "core"),
+    ("src/kernels/", "kernels"),
+    ("src/cpu/", "cpu"),
+    ("cuda/", "cuda"),
+    ("include/gf/autograd/node.hpp", "autograd"), ("src/autograd/node.cpp", "autograd"),
+    ("include/gf/autograd/grad_mode.hpp", "autograd"), ("src/autograd/grad_mode.cpp", "autograd"),
+    ("include/gf/autograd/profiler.hpp", "profile"), ("src/autograd/profiler.cpp", "profile"),
+    ("include/gf/ops/", "ops"), ("src/ops/", "ops"), ("src/dispatch.hpp", "dispatch"),
+    ("include/gf/autograd/", "engine"), ("src/autograd/", "engine"),
+    ("include/gf/engine/", "engine"), ("src/engine/", "engine"),
+    ("include/gf/nn/", "library"), ("src/nn/", "library"),
+    ("include/gf/optim/", "library"), ("src/optim/", "library"),
+    ("include/gf/data/", "library"), ("src/data/", "library"),
+    ("include/gf/io/", "library"), ("src/io/", "library"),
+    ("include/gf/image/", "library"), ("src/image/", "library"),
+    ("include/gf/metrics/", "library"), ("src/metrics/", "library"),
+    ("include/gf/models/", "models"), ("src/models/", "models"),
+    ("include/gf/serve/", "serve"), ("src/serve/", "serve"),
+    ("include/gf/gf.hpp", "programs"),
+    ("examples/", "programs"), ("tests/", "programs"), ("benchmarks/", "programs"),
+]
+
+BELOW = {
+    "core": set(),
+    "kernels": {"core"},
+    "cpu": {"kernels", "core"},
+    "cuda": {"kernels", "core"},
+    "profile": {"core"},
+    "autograd": {"profile", "core"},
+    "dispatch": {"kernels", "cpu", "cuda", "core"},
+    "ops": {"dispatch", "autograd", "profile", "kernels", "core"},
+    "engine": {"ops", "autograd", "profile", "core"},
+    "library": {"library", "engine", "ops", "autograd", "profile", "core"},
+    "models": {"library", "engine", "ops", "autograd", "profile", "core"},
+    "serve": {"models", "library", "engine", "ops", "autograd", "profile", "core"},
+    "programs": {"serve", "models", "library", "engine", "ops", "autograd", "profile", "dispatch",
+                 "kernels", "cpu", "cuda", "core", "programs"},
+}
+ORDER = ["programs", "serve", "models", "library", "engine", "ops", "dispatch", "autograd", "profile",
+         "cpu", "cuda", "kernels", "core"]
+
+# Includes that still cross a layer the wrong way, each with the item of issue 13 that removes
+# it. An entry that no longer occurs is an error too, so this list only shrinks.
+KNOWN = {
+    ("cuda/cudnn_descriptors.cuh", "include/gf/ops/conv.hpp"),
+    ("cuda/index.cu", "src/cpu/index.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/conv.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/elementwise.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/loss.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/norm.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/optim.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/pool.hpp"),
+    ("cuda/kernels.hpp", "src/cpu/shape.hpp"),
+    ("cuda/loops.cuh", "src/cpu/loops.hpp"),
+    ("cuda/reduce.cu", "src/cpu/reduce.hpp"),
+    ("cuda/sort.cu", "src/cpu/sort.hpp"),
+    ("src/autograd/node.cpp", "include/gf/ops/elementwise.hpp"),
+    ("src/core/cuda_info.cpp", "cuda/runtime.hpp"),
+    ("src/core/factory.cpp", "src/cpu/random.hpp"),
+    ("src/core/factory.cpp", "src/dispatch.hpp"),
+    ("src/core/tensor.cpp", "include/gf/autograd/engine.hpp"),
+    ("src/core/tensor.cpp", "include/gf/autograd/grad_mode.hpp"),
+    ("src/core/tensor.cpp", "include/gf/autograd/node.hpp"),
+    ("src/core/tensor.cpp", "include/gf/ops/elementwise.hpp"),
+    ("src/core/tensor.cpp", "src/cpu/copy.hpp"),
+    ("src/core/tensor.cpp", "src/dispatch.hpp"),
+    ("src/cpu/conv.hpp", "include/gf/ops/conv.hpp"),
+    ("src/cpu/conv_direct.hpp", "include/gf/ops/conv.hpp"),
+    ("src/cpu/reference/conv_reference.hpp", "include/gf/ops/conv.hpp"),
+    ("src/cpu/shape.hpp", "include/gf/ops/shape.hpp"),
+    ("src/ops/conv.cpp", "src/cpu/conv.hpp"),
+    ("src/ops/conv.cpp", "src/cpu/elementwise.hpp"),
+    ("src/ops/dropout.cpp", "src/cpu/dropout.hpp"),
+    ("src/ops/elementwise.cpp", "src/cpu/elementwise.hpp"),
+    ("src/ops/linalg.cpp", "src/cpu/elementwise.hpp"),
+    ("src/ops/linalg.cpp", "src/cpu/matmul.hpp"),
+    ("src/ops/loss.cpp", "src/cpu/index.hpp"),
+    ("src/ops/loss.cpp", "src/cpu/loss.hpp"),
+    ("src/ops/norm.cpp", "src/cpu/norm.hpp"),
+    ("src/ops/pool.cpp", "src/cpu/pool.hpp"),
+    ("src/ops/reduce.cpp", "src/cpu/index.hpp"),
+    ("src/ops/reduce.cpp", "src/cpu/reduce.hpp"),
+    ("src/ops/shape.cpp", "src/cpu/shape.hpp"),
+    ("src/ops/sort.cpp", "src/cpu/sort.hpp"),
+    ("src/optim/adam.cpp", "src/cpu/optim.hpp"),
+    ("src/optim/adam.cpp", "src/dispatch.hpp"),
+    ("src/optim/sgd.cpp", "src/cpu/optim.hpp"),
+    ("src/optim/sgd.cpp", "src/dispatch.hpp"),
+}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def layer_of(rel):
+    best = None
+    for prefix, layer in LAYER_OF:
+        if rel.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, layer)
+    return best[1] if best else None
+
+
+def resolve(name, including):
+    """The file an #include "name" names: beside the includer, or under include/, src/, the root."""
+    for base in (including.parent, ROOT / "include", ROOT / "src", ROOT):
+        candidate = base / name
+        if candidate.is_file():
+            return candidate.resolve().relative_to(ROOT).as_posix()
+    return None  # a generated or third-party header: not ours to place
+
+
+def edges():
+    for top in SOURCE_DIRS:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.suffix not in SUFFIXES or not path.is_file():
+                continue
+            rel = path.relative_to(ROOT).as_posix()
+            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                match = INCLUDE.match(line)
+                if match:
+                    target = resolve(match.group(1), path)
+                    if target is not None:
+                        yield rel, number, target
+
+
+def check():
+    errors, seen = [], set()
+    for rel, number, target in edges():
+        src, dst = layer_of(rel), layer_of(target)
+        if src is None:
+            errors.append(f"{rel}: no layer for this file; add its path to LAYER_OF")
+            continue
+        if dst is None:
+            errors.append(f"{rel}:{number}: includes {target}, which has no layer; add it to LAYER_OF")
+            continue
+        if dst == src or dst in BELOW[src]:
+            continue
+        if (rel, target) in KNOWN:
+            seen.add((rel, target))
+            continue
+        errors.append(f"{rel}:{number}: {src} includes {target} ({dst}); {src} may include only "
+                      f"{', '.join(sorted(BELOW[src])) or 'itself'}")
+    for rel, target in sorted(KNOWN - seen):
+        errors.append(f"known exception {rel} -> {target} no longer occurs: remove it from KNOWN")
+    for error in errors:
+        print(error)
+    print(f"check_layers: {len(errors)} wrong include(s), {len(seen)} known exception(s) left")
+    return 1 if errors else 0
+
+
+def dot():
+    counts = {}
+    for rel, _, target in edges():
+        src, dst = layer_of(rel), layer_of(target)
+        if src and dst and src != dst and src != "programs":
+            counts[(src, dst)] = counts.get((src, dst), 0) + 1
+    print("digraph layers {\n  rankdir=TB; node [shape=box];")
+    for (src, dst), n in sorted(counts.items(), key=lambda e: (ORDER.index(e[0][0]), ORDER.index(e[0][1]))):
+        wrong = "" if dst in BELOW[src] else ", color=red"
+        print(f'  "{src}" -> "{dst}" [label={n}{wrong}];')
+    print("}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(dot() if "--dot" in sys.argv[1:] else check())
