@@ -9,7 +9,7 @@ besides itself:
   cpu, cuda  the two backends (src/cpu, cuda/)                          kernels, core
   profile    the profiler: per-module time and work                     core
   autograd   Node, record(), grad mode                                  profile, core
-  dispatch   picks a kernel twin by device (src/dispatch.hpp)           kernels, cpu, cuda, core
+  dispatch   picks a kernel twin by device (src/dispatch.*)             kernels, cpu, cuda, core
   ops        one function per op: checks, forward, backward             dispatch, autograd, profile, kernels, core
   engine     backward sweep, gradcheck                                  ops and below, but not dispatch
   library    nn, optim, data, io, image, metrics                        engine and below, each other
@@ -39,6 +39,7 @@ LAYER_OF = [
     ("include/gf/autograd/grad_mode.hpp", "autograd"), ("src/autograd/grad_mode.cpp", "autograd"),
     ("include/gf/autograd/profiler.hpp", "profile"), ("src/autograd/profiler.cpp", "profile"),
     ("include/gf/ops/", "ops"), ("src/ops/", "ops"), ("src/dispatch.hpp", "dispatch"),
+    ("src/dispatch.cpp", "dispatch"),
     ("include/gf/autograd/", "engine"), ("src/autograd/", "engine"),
     ("include/gf/engine/", "engine"), ("src/engine/", "engine"),
     ("include/gf/nn/", "library"), ("src/nn/", "library"),
@@ -87,16 +88,6 @@ KNOWN = {
     ("cuda/loops.cuh", "src/cpu/loops.hpp"),
     ("cuda/reduce.cu", "src/cpu/reduce.hpp"),
     ("cuda/sort.cu", "src/cpu/sort.hpp"),
-    ("src/autograd/node.cpp", "include/gf/ops/elementwise.hpp"),
-    ("src/core/cuda_info.cpp", "cuda/runtime.hpp"),
-    ("src/core/factory.cpp", "src/cpu/random.hpp"),
-    ("src/core/factory.cpp", "src/dispatch.hpp"),
-    ("src/core/tensor.cpp", "include/gf/autograd/engine.hpp"),
-    ("src/core/tensor.cpp", "include/gf/autograd/grad_mode.hpp"),
-    ("src/core/tensor.cpp", "include/gf/autograd/node.hpp"),
-    ("src/core/tensor.cpp", "include/gf/ops/elementwise.hpp"),
-    ("src/core/tensor.cpp", "src/cpu/copy.hpp"),
-    ("src/core/tensor.cpp", "src/dispatch.hpp"),
     ("src/cpu/conv.hpp", "include/gf/ops/conv.hpp"),
     ("src/cpu/conv_direct.hpp", "include/gf/ops/conv.hpp"),
     ("src/cpu/reference/conv_reference.hpp", "include/gf/ops/conv.hpp"),
@@ -105,6 +96,7 @@ KNOWN = {
     ("src/ops/conv.cpp", "src/cpu/elementwise.hpp"),
     ("src/ops/dropout.cpp", "src/cpu/dropout.hpp"),
     ("src/ops/elementwise.cpp", "src/cpu/elementwise.hpp"),
+    ("src/ops/factory.cpp", "src/cpu/random.hpp"),
     ("src/ops/linalg.cpp", "src/cpu/elementwise.hpp"),
     ("src/ops/linalg.cpp", "src/cpu/matmul.hpp"),
     ("src/ops/loss.cpp", "src/cpu/index.hpp"),
@@ -115,6 +107,7 @@ KNOWN = {
     ("src/ops/reduce.cpp", "src/cpu/reduce.hpp"),
     ("src/ops/shape.cpp", "src/cpu/shape.hpp"),
     ("src/ops/sort.cpp", "src/cpu/sort.hpp"),
+    ("src/ops/tensor.cpp", "src/cpu/copy.hpp"),
     ("src/optim/adam.cpp", "src/cpu/optim.hpp"),
     ("src/optim/adam.cpp", "src/dispatch.hpp"),
     ("src/optim/sgd.cpp", "src/cpu/optim.hpp"),
