@@ -85,7 +85,7 @@ void conv2d_backward_input(const Tensor& gx, const Tensor& gy, const Tensor& w, 
 void conv2d_backward_weight(const Tensor& gw, const Tensor& x, const Tensor& gy, const Conv2dParams& p);
 
 // ---- optimizers (cuda/optim.cu) -----------------------------------------------
-void adam_update(const std::vector<cpu::AdamTensors>& tensors, const cpu::AdamStep& s);
-void sgd_update(const std::vector<cpu::SgdTensors>& tensors, const cpu::SgdStep& s);
+void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s);
+void sgd_update(const std::vector<SgdTensors>& tensors, const SgdStep& s);
 
 }  // namespace gf::cuda

@@ -32,7 +32,7 @@ SUFFIXES = {".hpp", ".cpp", ".cu", ".cuh", ".h"}
 # (path prefix relative to the root, layer): the longest matching prefix wins.
 LAYER_OF = [
     ("include/gf/core/", "core"), ("src/core/", "core"),
-    ("src/kernels/", "kernels"),
+    ("include/gf/kernels/", "kernels"), ("src/kernels/", "kernels"),
     ("src/cpu/", "cpu"),
     ("cuda/", "cuda"),
     ("include/gf/autograd/node.hpp", "autograd"), ("src/autograd/node.cpp", "autograd"),
@@ -102,16 +102,13 @@ KNOWN = {
     ("src/ops/loss.cpp", "src/cpu/index.hpp"),
     ("src/ops/loss.cpp", "src/cpu/loss.hpp"),
     ("src/ops/norm.cpp", "src/cpu/norm.hpp"),
+    ("src/ops/optim.cpp", "src/cpu/optim.hpp"),
     ("src/ops/pool.cpp", "src/cpu/pool.hpp"),
     ("src/ops/reduce.cpp", "src/cpu/index.hpp"),
     ("src/ops/reduce.cpp", "src/cpu/reduce.hpp"),
     ("src/ops/shape.cpp", "src/cpu/shape.hpp"),
     ("src/ops/sort.cpp", "src/cpu/sort.hpp"),
     ("src/ops/tensor.cpp", "src/cpu/copy.hpp"),
-    ("src/optim/adam.cpp", "src/cpu/optim.hpp"),
-    ("src/optim/adam.cpp", "src/dispatch.hpp"),
-    ("src/optim/sgd.cpp", "src/cpu/optim.hpp"),
-    ("src/optim/sgd.cpp", "src/dispatch.hpp"),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
