@@ -2,6 +2,9 @@
 // dtypes and devices, fills, and reading values back. Declared on Tensor
 // (include/gf/core/tensor.hpp); defined here, in the ops layer, so that core
 // knows nothing of kernels or autograd.
+#include "gf/core/tensor.hpp"
+
+#include <functional>
 #include <iomanip>
 #include <sstream>
 
@@ -10,7 +13,6 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/device_copy.hpp"
-#include "gf/core/tensor.hpp"
 
 namespace gf {
 
@@ -36,12 +38,18 @@ template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
+namespace {
+// clone's backward: the gradient passes through.
+std::vector<Tensor> clone_backward(const Tensor& g) { return {g}; }
+// The backward of to(dtype) and to(device): the gradient taken back where it came from.
+std::vector<Tensor> to_dtype_backward(DType source, const Tensor& g) { return {g.to(source)}; }
+std::vector<Tensor> to_device_backward(Device source, const Tensor& g) { return {g.to(source)}; }
+}  // namespace
+
 Tensor Tensor::clone() const {
   Tensor out = Tensor::empty(shape(), {dtype(), device()});
   GF_DISPATCH(device(), copy, out, *this);
-  if (autograd::needs_grad({*this})) autograd::record("clone", out, {*this}, [](const Tensor& g) {
-      return std::vector<Tensor>{g};
-    });
+  if (autograd::needs_grad({*this})) autograd::record("clone", out, {*this}, clone_backward);
   return out;
 }
 
@@ -49,11 +57,9 @@ Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
   Tensor out = Tensor::empty(shape(), {target, device()});
   GF_DISPATCH(device(), copy, out, *this);
-  if (is_floating(target) && autograd::needs_grad({*this})) {
-    const DType source = dtype();
+  if (is_floating(target) && autograd::needs_grad({*this}))
     autograd::record("to_" + std::string(dtype_name(target)), out, {*this},
-                     [source](const Tensor& g) { return std::vector<Tensor>{g.to(source)}; });
-  }
+                     std::bind_front(to_dtype_backward, dtype()));
   return out;
 }
 
@@ -63,11 +69,8 @@ Tensor Tensor::to(Device target) const {
   Tensor out = Tensor::empty(shape(), {dtype(), target});
   copy_bytes(out.raw_data(), target, src.raw_data(), src.device(),
              static_cast<std::size_t>(numel()) * dtype_size(dtype()));
-  if (autograd::needs_grad({*this})) {
-    const Device source = device();
-    autograd::record("to_" + target.str(), out, {*this},
-                     [source](const Tensor& g) { return std::vector<Tensor>{g.to(source)}; });
-  }
+  if (autograd::needs_grad({*this}))
+    autograd::record("to_" + target.str(), out, {*this}, std::bind_front(to_device_backward, device()));
   return out;
 }
 
