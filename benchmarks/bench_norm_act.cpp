@@ -28,7 +28,7 @@ constexpr double kSlope = 0.2;
 double bytes(std::int64_t tensors) { return static_cast<double>(tensors * kShape.numel()) * sizeof(float); }
 
 gf::Tensor random(const gf::Shape& shape, std::uint64_t seed) {
-  gf::Generator g(seed);
+  gf::Rng g(seed);
   return gf::randn(shape, {}, &g);
 }
 

@@ -7,7 +7,7 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"
 

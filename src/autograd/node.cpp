@@ -1,7 +1,7 @@
 #include "gf/autograd/node.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 
 // The graph's data structure, below the ops that record into it: nothing here
 // runs a kernel. The arithmetic of backward (summing gradients, adding into a

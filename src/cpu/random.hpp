@@ -1,5 +1,5 @@
 #pragma once
-// CPU kernels filling a tensor from the Philox stream of a gf::Generator.
+// CPU kernels filling a tensor from the Philox stream of a gf::Rng.
 //
 // Block b of the stream (counter first_block + b) gives elements 4b..4b+3 of
 // a uniform tensor and elements 2b, 2b+1 of a normal one, so every element is

@@ -107,7 +107,7 @@ GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options))
   options_.model.validate();
   // Model initialisation draws from its own stream, so the noise stream below
   // does not depend on how many numbers the init used.
-  Generator init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
+  Rng init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
   G_ = std::make_shared<DcganGenerator>(options_.model, init_rng);
   D_ = std::make_shared<DcganDiscriminator>(options_.model, init_rng);
   G_->to(options_.device);
@@ -124,7 +124,7 @@ GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options))
   opt_d_ = std::make_unique<optim::Adam>(
       D_->parameters(), optim::AdamOptions{.lr = options_.lr_d, .beta1 = options_.beta1, .beta2 = options_.beta2});
 
-  Generator fixed_rng(options_.seed + 1);
+  Rng fixed_rng(options_.seed + 1);
   fixed_noise_ = randn({options_.num_fixed_samples, options_.model.nz}, {DType::kFloat32, options_.device}, &fixed_rng);
   if (options_.model.conditional()) {
     std::vector<std::int64_t> labels(static_cast<std::size_t>(options_.num_fixed_samples));
@@ -217,7 +217,7 @@ void GanTrainer::save(const std::string& path, const io::Metadata& extra) const 
   add_prefixed(tensors, "opt_D.", opt_d_->state_dict());
   tensors.emplace_back("fixed_noise", fixed_noise_);
   if (fixed_labels_.defined()) tensors.emplace_back("fixed_labels", fixed_labels_);
-  const Generator::State s = rng_.state();
+  const Rng::State s = rng_.state();
   tensors.emplace_back("rng_state", from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed),
                                                                static_cast<std::int64_t>(s.counter),
                                                                static_cast<std::int64_t>(s.unused_words)},
@@ -290,7 +290,7 @@ io::Metadata GanTrainer::load(const std::string& path) {
 std::shared_ptr<DcganGenerator> load_generator(const std::string& path, bool prefer_ema, Device device) {
   const io::SafetensorsFile file = io::load_safetensors(path);
   const GanTrainerOptions o = read_trainer_options(file, path);
-  Generator unused(0);
+  Rng unused(0);
   auto g = std::make_shared<DcganGenerator>(o.model, unused);
   auto ema = with_prefix(file, "G_ema.");
   g->load_state_dict(prefer_ema && !ema.empty() ? ema : with_prefix(file, "G."));

@@ -17,7 +17,7 @@ constexpr std::int64_t kMinLevelSide = 8;  // a pyramid level smaller than this 
 
 // Appends conv (+ spectral norm) to `seq`.
 void add_conv(nn::Sequential& seq, std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
-              bool spectral, Generator& gen) {
+              bool spectral, Rng& gen) {
   auto conv = std::make_shared<nn::Conv2d>(in, out, kernel, stride, 1, 1, 1, true, &gen);
   if (spectral) seq.push_back(std::make_shared<nn::SpectralNorm>(conv, conv->weight, gen));
   else seq.push_back(conv);
@@ -46,7 +46,7 @@ void PatchDiscriminatorConfig::validate() const {
 
 // ---- one scale ---------------------------------------------------------------
 
-PatchDiscriminator::PatchDiscriminator(const PatchDiscriminatorConfig& cfg, Generator& gen) : config(cfg) {
+PatchDiscriminator::PatchDiscriminator(const PatchDiscriminatorConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   main = register_module("main", std::make_shared<nn::Sequential>());
   std::int64_t ch = config.width;
@@ -80,7 +80,7 @@ std::int64_t PatchDiscriminator::receptive_field() const {
 
 // ---- multi-scale ---------------------------------------------------------------
 
-MultiScalePatchDiscriminator::MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& cfg, Generator& gen)
+MultiScalePatchDiscriminator::MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& cfg, Rng& gen)
     : config(cfg) {
   config.validate();
   for (std::int64_t k = 0; k < config.scales; ++k)
@@ -123,7 +123,7 @@ Tensor patch_generator_loss(MultiScalePatchDiscriminator& D, const Tensor& fake,
   return div(total, static_cast<double>(f.size()));
 }
 
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen) {
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Rng& gen) {
   const Tensor img = image.dim() == 3 ? image.unsqueeze(0) : image;  // (1, C, H, W)
   GF_CHECK(img.dim() == 4 && img.size(0) == 1, "random_patches: image must be (C, H, W) or (1, C, H, W), got ",
            image.shape());

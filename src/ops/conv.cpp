@@ -14,7 +14,7 @@
 #include "cpu/elementwise.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/ops/reduce.hpp"
 
 namespace gf {

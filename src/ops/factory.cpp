@@ -17,7 +17,7 @@ namespace {
 // `values_per_block` elements; each element depends only on (seed, counter,
 // index), never on threads or device.
 template <typename Fill>
-Tensor random_tensor(const Shape& shape, TensorOptions options, Generator& g, std::int64_t values_per_block,
+Tensor random_tensor(const Shape& shape, TensorOptions options, Rng& g, std::int64_t values_per_block,
                      Fill fill) {
   Tensor t = Tensor::empty(shape, {options.dtype, options.device});
   const std::int64_t blocks = (t.numel() + values_per_block - 1) / values_per_block;
@@ -68,24 +68,24 @@ template Tensor from_vector<float>(const std::vector<float>&, const Shape&, Tens
 template Tensor from_vector<double>(const std::vector<double>&, const Shape&, TensorOptions);
 template Tensor from_vector<std::int64_t>(const std::vector<std::int64_t>&, const Shape&, TensorOptions);
 
-Tensor randn(const Shape& shape, TensorOptions options, Generator* gen) {
+Tensor randn(const Shape& shape, TensorOptions options, Rng* gen) {
   // Box-Muller: each Philox block (4 words) gives two normals.
-  return random_tensor(shape, options, gen ? *gen : default_generator(), 2,
+  return random_tensor(shape, options, gen ? *gen : default_rng(), 2,
                        [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
                          GF_DISPATCH(t.device(), random_normal, t, seed, first);
                        });
 }
 
-Tensor rand(const Shape& shape, TensorOptions options, Generator* gen) {
-  return random_tensor(shape, options, gen ? *gen : default_generator(), 4,
+Tensor rand(const Shape& shape, TensorOptions options, Rng* gen) {
+  return random_tensor(shape, options, gen ? *gen : default_rng(), 4,
                        [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
                          GF_DISPATCH(t.device(), random_uniform, t, seed, first);
                        });
 }
 
-Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, TensorOptions options, Generator* gen) {
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, TensorOptions options, Rng* gen) {
   GF_CHECK(high > low, "randint: empty range [", low, ", ", high, ")");
-  Generator& g = gen ? *gen : default_generator();
+  Rng& g = gen ? *gen : default_rng();
   const bool wants_grad = options.requires_grad;
   options.requires_grad = false;
   std::vector<std::int64_t> v(static_cast<std::size_t>(shape.numel()));

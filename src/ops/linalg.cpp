@@ -10,7 +10,7 @@
 #include "cpu/matmul.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 

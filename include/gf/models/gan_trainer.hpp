@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/dcgan.hpp"
 #include "gf/models/gan_loss.hpp"
@@ -94,7 +94,7 @@ class GanTrainer {
   void update_ema();
 
   GanTrainerOptions options_;
-  Generator rng_;  // latent noise for every step
+  Rng rng_;  // latent noise for every step
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Adam> opt_g_, opt_d_;
