@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "gf/gf.hpp"
 #include "report.hpp"
 

@@ -14,8 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cpu/elementwise.hpp"
-#include "cpu/norm.hpp"
+#include "kernels/kernels.hpp"
 #include "gf/gf.hpp"
 #include "report.hpp"
 

@@ -29,7 +29,7 @@
 #include "cuda/allocator.cuh"
 #include "cuda/block_reduce.cuh"
 #include "cuda/cudnn_descriptors.cuh"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -14,7 +14,7 @@
 #include <cmath>
 
 #include "cuda/allocator.cuh"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

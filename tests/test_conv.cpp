@@ -5,7 +5,7 @@
 // for input, weight and bias of both ops, and the shape errors.
 #include <vector>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "cpu/reference/conv_reference.hpp"
 #include "helpers.hpp"
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "cpu/conv_direct.hpp"
 #include "cpu/reference/conv_reference.hpp"
 #include "gf/image/color.hpp"

@@ -10,8 +10,7 @@
 
 #include <functional>
 
-#include "cpu/conv.hpp"
-#include "cpu/elementwise.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/profile/profiler.hpp"
@@ -57,7 +56,7 @@ Conv2dParams adjoint_conv(const ConvTranspose2dParams& p) {
 /// y += bias broadcast over (N, H, W), in place; y is freshly made by the op.
 void add_bias(const Tensor& y, const Tensor& bias) {
   if (bias.defined())
-    GF_DISPATCH(y.device(), binary, cpu::BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
+    GF_DISPATCH(y.device(), binary, BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
 }
 
 Tensor empty_like_shape(const Tensor& like, const Shape& shape) {

@@ -2,7 +2,7 @@
 // 1 / (1 - p) during training so that evaluation needs no rescaling.
 #include "gf/ops/dropout.hpp"
 
-#include "cpu/dropout.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"

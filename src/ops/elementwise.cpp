@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "cpu/elementwise.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -13,8 +13,6 @@
 namespace gf {
 namespace {
 
-using cpu::BinaryOp;
-using cpu::UnaryOp;
 using Grads = std::vector<Tensor>;
 
 void check_same_kind(const char* op, const Tensor& a, const Tensor& b) {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "cpu/random.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 
 namespace gf {

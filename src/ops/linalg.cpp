@@ -6,8 +6,7 @@
 
 #include <functional>
 
-#include "cpu/elementwise.hpp"
-#include "cpu/matmul.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/profile/profiler.hpp"
@@ -99,7 +98,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   // (N, in) @ (in, out): the transposed view costs nothing, the GEMM reads W^T in place.
   Tensor out = matmul_forward(x, weight.detach().t());  // (N, out)
-  if (bias.defined()) GF_DISPATCH(out.device(), binary, cpu::BinaryOp::kAdd, out, out, bias);
+  if (bias.defined()) GF_DISPATCH(out.device(), binary, BinaryOp::kAdd, out, out, bias);
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("linear", out, {x, weight, bias},

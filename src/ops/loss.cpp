@@ -5,8 +5,7 @@
 
 #include <functional>
 
-#include "cpu/index.hpp"
-#include "cpu/loss.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"

@@ -10,7 +10,7 @@
 #include <functional>
 #include <tuple>
 
-#include "cpu/norm.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"

@@ -2,7 +2,7 @@
 // backend by device, run the fused kernel (src/cpu/optim.cpp, cuda/optim.cu).
 #include "gf/ops/optim.hpp"
 
-#include "cpu/optim.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 
 namespace gf {

@@ -3,7 +3,7 @@
 
 #include <functional>
 
-#include "cpu/pool.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -11,7 +11,6 @@
 namespace gf {
 namespace {
 
-using cpu::Pool2dParams;
 using Grads = std::vector<Tensor>;
 
 // A checked pooling call: its window parameters and output shape (N, C, Ho, Wo).

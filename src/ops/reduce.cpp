@@ -4,8 +4,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "cpu/index.hpp"
-#include "cpu/reduce.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"

@@ -3,7 +3,7 @@
 
 #include <functional>
 
-#include "cpu/sort.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"

@@ -8,7 +8,7 @@
 #include <iomanip>
 #include <sstream>
 
-#include "cpu/copy.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"

@@ -3,7 +3,7 @@
 // and meaning: direct loops over every (output pixel, kernel tap) pair, with
 // double accumulators. Slow and obviously right; tests compare against them.
 #include "gf/core/tensor.hpp"
-#include "gf/ops/conv.hpp"
+#include "gf/kernels/params.hpp"
 
 namespace gf::cpu::reference {
 
