@@ -1,5 +1,5 @@
 // Batch norm and instance norm on the GPU: twins of src/cpu/norm.cpp, on the
-// contiguous (B, C, S) layout of src/cpu/norm.hpp (batch norm: B = N, S = H W;
+// contiguous (B, C, S) layout of src/kernels/twins.inc (batch norm: B = N, S = H W;
 // instance norm: B = 1, C = N C).
 //
 // Which part uses cuDNN, and why:

@@ -1,7 +1,7 @@
 // conv2d and conv_transpose2d: checks, the kernel calls, and their named
 // backward functions (conv2d_backward, conv_transpose2d_backward).
 //
-// Both ops run on the same three kernels (cpu/conv.hpp). A transposed
+// Both ops run on the same three kernels (kernels/twins.inc). A transposed
 // convolution is the adjoint of a convolution: its forward pass is the
 // convolution's input gradient, and its backward pass uses the convolution's
 // forward and weight-gradient kernels with input and output swapped. The bias

@@ -1,5 +1,5 @@
 #pragma once
-// Naive twins of the CPU convolution kernels (cpu/conv.hpp), same signatures
+// Naive twins of the CPU convolution kernels (kernels/twins.inc), same signatures
 // and meaning: direct loops over every (output pixel, kernel tap) pair, with
 // double accumulators. Slow and obviously right; tests compare against them.
 #include "gf/core/tensor.hpp"
