@@ -4,22 +4,18 @@
 
 #include <functional>
 
-#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/reduce.hpp"
+#include "kernels/kernels.hpp"
+#include "ops/checks.hpp"
 
 namespace gf {
 namespace {
 
+using detail::check_same_kind;
 using Grads = std::vector<Tensor>;
-
-void check_same_kind(const char* op, const Tensor& a, const Tensor& b) {
-  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
-  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
-           b.dtype(), " ", b.shape(), ")");
-}
 
 Tensor binary_forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_kind(name, a, b);

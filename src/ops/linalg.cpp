@@ -6,12 +6,13 @@
 
 #include <functional>
 
-#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/profile/profiler.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
+#include "gf/profile/profiler.hpp"
+#include "kernels/kernels.hpp"
+#include "ops/checks.hpp"
 
 namespace gf {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 using Grads = std::vector<Tensor>;
 
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
-  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
-  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
-           b.dtype(), " ", b.shape(), ")");
+  detail::check_same_kind(op, a, b);
   GF_CHECK(is_floating(a.dtype()), op, ": expected float32 or float64 inputs, got ", a.dtype());
 }
 
