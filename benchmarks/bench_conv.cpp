@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "gf/gf.hpp"
 #include "report.hpp"
 
@@ -50,7 +50,7 @@ const ConvShape kDcgan28ConvT2{"dcgan28_convT2", 64, 128, 14, 256, 4, 2, 1};
 const ConvShape kDcgan28ConvT1{"dcgan28_convT1", 64, 256, 7, 100, 7, 1, 0};
 
 gf::Tensor random(const gf::Shape& shape, std::uint64_t seed) {
-  gf::Generator g(seed);
+  gf::Rng g(seed);
   return gf::randn(shape, {}, &g);
 }
 

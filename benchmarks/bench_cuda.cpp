@@ -60,7 +60,7 @@ void train_step(benchmark::State& state, gf::models::DcganConfig model, std::int
   options.ema_decay = 0;
   options.device = kGpu;
   gf::models::GanTrainer trainer(options);
-  gf::Generator g(7);
+  gf::Rng g(7);
   const gf::Shape shape{batch, model.channels, model.image_size, model.image_size};
   const gf::Tensor real = gf::sub(gf::mul(gf::rand(shape, {gf::DType::kFloat32, kGpu}, &g), 2.0), 1.0);  // [-1, 1)
   // A step returns once its losses are read; G's Adam update may still be
@@ -93,7 +93,7 @@ constexpr std::int64_t kConvBatch = 128;
 // Forward or backward of conv2d (transposed = false) or conv_transpose2d.
 void conv_layer(benchmark::State& state, ConvLayer layer, bool transposed, bool backward) {
   if (skip_without_gpu(state)) return;
-  gf::Generator g(7);
+  gf::Rng g(7);
   const std::int64_t n = kConvBatch, s = layer.size;
   const gf::Tensor x = gf::randn({n, layer.c_in, s, s}, {gf::DType::kFloat32, kGpu}, &g).requires_grad_();
   // conv2d weight (C_out, C_in, 4, 4); conv_transpose2d weight (C_in, C_out, 4, 4).
@@ -130,7 +130,7 @@ void conv_layer(benchmark::State& state, ConvLayer layer, bool transposed, bool 
 void sgemm(benchmark::State& state, std::int64_t n, bool tf32) {
   if (skip_without_gpu(state)) return;
   const Tf32Scope scope(tf32);
-  gf::Generator g(7);
+  gf::Rng g(7);
   const gf::Tensor a = gf::randn({n, n}, {gf::DType::kFloat32, kGpu}, &g);
   const gf::Tensor b = gf::randn({n, n}, {gf::DType::kFloat32, kGpu}, &g);
   wait_for_gpu(gf::matmul(a, b));  // warm-up: cuBLAS handle and workspace

@@ -54,7 +54,7 @@ std::vector<GemmShape> shapes() {
 struct Operands {
   gf::Tensor a, b, c;
   explicit Operands(const GemmShape& s) {
-    gf::Generator g(1);
+    gf::Rng g(1);
     a = gf::randn({s.m * s.k}, {}, &g);
     b = gf::randn({s.k * s.n}, {}, &g);
     c = gf::zeros({s.m * s.n});

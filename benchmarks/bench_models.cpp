@@ -31,7 +31,7 @@ void train_step(benchmark::State& state, gf::models::DcganConfig model, std::int
   options.beta2 = 0.999;
   options.ema_decay = 0;
   gf::models::GanTrainer trainer(options);
-  gf::Generator g(7);
+  gf::Rng g(7);
   const gf::Shape shape{batch, model.channels, model.image_size, model.image_size};
   const gf::Tensor real = gf::sub(gf::mul(gf::rand(shape, {}, &g), 2.0), 1.0);  // uniform in [-1, 1)
   trainer.train_step(real);  // warm-up: Adam state, workspaces, allocator cache
@@ -40,7 +40,7 @@ void train_step(benchmark::State& state, gf::models::DcganConfig model, std::int
 }
 
 void generator_inference(benchmark::State& state, gf::models::DcganConfig model, std::int64_t batch) {
-  gf::Generator g(7);
+  gf::Rng g(7);
   gf::models::DcganGenerator G(model, g);
   G.eval();
   const gf::Tensor z = gf::randn({batch, model.nz}, {}, &g);
@@ -54,7 +54,7 @@ void generator_inference(benchmark::State& state, gf::models::DcganConfig model,
 }
 
 void style_net_apply(benchmark::State& state, std::int64_t size, std::int64_t width, std::int64_t batch) {
-  gf::Generator g(7);
+  gf::Rng g(7);
   gf::models::StyleNet net({.width = width}, &g);
   net.eval();
   const gf::Tensor image = gf::rand({batch, 3, size, size}, {}, &g);  // (B, 3, H, W) RGB in [0, 1)

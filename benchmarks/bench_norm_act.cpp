@@ -14,8 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cpu/elementwise.hpp"
-#include "cpu/norm.hpp"
+#include "kernels/kernels.hpp"
 #include "gf/gf.hpp"
 #include "report.hpp"
 
@@ -28,7 +27,7 @@ constexpr double kSlope = 0.2;
 double bytes(std::int64_t tensors) { return static_cast<double>(tensors * kShape.numel()) * sizeof(float); }
 
 gf::Tensor random(const gf::Shape& shape, std::uint64_t seed) {
-  gf::Generator g(seed);
+  gf::Rng g(seed);
   return gf::randn(shape, {}, &g);
 }
 

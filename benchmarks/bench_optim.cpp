@@ -15,7 +15,7 @@ namespace {
 constexpr std::int64_t kDcgan28GeneratorParams = 1781504;
 
 void adam(benchmark::State& state, std::int64_t numel) {
-  gf::Generator g(1);
+  gf::Rng g(1);
   const gf::Tensor param = gf::randn({numel}, {}, &g);
   param.set_grad(gf::randn({numel}, {}, &g));
   gf::optim::Adam opt({param}, {.lr = 2e-4, .beta1 = 0.5, .beta2 = 0.999});

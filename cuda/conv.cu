@@ -28,7 +28,7 @@
 
 #include "cuda/allocator.cuh"
 #include "cuda/cudnn_descriptors.cuh"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 #include "gf/core/cuda_info.hpp"
 #include "gf/core/determinism.hpp"

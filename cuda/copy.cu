@@ -1,6 +1,6 @@
 // CUDA copy and fill: the kernels behind contiguous(), clone(), to(dtype),
 // copy_() and fill_() on the GPU. Twins of src/cpu/copy.cpp.
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -8,7 +8,7 @@
 #include "cuda/check.cuh"
 #include "gf/core/dtype.hpp"
 #include "gf/core/tensor.hpp"
-#include "gf/ops/conv.hpp"
+#include "gf/kernels/params.hpp"
 
 namespace gf::cuda {
 

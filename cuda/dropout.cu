@@ -1,5 +1,5 @@
 // CUDA dropout mask: twin of src/cpu/dropout.cpp.
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

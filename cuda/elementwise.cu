@@ -5,7 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

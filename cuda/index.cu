@@ -4,35 +4,34 @@
 // tensor, touching element (o, index[p], i) of the (outer, K, inner) one.
 // Every fibre (o, :, i) has exactly one pick, so no two threads ever write the
 // same element: the scatter needs no atomics and is deterministic.
-#include "cpu/index.hpp"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {
 namespace {
 
 // The element of the full tensor that pick p refers to.
-__device__ inline std::int64_t picked(const cpu::Fibres& f, const std::int64_t* index, std::int64_t p) {
+__device__ inline std::int64_t picked(const kernels::Fibres& f, const std::int64_t* index, std::int64_t p) {
   const std::int64_t o = p / f.inner, i = p % f.inner;
   return (o * f.k + index[p]) * f.inner + i;
 }
 
 // out[p] = x[(o, index[p], i)]   out, index (outer, 1, inner); x (outer, K, inner)
 template <typename T>
-__global__ void gather_kernel(cpu::Fibres f, T* out, const T* x, const std::int64_t* index) {
+__global__ void gather_kernel(kernels::Fibres f, T* out, const T* x, const std::int64_t* index) {
   GF_CUDA_KERNEL_LOOP(p, f.outer * f.inner) { out[p] = x[picked(f, index, p)]; }
 }
 
 // out[(o, index[p], i)] += src[p]   out (outer, K, inner); src, index (outer, 1, inner)
 template <typename T>
-__global__ void scatter_add_kernel(cpu::Fibres f, T* out, const T* src, const std::int64_t* index) {
+__global__ void scatter_add_kernel(kernels::Fibres f, T* out, const T* src, const std::int64_t* index) {
   GF_CUDA_KERNEL_LOOP(p, f.outer * f.inner) { out[picked(f, index, p)] += src[p]; }
 }
 
 }  // namespace
 
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim) {
-  const cpu::Fibres f = cpu::fibres_of(x.shape(), dim);
+  const kernels::Fibres f = kernels::fibres_of(x.shape(), dim);
   const std::int64_t n = f.outer * f.inner;
   GF_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
     if (n == 0) return;
@@ -44,7 +43,7 @@ void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::in
 }
 
 void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, std::int64_t dim) {
-  const cpu::Fibres f = cpu::fibres_of(out.shape(), dim);
+  const kernels::Fibres f = kernels::fibres_of(out.shape(), dim);
   const std::int64_t n = f.outer * f.inner;
   GF_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
     if (n == 0) return;

@@ -3,7 +3,7 @@
 //
 // Elementwise kernels see K operands (the output first) over one common shape,
 // each with its own strides (0 where an input is broadcast). The host merges
-// dims that are contiguous for every operand (cpu::coalesce, shared with the
+// dims that are contiguous for every operand (kernels::coalesce, shared with the
 // CPU loops), so the usual contiguous case becomes one dim and each thread's
 // offset is its linear index; otherwise a thread turns its linear index into
 // per-operand offsets with at most kMaxDims divisions.
@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "cpu/loops.hpp"
+#include "kernels/layout.hpp"
 #include "cuda/check.cuh"
 #include "cuda/context.cuh"
 #include "gf/core/tensor.hpp"
@@ -57,8 +57,8 @@ template <std::size_t K>
 StridedIndexer<static_cast<int>(K)> make_indexer(const std::array<const Tensor*, K>& operands) {
   const Shape& shape = operands[0]->shape();
   std::array<Shape, K> strides;
-  for (std::size_t k = 0; k < K; ++k) strides[k] = cpu::broadcast_strides(*operands[k], shape);
-  const cpu::StridedLayout<K> layout = cpu::coalesce<K>(shape, strides);
+  for (std::size_t k = 0; k < K; ++k) strides[k] = kernels::broadcast_strides(*operands[k], shape);
+  const kernels::StridedLayout<K> layout = kernels::coalesce<K>(shape, strides);
   GF_CHECK(layout.shape.dim() <= kMaxDims, "cuda: tensors of more than ", kMaxDims,
            " non-mergeable dims are not supported, got shape ", shape);
   StridedIndexer<static_cast<int>(K)> ix;

@@ -2,7 +2,7 @@
 // the same clamps (logs floored at -100, the gradient's denominator at 1e-12).
 #include <cmath>
 
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -16,7 +16,7 @@
 // with it off, float32 products are exact float32 FMA, like the CPU.
 #include <climits>
 
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -1,5 +1,5 @@
 // Batch norm and instance norm on the GPU: twins of src/cpu/norm.cpp, on the
-// contiguous (B, C, S) layout of src/cpu/norm.hpp (batch norm: B = N, S = H W;
+// contiguous (B, C, S) layout of src/kernels/twins.inc (batch norm: B = N, S = H W;
 // instance norm: B = 1, C = N C).
 //
 // Which part uses cuDNN, and why:
@@ -29,7 +29,7 @@
 #include "cuda/allocator.cuh"
 #include "cuda/block_reduce.cuh"
 #include "cuda/cudnn_descriptors.cuh"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -14,7 +14,7 @@
 #include <cmath>
 
 #include "cuda/allocator.cuh"
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {
@@ -70,7 +70,7 @@ struct AdamConstants {
 };
 
 template <typename T>
-AdamConstants<T> adam_constants(const cpu::AdamStep& s) {
+AdamConstants<T> adam_constants(const AdamStep& s) {
   const double t = static_cast<double>(s.t);
   return {static_cast<T>(s.beta1),
           static_cast<T>(s.beta2),
@@ -132,13 +132,13 @@ __global__ void sgd_kernel(const Chunk<T, 3>* chunks, std::int64_t num_chunks, S
 
 }  // namespace
 
-void adam_update(const std::vector<cpu::AdamTensors>& tensors, const cpu::AdamStep& s) {
+void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s) {
   if (tensors.empty()) return;
   const Tensor& first = tensors.front().param;
   DeviceGuard guard(first);
   GF_DISPATCH_FLOATING(first.dtype(), "adam_update", [&] {
     std::vector<Chunk<scalar_t, 4>> chunks;
-    for (const cpu::AdamTensors& t : tensors)
+    for (const AdamTensors& t : tensors)
       append_chunks<scalar_t, 4>(chunks,
                                  {t.param.data<scalar_t>(), t.grad.data<scalar_t>(), t.exp_avg.data<scalar_t>(),
                                   t.exp_avg_sq.data<scalar_t>()},
@@ -152,13 +152,13 @@ void adam_update(const std::vector<cpu::AdamTensors>& tensors, const cpu::AdamSt
   });
 }
 
-void sgd_update(const std::vector<cpu::SgdTensors>& tensors, const cpu::SgdStep& s) {
+void sgd_update(const std::vector<SgdTensors>& tensors, const SgdStep& s) {
   if (tensors.empty()) return;
   const Tensor& first = tensors.front().param;
   DeviceGuard guard(first);
   GF_DISPATCH_FLOATING(first.dtype(), "sgd_update", [&] {
     std::vector<Chunk<scalar_t, 3>> chunks;
-    for (const cpu::SgdTensors& t : tensors)
+    for (const SgdTensors& t : tensors)
       append_chunks<scalar_t, 3>(
           chunks,
           {t.param.data<scalar_t>(), t.grad.data<scalar_t>(),

@@ -6,15 +6,15 @@
 // it in the CPU's row-major order: no atomics, deterministic, and the same
 // additions as the CPU's scatter. The exception is max_pool2d_backward, whose
 // signature carries no window geometry to invert (see there).
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 #include "gf/core/determinism.hpp"
 
 namespace gf::cuda {
 namespace {
 
-using cpu::Planes;
-using cpu::planes_of;
+using kernels::Planes;
+using kernels::planes_of;
 
 // A half-open range [begin, end) of rows or columns.
 struct Span {

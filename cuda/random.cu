@@ -2,7 +2,7 @@
 // per Philox block, with the same block-to-element layout as the CPU, so
 // randn/rand on a GPU give the CPU's numbers for the same generator state (up
 // to the last bit of the GPU's log, sqrt, cos and sin).
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 #include "gf/core/philox.hpp"
 

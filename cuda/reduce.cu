@@ -9,9 +9,8 @@
 #include <algorithm>
 #include <type_traits>
 
-#include "cpu/reduce.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/block_reduce.cuh"
-#include "cuda/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {
@@ -27,7 +26,7 @@ __device__ std::int64_t offset_of(const StridedIndexer<1>& layout, std::int64_t 
   return off[0];
 }
 
-StridedIndexer<1> to_indexer(const cpu::StridedLayout<1>& layout) {
+StridedIndexer<1> to_indexer(const kernels::StridedLayout<1>& layout) {
   GF_CHECK(layout.shape.dim() <= kMaxDims, "cuda reduction: more than ", kMaxDims,
            " non-mergeable dims are not supported, got ", layout.shape);
   StridedIndexer<1> ix;
@@ -39,14 +38,14 @@ StridedIndexer<1> to_indexer(const cpu::StridedLayout<1>& layout) {
   return ix;
 }
 
-// cpu::split_dims's layout as indexers a kernel can take by value.
+// kernels::split_dims's layout as indexers a kernel can take by value.
 struct ReduceLayout {
   StridedIndexer<1> kept, reduced;
   std::int64_t outer = 1, inner = 1;
 };
 
 ReduceLayout split_dims(const Tensor& x, const std::vector<std::int64_t>& dims) {
-  const cpu::ReduceLayout split = cpu::split_dims(x, dims);
+  const kernels::ReduceLayout split = kernels::split_dims(x, dims);
   return {to_indexer(split.kept), to_indexer(split.reduced), split.outer, split.inner};
 }
 

@@ -4,7 +4,7 @@
 // to (or zero). Backward as a gather: one thread per input element, summing
 // the (at most 3 x 3) output elements that read it, in the CPU's row-major
 // order, so no atomics are needed and the result is deterministic.
-#include "cuda/kernels.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -4,9 +4,8 @@
 
 #include <climits>
 
-#include "cpu/sort.hpp"
+#include "kernels/kernels.hpp"
 #include "cuda/allocator.cuh"
-#include "cuda/kernels.hpp"
 #include "cuda/loops.cuh"
 
 namespace gf::cuda {

@@ -88,7 +88,7 @@ Tensor resize_shorter(const Tensor& image, std::int64_t side) {
 // size x zoom, zoom uniform in [1, kMaxZoom], flipped half the time: many
 // different views of a few photos.
 data::Transform random_zoom_crop(std::int64_t size) {
-  return [size](const Tensor& photo, Generator& gen) {
+  return [size](const Tensor& photo, Rng& gen) {
     const double zoom = 1.0 + (kMaxZoom - 1.0) * gen.uniform_double();
     const Tensor scaled = resize_shorter(photo, std::llround(zoom * static_cast<double>(size)));
     return data::random_horizontal_flip(data::random_crop(scaled, size, size, 0, gen), 0.5, gen);
@@ -114,7 +114,7 @@ std::vector<Tensor> load_styles(const std::vector<std::string>& paths, std::int6
 }
 
 // A batch of random crops (B, 3, size, size) of the style images, drawn from `gen`.
-Tensor style_batch(const std::vector<Tensor>& styles, std::int64_t batch, std::int64_t size, Generator& gen) {
+Tensor style_batch(const std::vector<Tensor>& styles, std::int64_t batch, std::int64_t size, Rng& gen) {
   std::vector<Tensor> crops;
   for (std::int64_t b = 0; b < batch; ++b) {
     const Tensor& s = styles[gen.below(styles.size())];
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
       if (!o.vgg_weights.empty()) std::cout << "note: --vgg-weights ignored, the encoder comes from " << o.resume << "\n";
     } else {
       const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor : (o.vgg_weights.empty() ? kDivisorOffline : 1);
-      Generator gen(o.seed);
+      Rng gen(o.seed);
       net = std::make_shared<models::AdainNet>(
           models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour"}, gen);
       if (o.vgg_weights.empty()) {
@@ -293,7 +293,7 @@ int main(int argc, char** argv) {
     while (step < o.steps) {
       for (auto& batch : loader.epoch(step / per_epoch, step % per_epoch)) {
         // The crops of step k come from a generator seeded by (seed, k): a resumed run draws the same ones.
-        Generator style_gen(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(step));
+        Rng style_gen(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(step));
         const Tensor content = batch.images.to(device);
         const Tensor style = style_batch(styles, content.size(0), o.image_size, style_gen).to(device);
         adam.zero_grad();

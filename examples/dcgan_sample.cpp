@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     };
 
     NoGradGuard no_grad;
-    Generator noise(o.seed);
+    Rng noise(o.seed);
     fs::create_directories(o.out);
     const Tensor images = data::denormalize(G->forward(randn({o.num, nz}, {DType::kFloat32, device}, &noise),
                                                        labels_for(o.num)));

@@ -135,7 +135,7 @@ void report_fid(models::GanTrainer& trainer, const Options& o) {
     return;
   }
   const models::ClassifierCheckpoint cls = models::load_classifier(o.classifier);
-  Generator noise(o.seed + 2);
+  Rng noise(o.seed + 2);
   std::vector<Tensor> images;
   const std::int64_t nz = trainer.options().model.nz, classes = trainer.options().model.num_classes;
   for (std::int64_t i = 0; i < o.fid_samples; i += 500) {

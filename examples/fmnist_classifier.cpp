@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     data::DataLoader test_loader(test_set, {.batch_size = 500, .shuffle = false,
                                             .transform = data::transforms::normalize()});
 
-    Generator init(opt.seed);
+    Rng init(opt.seed);
     auto model = std::make_shared<models::FashionClassifier>(init);
     optim::Adam adam(model->parameters(), {.lr = opt.lr});
     std::cout << "fmnist_classifier: " << train->size() << " training images, " << model->num_parameters()

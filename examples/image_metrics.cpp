@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
                       {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"}});
     }
     if (!o.vgg_weights.empty()) {
-      Generator gen(0);
+      Rng gen(0);
       models::Vgg19Features vgg(models::Vgg19Config{}, gen);
       models::load_vgg19_weights(vgg, o.vgg_weights);
       vgg.to(device);

@@ -138,7 +138,7 @@ std::vector<Tensor> read_folder(const std::string& option, const std::string& di
 }
 
 // A batch of random crop x crop windows of random photos, mirrored half the time -> (B, 3, crop, crop).
-Tensor content_batch(const std::vector<Tensor>& photos, std::int64_t batch, std::int64_t crop, Generator& gen) {
+Tensor content_batch(const std::vector<Tensor>& photos, std::int64_t batch, std::int64_t crop, Rng& gen) {
   std::vector<Tensor> crops;
   for (std::int64_t b = 0; b < batch; ++b) {
     const Tensor& p = photos[gen.below(photos.size())];
@@ -150,7 +150,7 @@ Tensor content_batch(const std::vector<Tensor>& photos, std::int64_t batch, std:
 }
 
 // Patches of every image of y (B, 3, h, w): n in all, cut evenly from the images.
-Tensor patches_of_batch(const Tensor& y, std::int64_t n, std::int64_t size, Generator& gen) {
+Tensor patches_of_batch(const Tensor& y, std::int64_t n, std::int64_t size, Rng& gen) {
   std::vector<Tensor> parts;
   const std::int64_t B = y.size(0), per = std::max<std::int64_t>(1, n / B);
   for (std::int64_t b = 0; b < B; ++b) parts.push_back(models::random_patches(y.narrow(0, b, 1), per, size, gen));
@@ -363,7 +363,7 @@ int main(int argc, char** argv) {
     }
 
     // ---- models and optimisers ------------------------------------------------------
-    Generator gen(o.seed);
+    Rng gen(o.seed);
     models::StyleNet net(
         {o.width, o.residual_blocks, models::parse_style_net_head(o.head)}, &gen);
     if (net.config.head != models::StyleNetHead::kSigmoid) net.set_style_colours(style);  // (a resumed run loads them with the weights)

@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
       io::ProgressBar bar(o.steps, gatys ? "gatys" : "patch-gan");
       auto on_step = [&](std::int64_t step, const std::vector<io::Metric>& losses) { bar.update(step, losses); };
       if (gatys) {
-        Generator gen(o.seed);
+        Rng gen(o.seed);
         auto vgg = std::make_shared<models::Vgg19Features>(
             models::Vgg19Config{.pooling = o.pooling == "avg" ? models::VggPooling::kAverage : models::VggPooling::kMax},
             gen);

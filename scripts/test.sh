@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything, checks that an installed
 # ganforge works through find_package, and runs the whole test suite: the
-# doctest suites (data-parallel training under mpirun among them, as root
-# with --allow-run-as-root), the service under load, its web page in Chromium, a brief
-# fuzzing of every parser (uploads, images, IDX, safetensors, model files),
+# layer check over the #include lines, the doctest suites (data-parallel
+# training under mpirun among them, as root with --allow-run-as-root), the
+# service under load, its web page in Chromium, a brief fuzzing of every
+# parser (uploads, images, IDX, safetensors, model files),
 # and training killed at random moments.
 #   bash scripts/test.sh
 source "$(dirname "$0")/common.sh"
@@ -22,6 +23,9 @@ cmake --install "$GF_BUILD" --prefix "$prefix" >/dev/null
 cmake -S "$GF_ROOT/tests/package" -B "$GF_BUILD/package-check/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$GF_BUILD/package-check/build" >/dev/null
 "$GF_BUILD/package-check/build/package_check"
+
+echo "== layer check: every #include goes down the layers"
+python3 "$GF_ROOT/scripts/check_layers.py"
 
 echo "== test suite"
 "$GF_BUILD/tests/gf_tests"

@@ -1,7 +1,8 @@
 #pragma once
-// Picks the backend kernel for a device. Kernels come in twins with the same
-// signature: gf::cpu::name(...) in src/cpu and gf::cuda::name(...) in cuda/
-// (declared in cuda/kernels.hpp).
+// Picks the backend kernel by device. Kernels come in twins with the same
+// signature, declared once for both backends (src/kernels/twins.inc):
+// gf::cpu::name(...) in src/cpu and gf::cuda::name(...) in cuda/. (Picking by
+// dtype is GF_DISPATCH_FLOATING / GF_DISPATCH_ALL in gf/core/dtype.hpp.)
 //
 //   GF_DISPATCH(x.device(), conv2d_forward, x, w, y, params);
 //
@@ -11,9 +12,9 @@
 
 #include "gf/core/device.hpp"
 #include "gf/core/error.hpp"
+#include "kernels/kernels.hpp"
 
 #ifdef GF_WITH_CUDA
-#include "cuda/kernels.hpp"
 
 #define GF_DISPATCH(device, kernel, ...) \
   ((device).is_cpu() ? ::gf::cpu::kernel(__VA_ARGS__) : ::gf::cuda::kernel(__VA_ARGS__))

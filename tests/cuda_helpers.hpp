@@ -75,7 +75,7 @@ class Draw {
   Tensor labels(const Shape& shape, std::int64_t classes) { return randint(0, classes, shape, {DType::kInt64}, &gen_); }
 
  private:
-  Generator gen_;
+  Rng gen_;
 };
 
 using Inputs = std::vector<Tensor>;
@@ -112,7 +112,7 @@ inline GpuRun check_on_gpu(const std::string& what, const OpFn& op, const Inputs
   check_gpu_matches(r.y_gpu, r.y_cpu, rtol);
   if (!r.y_cpu.requires_grad()) return r;
 
-  Generator gen(0x6a7d);
+  Rng gen(0x6a7d);
   const Tensor upstream = randn(r.y_cpu.shape(), {r.y_cpu.dtype()}, &gen);
   r.y_cpu.backward(upstream);
   r.y_gpu.backward(upstream.to(Device::cuda()));

@@ -24,7 +24,7 @@ namespace gf::test {
 class StyleFolder {
  public:
   StyleFolder() : dir_("styles") {
-    Generator gen(7);
+    Rng gen(7);
     models::StyleNet net({.width = 4, .residual_blocks = 1}, &gen);
     models::save_style_net(dir_.file("tiny.safetensors"), net);
     write_bytes(dir_.file("tiny.png"), png_bytes({.width = 48, .height = 40}, pattern_sample));

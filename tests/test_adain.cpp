@@ -51,12 +51,12 @@ std::vector<double> ref_adain(const Tensor& content, const Tensor& style, double
 }
 
 std::shared_ptr<AdainNet> tiny_net(std::uint64_t seed) {
-  Generator gen(seed);
+  Rng gen(seed);
   return std::make_shared<AdainNet>(models::AdainConfig{.width_divisor = 16}, gen);  // widths 4, 8, 16, 32
 }
 
 Tensor random_images(const Shape& shape, std::uint64_t seed) {
-  Generator gen(seed);
+  Rng gen(seed);
   return rand(shape, {}, &gen);
 }
 
@@ -64,7 +64,7 @@ Tensor random_images(const Shape& shape, std::uint64_t seed) {
 
 TEST_SUITE("adain") {
   TEST_CASE("adain matches naive loops on several shapes, style batch 1 included") {
-    Generator gen(1);
+    Rng gen(1);
     const std::vector<std::pair<Shape, Shape>> cases = {{{2, 3, 5, 7}, {2, 3, 4, 6}},
                                                         {{1, 4, 3, 3}, {1, 4, 9, 2}},
                                                         {{3, 2, 1, 5}, {1, 2, 3, 3}},
@@ -79,7 +79,7 @@ TEST_SUITE("adain") {
   }
 
   TEST_CASE("adain output carries the style's per-channel mean and std") {
-    Generator gen(2);
+    Rng gen(2);
     const Tensor c = randn({2, 3, 8, 9}, {}, &gen) * 3.0 + 1.0;
     const Tensor s = randn({2, 3, 5, 6}, {}, &gen) * from_vector<float>({0.5f, 2.0f, 0.1f}, {1, 3, 1, 1}) +
                      from_vector<float>({-1.0f, 0.25f, 4.0f}, {1, 3, 1, 1});
@@ -113,7 +113,7 @@ TEST_SUITE("adain") {
   }
 
   TEST_CASE("adain gradients in both inputs (float64 finite differences)") {
-    Generator gen(3);
+    Rng gen(3);
     const Tensor c = randn({2, 3, 3, 4}, {DType::kFloat64}, &gen).requires_grad_();
     const Tensor s = (randn({2, 3, 2, 5}, {DType::kFloat64}, &gen) * 0.7 + 0.4).requires_grad_();
     GF_CHECK_GRAD([](const std::vector<Tensor>& in) { return models::adain(in[0], in[1]); }, std::vector<Tensor>({c, s}));
@@ -128,7 +128,7 @@ TEST_SUITE("adain") {
   }
 
   TEST_CASE("style interpolation mixes the styles' statistics by normalised weights") {
-    Generator gen(4);
+    Rng gen(4);
     const Tensor c = randn({2, 3, 4, 5}, {DType::kFloat64}, &gen);
     const Tensor s1 = randn({2, 3, 3, 3}, {DType::kFloat64}, &gen) * 2.0 + 1.0;
     const Tensor s2 = randn({1, 3, 6, 2}, {DType::kFloat64}, &gen) * 0.5 - 1.0;
@@ -183,7 +183,7 @@ TEST_SUITE("adain") {
     }
     CHECK_THROWS_WITH_AS(net->decode(zeros({1, 16, 2, 2})), "AdainNet: decode expects (N, 32, h, w) features, got (1, 16, 2, 2)",
                          Error);
-    Generator gen(1);
+    Rng gen(1);
     CHECK_THROWS_WITH_AS(AdainNet(models::AdainConfig{.width_divisor = 3}, gen),
                          "AdainConfig: width_divisor must divide 64, got 3", Error);
     CHECK_THROWS_WITH_AS(net->load_vgg_weights("any.safetensors"),
@@ -243,7 +243,7 @@ TEST_SUITE("adain") {
   }
 
   TEST_CASE("recolour head: alpha 0 is the photo, untrained alpha 1 is Reinhard's transfer; kept in the file") {
-    Generator gen(21);
+    Rng gen(21);
     auto net = std::make_shared<AdainNet>(models::AdainConfig{.width_divisor = 16, .recolour = true}, gen);
     const Tensor content = random_images({1, 3, 29, 35}, 22), style = mul(random_images({1, 3, 24, 24}, 23), 0.4);
     GF_CHECK_CLOSE(net->stylize(content, {style}, {}, 0.0), content, 0, 1e-6);
@@ -279,7 +279,7 @@ TEST_SUITE("adain") {
           doctest::Approx(l.content.item() + 10.0 * l.style.item() + 3.0 * l.colour.item()).epsilon(1e-6));
     {
       // An untrained recolour head outputs R(c), which has each style's pixel statistics: L_col ~ 0.
-      Generator gen(14);
+      Rng gen(14);
       AdainNet recolour(models::AdainConfig{.width_divisor = 16, .recolour = true}, gen);
       const Tensor styles = random_images({2, 3, 16, 16}, 15);  // one style per content image
       CHECK(models::adain_losses(recolour, content, styles, 1.0, 1.0).colour.item() < 1e-8);
@@ -290,7 +290,7 @@ TEST_SUITE("adain") {
       CHECK(p.grad().defined() == (name.rfind("decoder.", 0) == 0));
     }
     // L_s by hand for one stage: mean over (n, c) of the squared gaps of mu and of sigma.
-    Generator gen(13);
+    Rng gen(13);
     const Tensor f = randn({2, 2, 3, 3}, {DType::kFloat64}, &gen), g = randn({1, 2, 4, 4}, {DType::kFloat64}, &gen);
     const RefStats a = ref_stats(f.to_vector<double>(), 2, 2, 9, 1e-5), b = ref_stats(g.to_vector<double>(), 1, 2, 16, 1e-5);
     double expected = 0;
@@ -370,13 +370,13 @@ TEST_SUITE("adain") {
 
   TEST_CASE("pretrained VGG-19 weights land in the encoder by torchvision index") {
     const test::TempDir dir("adain_vgg");
-    Generator gen(21);
+    Rng gen(21);
     models::Vgg19Features vgg(models::Vgg19Config{}, gen);
     io::NamedTensors tensors;
     for (const auto& [name, t] : vgg.state_dict()) tensors.push_back({name, t});
     io::save_safetensors(dir.file("vgg19.safetensors"), tensors);
 
-    Generator other(22);
+    Rng other(22);
     AdainNet net(models::AdainConfig{}, other);
     net.load_vgg_weights(dir.file("vgg19.safetensors"));
     GF_CHECK_CLOSE(net.encoder->at<nn::Conv2d>(0)->weight, vgg.features->at<nn::Conv2d>(0)->weight, 0, 0);

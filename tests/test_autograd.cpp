@@ -110,7 +110,7 @@ TEST_SUITE("autograd") {
   }
 
   TEST_CASE("elementwise ops pass gradcheck, broadcasting included") {
-    Generator g(1);
+    Rng g(1);
     Tensor a = randn({3, 1, 4}, {DType::kFloat64}, &g).requires_grad_();
     Tensor b = randn({5, 1}, {DType::kFloat64}, &g).requires_grad_();
     Tensor p = add(rand({3, 4}, {DType::kFloat64}, &g), 0.5).requires_grad_();  // positive for log/sqrt/pow

@@ -5,7 +5,7 @@
 // for input, weight and bias of both ops, and the shape errors.
 #include <vector>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "cpu/reference/conv_reference.hpp"
 #include "helpers.hpp"
 
@@ -80,7 +80,7 @@ TEST_SUITE("conv") {
   }
 
   TEST_CASE("conv2d kernels match the direct-loop reference: forward, input and weight gradients") {
-    Generator g(20);
+    Rng g(20);
     for (const ConvCase& c : kConvCases) {
       INFO(c.name);
       Tensor x = randn(c.x, {}, &g), w = randn(conv_weight_shape(c), {}, &g);
@@ -104,7 +104,7 @@ TEST_SUITE("conv") {
   }
 
   TEST_CASE("conv2d op: output shape, bias, non-contiguous input, float64") {
-    Generator g(21);
+    Rng g(21);
     const ConvCase& c = kConvCases[4];  // groups 2
     Tensor x = randn({c.x[0], c.x[1], c.x[3], c.x[2]}, {DType::kFloat64}, &g).transpose(2, 3);  // a view
     Tensor w = randn(conv_weight_shape(c), {DType::kFloat64}, &g), b = randn({c.c_out}, {DType::kFloat64}, &g);
@@ -137,7 +137,7 @@ TEST_SUITE("conv") {
         {"dilation 2, output_padding < dilation", {2, 3, 4, 5}, 2, 3, ConvTranspose2dParams::make(1, 1, 1, 1, 2),
          {2, 2, 7, 8}},
     };
-    Generator g(22);
+    Rng g(22);
     for (const TCase& c : cases) {
       INFO(c.name);
       Tensor x = randn(c.x, {}, &g);
@@ -153,7 +153,7 @@ TEST_SUITE("conv") {
   }
 
   TEST_CASE("conv2d passes gradcheck for input, weight and bias") {
-    Generator g(23);
+    Rng g(23);
     const TensorOptions f64{DType::kFloat64};
     const Conv2dParams configs[] = {
         Conv2dParams::make(1, 1),           // padding
@@ -169,7 +169,7 @@ TEST_SUITE("conv") {
   }
 
   TEST_CASE("conv_transpose2d passes gradcheck for input, weight and bias") {
-    Generator g(24);
+    Rng g(24);
     const TensorOptions f64{DType::kFloat64};
     const ConvTranspose2dParams configs[] = {
         ConvTranspose2dParams::make(2, 1, 1),        // stride 2, padding, output_padding
@@ -185,7 +185,7 @@ TEST_SUITE("conv") {
   }
 
   TEST_CASE("a window covering the whole input (run as a fully connected layer) passes gradcheck") {
-    Generator g(25);
+    Rng g(25);
     const TensorOptions f64{DType::kFloat64};
     GF_CHECK_GRAD([](auto& in) { return conv2d(in[0], in[1], in[2], Conv2dParams::make(1, 0, 1, 2)); },
                   leaves({randn({2, 4, 3, 3}, f64, &g), randn({6, 2, 3, 3}, f64, &g), randn({6}, f64, &g)}));

@@ -302,7 +302,7 @@ TEST_SUITE("cuda_ops") {
       // A fresh generator per call, so the CPU and the GPU draw the same mask.
       check_on_gpu(label("dropout 0.3", s),
                    [](const Inputs& in) {
-                     Generator g(42);
+                     Rng g(42);
                      return dropout(in[0], 0.3, true, &g);
                    },
                    {d.normal(s)});

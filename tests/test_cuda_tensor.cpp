@@ -87,7 +87,7 @@ TEST_SUITE("cuda_tensor") {
     GF_SKIP_WITHOUT_GPU("cuda_tensor");
     for (const Shape& s : std::vector<Shape>{{1}, {7}, {3, 33}, {64, 100}}) {
       INFO(s);
-      Generator gc(5), gg(5);
+      Rng gc(5), gg(5);
       check_identical(randn(s, {DType::kFloat32, Device::cuda()}, &gg), randn(s, {}, &gc));
       check_identical(rand(s, {DType::kFloat64, Device::cuda()}, &gg), rand(s, {DType::kFloat64}, &gc));
       check_identical(randint(-3, 11, s, {DType::kInt64, Device::cuda()}, &gg), randint(-3, 11, s, {DType::kInt64}, &gc));

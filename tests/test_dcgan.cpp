@@ -9,7 +9,7 @@ using namespace gf::models;
 
 TEST_SUITE("dcgan") {
   TEST_CASE("DCGAN-28 matches the issue's layout exactly") {
-    Generator gen(1);
+    Rng gen(1);
     auto G = std::make_shared<DcganGenerator>(dcgan28(), gen);
     auto D = std::make_shared<DcganDiscriminator>(dcgan28(), gen);
     // G: 100*256*49 + 2*256 + 256*128*16 + 2*128 + 128*1*16
@@ -27,7 +27,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("DCGAN-64 is the Radford et al. network") {
-    Generator gen(2);
+    Rng gen(2);
     auto G = std::make_shared<DcganGenerator>(dcgan64(), gen);
     auto D = std::make_shared<DcganDiscriminator>(dcgan64(), gen);
     CHECK(G->num_parameters() == 3576704);
@@ -40,7 +40,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("parameter counts computed without building equal the built models'") {
-    Generator gen(3);
+    Rng gen(3);
     std::vector<DcganConfig> configs{dcgan28(), dcgan64()};
     DcganConfig c32 = dcgan28();
     c32.image_size = 32, c32.channels = 3, c32.ngf = 12, c32.ndf = 20, c32.nz = 7;
@@ -59,7 +59,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("DCGAN init: conv weights N(0, 0.02), batch-norm gamma N(1, 0.02), beta 0") {
-    Generator gen(3);
+    Rng gen(3);
     DcganGenerator G(dcgan28(), gen);
     const auto w = G.main->at<nn::ConvTranspose2d>(0)->weight.to_vector<double>();
     double m = 0, s = 0;
@@ -72,7 +72,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("32x32 RGB and errors") {
-    Generator gen(4);
+    Rng gen(4);
     DcganConfig c;
     c.image_size = 32;
     c.channels = 3;
@@ -88,7 +88,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("conditional models take labels and use them") {
-    Generator gen(5);
+    Rng gen(5);
     DcganConfig c = dcgan28();
     c.num_classes = 10;
     auto G = std::make_shared<DcganGenerator>(c, gen);
@@ -106,7 +106,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("spectral norm divides the weight by its largest singular value") {
-    Generator gen(6);
+    Rng gen(6);
     // A weight with known singular values: diag(3, 1) as a 2x2 linear map.
     auto lin = std::make_shared<nn::Linear>(2, 2, false, &gen);
     {
@@ -131,7 +131,7 @@ TEST_SUITE("dcgan") {
   }
 
   TEST_CASE("spectral-norm discriminator trains end to end") {
-    Generator gen(7);
+    Rng gen(7);
     DcganConfig c = dcgan28();
     c.spectral_norm = true;
     c.ndf = 8;

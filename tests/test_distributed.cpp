@@ -230,7 +230,7 @@ TEST_SUITE("distributed") {
 
   TEST_CASE("sync_batch_norm on 2 ranks (threads) = batch_norm of the whole batch, forward and backward") {
     constexpr std::int64_t N = 6, C = 3, half = N / 2;
-    Generator gen(5);
+    Rng gen(5);
     const Tensor x = randn({N, C, 4, 4}, {}, &gen), r = randn({N, C, 4, 4}, {}, &gen);  // loss = sum(y * r)
     const Tensor w = add(rand({C}, {}, &gen), 0.5), b = randn({C}, {}, &gen);
     // The whole batch in one process.
@@ -278,7 +278,7 @@ TEST_SUITE("distributed") {
 
   TEST_CASE("sync_batch_norm on one rank is batch_norm, forward and backward") {
     dist::LocalCommunicator comm;
-    Generator gen(3);
+    Rng gen(3);
     const Tensor x = randn({4, 3, 5, 5}, {}, &gen).requires_grad_();
     const Tensor w = rand({3}, {}, &gen).requires_grad_(), b = randn({3}, {}, &gen).requires_grad_();
     Tensor rm1 = zeros({3}), rv1 = ones({3}), rm2 = zeros({3}), rv2 = ones({3});
@@ -364,7 +364,7 @@ TEST_SUITE("distributed") {
     test::TempDir dir("dist_kill");
     const fs::path data = dir.path() / "data", out = dir.path() / "run";
     fs::create_directories(data);
-    Generator gen(11);
+    Rng gen(11);
     for (int i = 0; i < 64; ++i) io::write_image((data / ("img_" + std::to_string(i) + ".png")).string(), rand({1, 28, 28}, {}, &gen));
     // 64 images, 2 ranks x 8: an epoch (and a checkpoint) every 4 steps.
     const std::string train = "--threads 1 --dataset folder --data " + data.string() +
@@ -431,7 +431,7 @@ TEST_SUITE("distributed") {
     test::TempDir dir("dist_style");
     const fs::path content = dir.path() / "content", out = dir.path() / "run";
     fs::create_directories(content);
-    Generator gen(12);
+    Rng gen(12);
     for (int i = 0; i < 3; ++i)
       io::write_image((content / ("c" + std::to_string(i) + ".png")).string(), rand({3, 48, 64}, {}, &gen));
     io::write_image(dir.file("style.png"), rand({3, 48, 48}, {}, &gen));

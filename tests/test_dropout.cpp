@@ -6,7 +6,7 @@ using namespace gf;
 TEST_SUITE("dropout") {
   TEST_CASE("the same seed drops the same elements; another seed does not") {
     Tensor x = ones({64, 33});
-    Generator g1(42), g2(42), g3(43);
+    Rng g1(42), g2(42), g3(43);
     const auto a = dropout(x, 0.5, true, &g1).to_vector<float>();
     const auto b = dropout(x, 0.5, true, &g2).to_vector<float>();
     const auto c = dropout(x, 0.5, true, &g3).to_vector<float>();
@@ -22,7 +22,7 @@ TEST_SUITE("dropout") {
   }
 
   TEST_CASE("survivors are scaled by 1 / (1 - p) and about a fraction p is dropped") {
-    Generator g(1);
+    Rng g(1);
     const double p = 0.3;
     Tensor x = randn({100, 100}, {DType::kFloat64}, &g);
     const auto in = x.to_vector<double>();
@@ -45,14 +45,14 @@ TEST_SUITE("dropout") {
 
   TEST_CASE("the gradient is the mask: zero where dropped, 1 / (1 - p) where kept") {
     Tensor x = ones({8, 8}, {DType::kFloat64}).requires_grad_();
-    Generator g(5);
+    Rng g(5);
     Tensor y = dropout(x, 0.25, true, &g);
     sum(y).backward();
     // with x = 1 the output equals the mask, and so must the gradient
     CHECK(x.grad().to_vector<double>() == y.to_vector<double>());
     GF_CHECK_GRAD(
         [](auto& in) {
-          Generator fixed(9);  // the same mask on every evaluation
+          Rng fixed(9);  // the same mask on every evaluation
           return dropout(in[0], 0.4, true, &fixed);
         },
         (std::vector<Tensor>{randn({5, 6}, {DType::kFloat64}).requires_grad_()}));

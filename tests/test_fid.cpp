@@ -25,7 +25,7 @@ TEST_SUITE("fid") {
     CHECK(std::abs(v[0] * v[2] + v[1] * v[3]) < 1e-12);  // columns orthonormal
     CHECK(std::abs(std::abs(v[1]) - std::sqrt(0.5)) < 1e-12);
     // A random symmetric 6x6: V diag(l) V^T rebuilds it.
-    Generator g(2);
+    Rng g(2);
     Tensor a = randn({6, 6}, {DType::kFloat64}, &g);
     Tensor s = (a + a.t()).contiguous();
     const SymmetricEigen r = symmetric_eigen(s);
@@ -55,7 +55,7 @@ TEST_SUITE("fid") {
   }
 
   TEST_CASE("samples from the reference distribution score lower than shifted ones") {
-    Generator g(4);
+    Rng g(4);
     const FeatureStats ref = feature_stats(randn({2000, 4}, {DType::kFloat64}, &g));
     const double same = frechet_distance(feature_stats(randn({2000, 4}, {DType::kFloat64}, &g)), ref);
     const double shifted = frechet_distance(feature_stats(add(randn({2000, 4}, {DType::kFloat64}, &g), 1.0)), ref);
@@ -64,7 +64,7 @@ TEST_SUITE("fid") {
   }
 
   TEST_CASE("classifier checkpoints carry weights and FID statistics") {
-    Generator g(5);
+    Rng g(5);
     models::FashionClassifier model(g);
     Tensor x = rand({3, 1, 28, 28}, {}, &g);
     CHECK(model(x).shape() == Shape{3, 10});

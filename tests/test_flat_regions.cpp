@@ -14,7 +14,7 @@ namespace {
 // Noise in [0.2, 0.8] (never flat, never saturated) with a size x size square
 // of `value` in every channel at (top, left): (3, H, W).
 Tensor noise_with_square(std::int64_t H, std::int64_t W, std::int64_t top, std::int64_t left, std::int64_t size,
-                         double value, Generator& g) {
+                         double value, Rng& g) {
   Tensor img = add(mul(rand({3, H, W}, {}, &g), 0.6), 0.2);
   img.narrow(1, top, size).narrow(2, left, size).fill_(value);
   return img;
@@ -48,7 +48,7 @@ double naive_fraction(const Tensor& img) {
 
 TEST_SUITE("flat_regions") {
   TEST_CASE("a black or white square counts the pixels whose 5x5 window lies inside it") {
-    Generator g(3);
+    Rng g(3);
     for (const double value : {0.0, 1.0}) {
       const Tensor img = noise_with_square(20, 24, 5, 7, 10, value, g);
       // A 10x10 square holds 6x6 centres of 5x5 windows; 16 x 20 valid centres in all.
@@ -58,7 +58,7 @@ TEST_SUITE("flat_regions") {
   }
 
   TEST_CASE("flat but mid-grey, or saturated but textured, is not a blob") {
-    Generator g(4);
+    Rng g(4);
     CHECK(metrics::flat_saturated_fraction(noise_with_square(20, 20, 2, 2, 12, 0.5, g)) == 0.0);
     Tensor textured_black = noise_with_square(20, 20, 0, 0, 20, 0.0, g);
     textured_black.select(0, 1).copy_(rand({20, 20}, {}, &g));  // red all 0, green noisy
@@ -70,7 +70,7 @@ TEST_SUITE("flat_regions") {
   }
 
   TEST_CASE("matches the window-by-window definition on random blocky pictures") {
-    Generator g(5);
+    Rng g(5);
     double total = 0;
     for (int trial = 0; trial < 5; ++trial) {
       // 6 x 6 blocks, each channel of each block 0, 1 or 0.5 at random, some

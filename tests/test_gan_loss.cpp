@@ -72,7 +72,7 @@ TEST_SUITE("gan_loss") {
   }
 
   TEST_CASE("every loss passes gradcheck") {
-    Generator g(3);
+    Rng g(3);
     Tensor r = randn({5}, {DType::kFloat64}, &g).requires_grad_();
     Tensor f = randn({4}, {DType::kFloat64}, &g).requires_grad_();
     for (GanLoss loss : {GanLoss::kMinimax, GanLoss::kNonSaturating, GanLoss::kLeastSquares, GanLoss::kHinge}) {

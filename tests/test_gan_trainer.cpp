@@ -27,7 +27,7 @@ GanTrainerOptions small_options(std::uint64_t seed = 11) {
 // Synthetic "blobs": background -1 with one bright 8x8 square at a random
 // place. A fixed function of (seed, batch index), so every run sees the same data.
 Tensor blob_batch(std::int64_t index, std::int64_t n = 16) {
-  Generator g(1000 + static_cast<std::uint64_t>(index));
+  Rng g(1000 + static_cast<std::uint64_t>(index));
   Tensor x = full({n, 1, 28, 28}, -1.0);
   for (std::int64_t i = 0; i < n; ++i) {
     const auto r = static_cast<std::int64_t>(g.below(20)), c = static_cast<std::int64_t>(g.below(20));
@@ -47,7 +47,7 @@ TEST_SUITE("gan_trainer") {
     o.lr_g = o.lr_d = 2e-3;
     GanTrainer trainer(o);
     auto grey_batch = [](std::int64_t index) {
-      Generator g(500 + static_cast<std::uint64_t>(index));
+      Rng g(500 + static_cast<std::uint64_t>(index));
       return add(mul(randn({16, 1, 28, 28}, {}, &g), 0.1), 0.5);
     };
     const double data_mean = 0.5;

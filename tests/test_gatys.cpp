@@ -40,7 +40,7 @@ StepCallback tracer(Trace& t, const std::string& metric) {
 
 TEST_SUITE("gatys") {
   TEST_CASE("a short Gatys run lowers the style loss by a clear factor (Adam and L-BFGS)") {
-    Generator gen(1);
+    Rng gen(1);
     Vgg19Features vgg({.width_divisor = 16}, gen);
     for (const GatysOptimizer opt : {GatysOptimizer::kAdam, GatysOptimizer::kLbfgs}) {
       CAPTURE(static_cast<int>(opt));
@@ -62,7 +62,7 @@ TEST_SUITE("gatys") {
   }
 
   TEST_CASE("Gatys: two styles, style and noise init, errors") {
-    Generator gen(2);
+    Rng gen(2);
     Vgg19Features vgg({.width_divisor = 16}, gen);
     GatysOptions o;
     o.style_layers = {{"relu1_1", 1.0}};

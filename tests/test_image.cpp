@@ -12,7 +12,7 @@ using gf::test::error_of;
 namespace {
 
 // Values k / 255 for random k: what an 8-bit file stores exactly.
-Tensor quantised_image(const Shape& shape, Generator& g) {
+Tensor quantised_image(const Shape& shape, Rng& g) {
   std::vector<float> v;
   for (std::int64_t k : randint(0, 256, shape, {DType::kInt64}, &g).to_vector<std::int64_t>())
     v.push_back(static_cast<float>(k) / 255.0f);
@@ -130,7 +130,7 @@ Tensor decode_string(const std::string& bytes, int channels = 0, const std::stri
 TEST_SUITE("image") {
   TEST_CASE("PNG round trips exactly at 8 bits for gray, RGB and RGBA") {
     test::TempDir dir("image");
-    Generator g(5);
+    Rng g(5);
     for (std::int64_t c : {1, 3, 4}) {
       for (const auto& [h, w] : {std::pair{5, 7}, std::pair{1, 9}, std::pair{16, 3}}) {
         CAPTURE(c);
@@ -189,7 +189,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("channel conversion on read") {
-    Generator g(9);
+    Rng g(9);
     const Tensor rgb = quantised_image({3, 3, 4}, g);
     const std::string png = io::encode_png(rgb);
 
@@ -261,7 +261,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("make_grid tiles a batch like torchvision, pad pixels included") {
-    Generator g(2);
+    Rng g(2);
     struct Case {
       std::int64_t n, c, h, w, nrow, padding;
       double pad_value;
@@ -295,7 +295,7 @@ TEST_SUITE("image") {
 
   TEST_CASE("save_image_grid writes the grid as an image") {
     test::TempDir dir("image");
-    Generator g(4);
+    Rng g(4);
     const Tensor batch = quantised_image({6, 3, 5, 4}, g);
     io::save_image_grid(dir.file("grid.png"), batch, 4, 2, 1.0);
     GF_CHECK_CLOSE(io::read_image(dir.file("grid.png")), io::make_grid(batch, 4, 2, 1.0), 0.0, 1e-7);

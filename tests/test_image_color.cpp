@@ -54,7 +54,7 @@ const std::vector<std::vector<double>> kYiq = {
 
 TEST_SUITE("image") {
   TEST_CASE("rgb_to_luminance is Rec. 601 Y; rgb_to_yiq is the NTSC matrix; yiq_to_rgb inverts it") {
-    Generator g(51);
+    Rng g(51);
     const Tensor x = rand({2, 3, 5, 7}, {DType::kFloat64}, &g);
     GF_CHECK_CLOSE(image::rgb_to_luminance(x), naive_mix(x, {kYiq[0]}), 1e-14, 1e-14);
     GF_CHECK_CLOSE(image::rgb_to_luminance(x.select(0, 1)), naive_mix(x, {kYiq[0]}).select(0, 1), 1e-14, 1e-14);
@@ -67,7 +67,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("transfer_luminance keeps the stylised Y and the content's I and Q") {
-    Generator g(52);
+    Rng g(52);
     const Tensor stylised = rand({3, 6, 5}, {DType::kFloat64}, &g), content = rand({3, 6, 5}, {DType::kFloat64}, &g);
     const Tensor out_yiq = image::rgb_to_yiq(image::transfer_luminance(stylised, content));
     GF_CHECK_CLOSE(out_yiq.narrow(0, 0, 1), image::rgb_to_luminance(stylised), 1e-12, 1e-12);
@@ -81,7 +81,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("color_stats and color_stats_distance against loops and hand values") {
-    Generator g(53);
+    Rng g(53);
     const Tensor x = rand({2, 3, 5, 6}, {DType::kFloat64}, &g);
     const auto [mu, sd] = naive_stats(x);
     const image::ColorStats s = image::color_stats(x);
@@ -107,7 +107,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("match_color_stats gives each image the reference's channel means and stds") {
-    Generator g(54);
+    Rng g(54);
     const Tensor image = rand({2, 3, 6, 7}, {DType::kFloat64}, &g);
     const Tensor reference = rand({3, 9, 5}, {DType::kFloat64}, &g) * 0.4 + 0.3;
     const auto [mu_r, sd_r] = naive_stats(reference.unsqueeze(0));

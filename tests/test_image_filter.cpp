@@ -57,7 +57,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("gaussian_blur and separable_filter match a naive 2-D window") {
-    Generator g(41);
+    Rng g(41);
     for (const Shape& shape : {Shape{1, 5, 7}, Shape{2, 3, 9, 8}, Shape{3, 13, 10}}) {
       for (double sigma : {0.6, 1.3}) {
         CAPTURE(shape);
@@ -79,7 +79,7 @@ TEST_SUITE("image") {
   TEST_CASE("gaussian_blur keeps a constant image and is differentiable") {
     const Tensor c = full({3, 6, 9}, 0.37);
     GF_CHECK_CLOSE(image::gaussian_blur(c, 1.2), c, 0, 1e-6);
-    Generator g(42);
+    Rng g(42);
     const Tensor x = rand({1, 2, 6, 7}, {DType::kFloat64}, &g).requires_grad_();
     GF_CHECK_GRAD([](const std::vector<Tensor>& in) { return image::gaussian_blur(in[0], 0.8); }, (std::vector<Tensor>{x}));
   }
@@ -87,7 +87,7 @@ TEST_SUITE("image") {
   TEST_CASE("unsharp_mask: x + amount (x - blur), constants unchanged") {
     const Tensor c = full({1, 3, 8, 8}, 0.6);
     GF_CHECK_CLOSE(image::unsharp_mask(c, 1.0, 1.5), c, 0, 1e-6);
-    Generator g(43);
+    Rng g(43);
     const Tensor x = rand({3, 7, 9}, {DType::kFloat64}, &g);
     const auto taps = test::gaussian_taps(1.0, 3);
     Planes ref = Planes::of(x);
@@ -98,7 +98,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("bilateral_filter matches a naive loop; tiny range sigma is the identity") {
-    Generator g(44);
+    Rng g(44);
     for (const Shape& shape : {Shape{1, 3, 7, 9}, Shape{2, 1, 6, 5}}) {
       CAPTURE(shape);
       const Tensor x = rand(shape, {DType::kFloat64}, &g);
@@ -119,7 +119,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("post_process: bilateral denoise, then unsharp mask, then clamp; zero strengths skip") {
-    Generator g(47);
+    Rng g(47);
     const Tensor x = rand({3, 12, 13}, {DType::kFloat64}, &g);
     GF_CHECK_CLOSE(image::post_process(x, {}), x, 0, 0);
     image::PostProcess p;
@@ -144,7 +144,7 @@ TEST_SUITE("image") {
     GF_CHECK_CLOSE(s.gx.narrow(2, 1, 4), full({1, 5, 4}, 0.1), 1e-5, 1e-7);
     GF_CHECK_CLOSE(s.gx.narrow(2, 0, 1), zeros({1, 5, 1}), 0, 1e-7);
 
-    Generator g(45);
+    Rng g(45);
     const Tensor x = rand({2, 2, 5, 7}, {DType::kFloat64}, &g);
     const std::vector<double> smooth{1.0 / 8, 2.0 / 8, 1.0 / 8}, derivative{-1, 0, 1};
     const Planes p = Planes::of(x);

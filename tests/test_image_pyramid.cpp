@@ -46,7 +46,7 @@ Shape with_hw(const Shape& s, std::int64_t h, std::int64_t w) {
 
 TEST_SUITE("image") {
   TEST_CASE("pyramid_down and pyramid_up match naive loops, odd sizes included") {
-    Generator g(61);
+    Rng g(61);
     for (const Shape& shape : {Shape{1, 3, 3}, Shape{2, 7, 10}, Shape{2, 3, 9, 8}, Shape{1, 1, 5, 13}}) {
       CAPTURE(shape);
       const Tensor x = rand(shape, {DType::kFloat64}, &g);
@@ -77,7 +77,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("laplacian_pyramid + collapse reconstructs the image exactly") {
-    Generator g(62);
+    Rng g(62);
     for (const Shape& shape : {Shape{3, 13, 10}, Shape{2, 1, 17, 9}, Shape{1, 1, 5, 4}, Shape{3, 32, 33}}) {
       CAPTURE(shape);
       const Tensor x = rand(shape, {}, &g);
@@ -96,7 +96,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("pyramid_blend: ones mask gives a, zeros mask gives b, a constant mask is a weighted blend") {
-    Generator g(63);
+    Rng g(63);
     const Tensor a = rand({3, 15, 12}, {}, &g), b = rand({3, 15, 12}, {}, &g);
     GF_CHECK_CLOSE(image::pyramid_blend(a, b, ones({15, 12}), 4), a, 0, 1e-6);
     GF_CHECK_CLOSE(image::pyramid_blend(a, b, zeros({1, 15, 12}), 4), b, 0, 1e-6);
@@ -122,7 +122,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("fuse_with_content: fine bands from the content, coarse ones from the stylised image") {
-    Generator g(64);
+    Rng g(64);
     const Tensor s = rand({2, 3, 11, 14}, {DType::kFloat64}, &g), c = rand({2, 3, 11, 14}, {DType::kFloat64}, &g);
     // Two levels, one content band: L_c0 + expand(G_s1) = c - up(down(c)) + up(down(s)).
     const Tensor expected =
@@ -149,7 +149,7 @@ TEST_SUITE("image") {
   }
 
   TEST_CASE("fuse_by_mode: the programs' --fuse none / weighted / pyramid (levels capped)") {
-    Generator g(61);
+    Rng g(61);
     const Tensor s = rand({3, 20, 24}, {DType::kFloat64}, &g), c = rand({3, 20, 24}, {DType::kFloat64}, &g);
     GF_CHECK_CLOSE(image::fuse_by_mode(s, c, "none", 4, 0.5), s, 0, 0);
     GF_CHECK_CLOSE(image::fuse_by_mode(s, c, "weighted", 4, 0.3), image::weighted_blend(s, c, 0.3), 0, 0);

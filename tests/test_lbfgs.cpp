@@ -77,7 +77,7 @@ TEST_SUITE("lbfgs") {
   }
 
   TEST_CASE("float32 parameters of several shapes; a stationary start does nothing") {
-    Generator gen(1);
+    Rng gen(1);
     const Tensor a = randn({2, 3}, {}, &gen).requires_grad_(), b = randn({4}, {}, &gen).requires_grad_();
     LBFGS opt({a, b}, {.max_iter = 30, .tolerance_grad = 1e-4, .line_search = LineSearch::kBacktracking});
     auto f = [&] {

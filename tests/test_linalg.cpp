@@ -37,7 +37,7 @@ std::vector<Tensor> leaves(std::initializer_list<Tensor> ts) {
 
 TEST_SUITE("linalg") {
   TEST_CASE("matmul 2-D matches plain loops on odd shapes") {
-    Generator g(10);
+    Rng g(10);
     const std::vector<std::array<std::int64_t, 3>> shapes{{1, 1, 1}, {3, 17, 5}, {65, 63, 129}, {7, 1, 9}};
     for (auto [m, k, n] : shapes) {
       Tensor a = randn({m, k}, {}, &g), b = randn({k, n}, {}, &g);
@@ -46,7 +46,7 @@ TEST_SUITE("linalg") {
   }
 
   TEST_CASE("batched matmul, with a 2-D operand broadcast on either side") {
-    Generator g(11);
+    Rng g(11);
     Tensor a = randn({4, 5, 6}, {DType::kFloat64}, &g), b = randn({4, 6, 3}, {DType::kFloat64}, &g);
     Tensor a2 = randn({5, 6}, {DType::kFloat64}, &g), b2 = randn({6, 3}, {DType::kFloat64}, &g);
     GF_CHECK_CLOSE(matmul(a, b), naive_matmul(a, b), 1e-12, 1e-12);
@@ -56,7 +56,7 @@ TEST_SUITE("linalg") {
   }
 
   TEST_CASE("non-contiguous operands: transposed, strided slices, expanded") {
-    Generator g(12);
+    Rng g(12);
     Tensor at = randn({9, 7}, {}, &g).t();                        // (7, 9), read as A^T in place
     Tensor bs = randn({9, 12}, {}, &g).slice(1, 0, 12, 2);        // (9, 6), column stride 2: copied
     Tensor row = randn({1, 9}, {}, &g).expand({7, 9});            // rows of stride 0
@@ -69,7 +69,7 @@ TEST_SUITE("linalg") {
   }
 
   TEST_CASE("linear = x W^T + b against plain loops") {
-    Generator g(13);
+    Rng g(13);
     Tensor x = randn({5, 7}, {}, &g), w = randn({3, 7}, {}, &g), b = randn({3}, {}, &g);
     Tensor expected = naive_matmul(x, w.t().contiguous()) + b.view({1, 3});
     GF_CHECK_CLOSE(linear(x, w, b), expected, 1e-5, 1e-5);
@@ -77,7 +77,7 @@ TEST_SUITE("linalg") {
   }
 
   TEST_CASE("matmul and linear pass gradcheck in float64") {
-    Generator g(14);
+    Rng g(14);
     const TensorOptions f64{DType::kFloat64};
     GF_CHECK_GRAD([](auto& in) { return matmul(in[0], in[1]); },
                   leaves({randn({3, 4}, f64, &g), randn({4, 5}, f64, &g)}));

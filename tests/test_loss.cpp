@@ -48,7 +48,7 @@ TEST_SUITE("loss") {
   }
 
   TEST_CASE("bce_with_logits matches -[y log s + (1 - y) log(1 - s)] and passes gradcheck") {
-    Generator g(31);
+    Rng g(31);
     Tensor z = mul(randn({4, 5}, {DType::kFloat64}, &g), 3.0).requires_grad_();
     Tensor y = rand({4, 5}, {DType::kFloat64}, &g).requires_grad_();
     const std::vector<double> zv = z.to_vector<double>(), yv = y.to_vector<double>();
@@ -78,7 +78,7 @@ TEST_SUITE("loss") {
   }
 
   TEST_CASE("bce on probabilities passes gradcheck for both inputs") {
-    Generator g(32);
+    Rng g(32);
     Tensor p = add(mul(rand({3, 4}, {DType::kFloat64}, &g), 0.8), 0.1).requires_grad_();  // away from 0 and 1
     Tensor y = rand({3, 4}, {DType::kFloat64}, &g).requires_grad_();
     for (Reduction r : {Reduction::kMean, Reduction::kSum, Reduction::kNone})
@@ -98,7 +98,7 @@ TEST_SUITE("loss") {
     x.zero_grad();
     l1_loss(x, y, Reduction::kSum).backward();  // sign(x - y)
     CHECK(x.grad().to_vector<double>() == std::vector<double>{1, -1, 0});
-    Generator g(33);
+    Rng g(33);
     Tensor a = randn({2, 3, 2}, {DType::kFloat64}, &g).requires_grad_();
     Tensor b = randn({2, 3, 2}, {DType::kFloat64}, &g).requires_grad_();
     for (Reduction r : {Reduction::kMean, Reduction::kSum, Reduction::kNone}) {
@@ -121,7 +121,7 @@ TEST_SUITE("loss") {
     const double lse = 3.4076059644443806;  // log(e + e^2 + e^3)
     GF_CHECK_CLOSE(log_softmax(from_vector<double>({1, 2, 3}, {3}), 0),
                    from_vector<double>({1 - lse, 2 - lse, 3 - lse}, {3}), 1e-14, 1e-14);
-    Generator g(34);
+    Rng g(34);
     Tensor x = randn({4, 5}, {DType::kFloat64}, &g).requires_grad_();
     const std::vector<double> v = x.to_vector<double>();
     for (std::int64_t dim : {0, 1}) {
@@ -150,7 +150,7 @@ TEST_SUITE("loss") {
   }
 
   TEST_CASE("cross_entropy matches a naive loop and passes gradcheck") {
-    Generator g(35);
+    Rng g(35);
     Tensor z = randn({6, 5}, {DType::kFloat64}, &g).requires_grad_();
     Tensor labels = randint(0, 5, {6}, {DType::kInt64}, &g);
     GF_CHECK_CLOSE(cross_entropy(z, labels, Reduction::kNone),

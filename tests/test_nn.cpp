@@ -11,7 +11,7 @@ namespace {
 
 // Linear(3, 4) -> BatchNorm2d(4) on (N, 4) -> ReLU -> Linear(4, 2, no bias)
 std::shared_ptr<nn::Sequential> small_net(std::uint64_t seed) {
-  Generator gen(seed);
+  Rng gen(seed);
   return std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(3, 4, true, &gen),
                                           std::make_shared<nn::BatchNorm2d>(4), std::make_shared<nn::ReLU>(),
                                           std::make_shared<nn::Linear>(4, 2, false, &gen));
@@ -255,7 +255,7 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("default init is PyTorch's: uniform in +-1/sqrt(fan_in)") {
-    Generator gen(3);
+    Rng gen(3);
     nn::Linear lin(100, 50, true, &gen);
     CHECK(max_abs(lin.weight) <= 0.1);
     CHECK(max_abs(lin.weight) > 0.099);  // fills the range
@@ -264,7 +264,7 @@ TEST_SUITE("nn") {
     CHECK(max_abs(conv.weight) <= 1.0 / 6.0);
     CHECK(max_abs(conv.weight) > 0.16);
     // Same seed, same weights.
-    Generator g1(5), g2(5);
+    Rng g1(5), g2(5);
     GF_CHECK_CLOSE(nn::Linear(4, 4, true, &g1).weight, nn::Linear(4, 4, true, &g2).weight, 0, 0);
   }
 
@@ -274,7 +274,7 @@ TEST_SUITE("nn") {
     CHECK(calculate_gain(Nonlinearity::kLeakyReLU, 0.2) == doctest::Approx(std::sqrt(2.0 / 1.04)));
     CHECK(calculate_gain(Nonlinearity::kTanh) == doctest::Approx(5.0 / 3.0));
     CHECK(fans(zeros({64, 32, 4, 4})) == std::pair<std::int64_t, std::int64_t>{512, 1024});
-    Generator gen(11);
+    Rng gen(11);
     Tensor w = empty({200, 300});
     kaiming_normal_(w, gen, 0.0, FanMode::kFanIn, Nonlinearity::kReLU);  // std sqrt(2 / 300)
     CHECK(stats(w).second == doctest::Approx(std::sqrt(2.0 / 300.0)).epsilon(0.02));
@@ -294,7 +294,7 @@ TEST_SUITE("nn") {
     auto g = std::make_shared<nn::Sequential>(std::make_shared<nn::ConvTranspose2d>(16, 64, 4, 1, 0, 0, 1, false),
                                               std::make_shared<nn::BatchNorm2d>(64), std::make_shared<nn::ReLU>(),
                                               std::make_shared<nn::Conv2d>(64, 32, 3, 1, 1, 1, 1, false));
-    Generator gen(9);
+    Rng gen(9);
     nn::init::dcgan_init(*g, gen);
     for (std::size_t i : {0u, 3u}) {
       const auto [m, s] = stats((*g)[i]->named_parameters()[0].second);

@@ -51,7 +51,7 @@ Tensor as_tensor(const std::vector<double>& v, const Shape& shape) { return from
 
 TEST_SUITE("norm") {
   TEST_CASE("batch_norm training matches the naive reference on several shapes") {
-    Generator gen(1);
+    Rng gen(1);
     for (const Shape& shape : {Shape{4, 3, 5, 7}, Shape{2, 5}, Shape{5, 3, 3, 2}, Shape{3, 2, 1, 1}, Shape{1, 4, 3, 3}}) {
       CAPTURE(shape);
       const std::int64_t N = shape[0], C = shape[1], S = shape.numel() / (N * C);
@@ -92,7 +92,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("batch_norm eval uses the running statistics and leaves them alone") {
-    Generator gen(2);
+    Rng gen(2);
     Tensor x = randn({3, 4, 2, 5}, {}, &gen);
     Tensor w = randn({4}, {}, &gen), b = randn({4}, {}, &gen);
     Tensor rm = randn({4}, {}, &gen), rv = rand({4}, {}, &gen) + 0.5;
@@ -110,7 +110,7 @@ TEST_SUITE("norm") {
     // would lose the variance entirely (1000^2 carries ~0.06 of rounding, the
     // variance is 1e-4). What remains is the float32 rounding of the mean itself
     // (half an ulp of 1000 is 3e-5, i.e. 0.003 standard deviations).
-    Generator gen(3);
+    Rng gen(3);
     Tensor x = randn({64, 2, 4, 4}, {}, &gen) * 0.01 + 1000.0;
     Tensor y = batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 0.0);
     const RefNorm r = ref_norm(x.to_vector<double>(), 64, 2, 16, {}, {}, 0.0);
@@ -118,7 +118,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("batch_norm gradients in training mode (x, weight, bias)") {
-    Generator gen(4);
+    Rng gen(4);
     for (const Shape& shape : {Shape{3, 2, 3, 2}, Shape{4, 3}, Shape{2, 3, 1, 5}}) {
       CAPTURE(shape);
       const std::int64_t C = shape[1];
@@ -135,7 +135,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("batch_norm gradients in eval mode") {
-    Generator gen(5);
+    Rng gen(5);
     Tensor x = randn({2, 3, 2, 2}, {DType::kFloat64}, &gen).requires_grad_();
     Tensor w = randn({3}, {DType::kFloat64}, &gen).requires_grad_();
     Tensor b = randn({3}, {DType::kFloat64}, &gen).requires_grad_();
@@ -145,7 +145,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("batch_norm backward on a non-contiguous input and gradient") {
-    Generator gen(6);
+    Rng gen(6);
     Tensor x = randn({3, 4, 2, 5}, {DType::kFloat64}, &gen).permute({0, 1, 3, 2}).requires_grad_();
     Tensor w = randn({4}, {DType::kFloat64}, &gen).requires_grad_();
     GF_CHECK_GRAD([&](const std::vector<Tensor>& in) {
@@ -154,7 +154,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("instance_norm matches the naive reference") {
-    Generator gen(7);
+    Rng gen(7);
     for (const Shape& shape : {Shape{2, 3, 4, 5}, Shape{1, 2, 7, 3}, Shape{3, 1, 2, 2}}) {
       CAPTURE(shape);
       const std::int64_t N = shape[0], C = shape[1], S = shape.numel() / (N * C);
@@ -175,7 +175,7 @@ TEST_SUITE("norm") {
   }
 
   TEST_CASE("instance_norm gradients, with and without affine") {
-    Generator gen(8);
+    Rng gen(8);
     Tensor x = randn({2, 3, 3, 2}, {DType::kFloat64}, &gen).requires_grad_();
     Tensor w = randn({3}, {DType::kFloat64}, &gen).requires_grad_();
     Tensor b = randn({3}, {DType::kFloat64}, &gen).requires_grad_();

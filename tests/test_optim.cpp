@@ -208,7 +208,7 @@ TEST_SUITE("optim") {
 
   TEST_CASE("end to end: Linear regression fits generated data") {
     // y = 2 x0 - 3 x1 + 0.5 x2 + 1 + noise(0.01)
-    Generator gen(21);
+    Rng gen(21);
     Tensor x = randn({256, 3}, {}, &gen);
     Tensor w_true = from_vector<float>({2, -3, 0.5f}, {3, 1});
     Tensor y = add(matmul(x, w_true), 1.0) + randn({256, 1}, {}, &gen) * 0.01;

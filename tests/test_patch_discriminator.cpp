@@ -10,7 +10,7 @@ using namespace gf::models;
 
 TEST_SUITE("patch_discriminator") {
   TEST_CASE("one scale maps (N, 3, H, W) to a (N, 1, H/4, W/4) logit map") {
-    Generator gen(1);
+    Rng gen(1);
     PatchDiscriminator D({.width = 8}, gen);
     CHECK(D((randn({2, 3, 32, 20}, {}, &gen))).shape() == Shape{2, 1, 8, 5});
     CHECK(D.receptive_field() == 20);
@@ -23,7 +23,7 @@ TEST_SUITE("patch_discriminator") {
 
   TEST_CASE("receptive field: one logit depends on exactly that many input pixels") {
     // The gradient of one output logit w.r.t. the input is non-zero only inside its patch.
-    Generator gen(2);
+    Rng gen(2);
     PatchDiscriminator D({.width = 4, .spectral_norm = false}, gen);
     const Tensor x = randn({1, 3, 64, 64}, {}, &gen).requires_grad_();
     const Tensor logits = D(x);                      // (1, 1, 16, 16)
@@ -38,7 +38,7 @@ TEST_SUITE("patch_discriminator") {
   }
 
   TEST_CASE("multi-scale: one map per pyramid level, small levels skipped") {
-    Generator gen(3);
+    Rng gen(3);
     MultiScalePatchDiscriminator D({.width = 4, .scales = 3}, gen);
     CHECK(D.levels.size() == 3);
     CHECK(D.named_parameters().front().first.rfind("scale0.", 0) == 0);
@@ -53,7 +53,7 @@ TEST_SUITE("patch_discriminator") {
   }
 
   TEST_CASE("losses average the per-level GAN losses") {
-    Generator gen(4);
+    Rng gen(4);
     MultiScalePatchDiscriminator D({.width = 4, .scales = 2}, gen);
     D.eval();  // spectral norm's power iteration frozen, so every forward below sees the same weights
     const Tensor real = randn({2, 3, 16, 16}, {}, &gen), fake = randn({2, 3, 16, 16}, {}, &gen);
@@ -67,7 +67,7 @@ TEST_SUITE("patch_discriminator") {
   }
 
   TEST_CASE("random_patches cuts (and sometimes mirrors) windows of the image, differentiably") {
-    Generator gen(5);
+    Rng gen(5);
     // Each pixel holds its own index, so every patch can be located in the image.
     const Tensor img = arange(0, 2 * 6 * 7, 1, {DType::kFloat64}).reshape({1, 2, 6, 7}).requires_grad_();
     const Tensor p = random_patches(img, 20, 3, gen);  // (20, 2, 3, 3)
@@ -85,13 +85,13 @@ TEST_SUITE("patch_discriminator") {
     CHECK(mirrored > 0);
     CHECK(mirrored < 20);
     GF_CHECK_GRAD([&](const std::vector<Tensor>& in) {
-      Generator same(9);  // the same windows at every evaluation
+      Rng same(9);  // the same windows at every evaluation
       return random_patches(in[0], 4, 3, same);
     }, (std::vector<Tensor>{img}));
     GF_CHECK_CONTAINS(test::error_of([&] { random_patches(img, 2, 8, gen); }), "from a 6x7 image");
   }
   TEST_CASE("textured_patch_corners keeps the windows whose luminance varies enough; patches are cut only there") {
-    Generator gen(8);
+    Rng gen(8);
     // Left half flat grey, right half noise: only windows reaching into the noise vary.
     Tensor img = full({3, 12, 16}, 0.5);
     img.narrow(2, 8, 8).copy_(rand({3, 12, 8}, {}, &gen));

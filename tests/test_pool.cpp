@@ -85,7 +85,7 @@ TEST_SUITE("pool") {
   }
 
   TEST_CASE("max_pool2d and avg_pool2d match naive loops") {
-    Generator g(21);
+    Rng g(21);
     for (const PoolCase& c : kPoolCases) {
       CAPTURE(c.shape);
       Tensor x = randn(c.shape, {}, &g);
@@ -107,7 +107,7 @@ TEST_SUITE("pool") {
   }
 
   TEST_CASE("pooling passes gradcheck") {
-    Generator g(22);
+    Rng g(22);
     for (const PoolCase& c : {kPoolCases[0], kPoolCases[1], kPoolCases[3], kPoolCases[4]}) {
       CAPTURE(c.shape);
       Tensor x = randn(c.shape, {DType::kFloat64}, &g).requires_grad_();
@@ -129,7 +129,7 @@ TEST_SUITE("pool") {
   }
 
   TEST_CASE("upsample2d matches naive loops for both modes and several factors") {
-    Generator g(23);
+    Rng g(23);
     for (const Shape& s : {Shape{2, 3, 4, 5}, Shape{1, 1, 1, 3}, Shape{1, 2, 5, 1}, Shape{4, 8, 12, 11}})
       for (std::int64_t f : {1, 2, 3}) {
         CAPTURE(s);
@@ -150,7 +150,7 @@ TEST_SUITE("pool") {
     Tensor w = from_vector<double>({1, 10, 100, 1000, 1, 10, 100, 1000}, {1, 1, 2, 4});
     sum(upsample2d(x, 2, UpsampleMode::kBilinear) * w).backward();
     CHECK(x.grad().to_vector<double>() == std::vector<double>{2 * (1 + 7.5 + 25), 2 * (2.5 + 75 + 1000)});
-    Generator g(24);
+    Rng g(24);
     Tensor r = randn({2, 2, 3, 4}, {DType::kFloat64}, &g).requires_grad_();
     for (std::int64_t f : {1, 2, 3}) {
       GF_CHECK_GRAD([f](auto& in) { return upsample2d(in[0], f); }, (std::vector<Tensor>{r}));

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <thread>
 
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/ops/reduce.hpp"
 #include "helpers.hpp"
@@ -18,7 +18,7 @@ constexpr std::int64_t kN = 2;
 // (N, 3, 4, 4) -> ConvTranspose2d -> (N, 4, 7, 7) -> Conv2d (groups 2) -> (N, 6, 4, 4)
 //              -> ReLU -> Flatten -> (N, 96) -> Linear -> (N, 5)
 std::shared_ptr<nn::Sequential> small_net() {
-  Generator gen(7);
+  Rng gen(7);
   return std::make_shared<nn::Sequential>(
       std::make_shared<nn::ConvTranspose2d>(3, 4, 3, 2, 1, 0, 1, true, 1, &gen),
       std::make_shared<nn::Conv2d>(4, 6, 3, 2, 1, 1, 2, true, &gen), std::make_shared<nn::ReLU>(),
@@ -27,7 +27,7 @@ std::shared_ptr<nn::Sequential> small_net() {
 
 // One forward and backward of `net` on a fixed input that takes no gradient.
 void train_step(nn::Module& net) {
-  Generator gen(3);
+  Rng gen(3);
   const Tensor x = randn({kN, 3, 4, 4}, {}, &gen);
   sum(net(x)).backward();
 }
@@ -158,7 +158,7 @@ TEST_SUITE("profiler") {
     CHECK(Profiler::rows().empty());
 
     // Nodes recorded while it was off are not charged when it is turned on for backward.
-    Generator gen(3);
+    Rng gen(3);
     const Tensor y = sum((*net)(randn({kN, 3, 4, 4}, {}, &gen)));
     Profiler::enable();
     y.backward();

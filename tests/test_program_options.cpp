@@ -35,7 +35,7 @@ struct Inputs {
   std::string adain = (dir / "adain.safetensors").string();
 
   Inputs() {
-    Generator gen(1);
+    Rng gen(1);
     const Tensor picture = rand({3, 48, 64}, {}, &gen);
     io::write_image(photo, picture);
     io::write_image(dot, rand({3, 1, 1}, {}, &gen));

@@ -39,7 +39,7 @@ std::vector<std::int64_t> metrics_steps(const fs::path& p) {
 // A folder of 40 small grey PNGs with a bright square, plus one broken file.
 fs::path make_image_folder(const fs::path& root) {
   fs::create_directories(root);
-  Generator g(3);
+  Rng g(3);
   for (int i = 0; i < 40; ++i) {
     Tensor img = zeros({1, 28, 28});
     img.narrow(1, static_cast<std::int64_t>(g.below(18)), 10).narrow(2, static_cast<std::int64_t>(g.below(18)), 10).fill_(1.0);

@@ -65,7 +65,7 @@ TEST_SUITE("reduce") {
   }
 
   TEST_CASE("var matches a naive loop over several dims, shapes and strides") {
-    Generator g(3);
+    Rng g(3);
     for (const Shape& s : {Shape{3, 4, 5}, Shape{1, 7, 2}, Shape{5, 1, 3}}) {
       Tensor x = randn(s, {}, &g);
       for (const std::vector<std::int64_t>& dims :
@@ -95,7 +95,7 @@ TEST_SUITE("reduce") {
   }
 
   TEST_CASE("var passes gradcheck, all elements and along dims") {
-    Generator g(4);
+    Rng g(4);
     Tensor x = randn({3, 4, 2}, {DType::kFloat64}, &g).requires_grad_();
     GF_CHECK_GRAD([](auto& in) { return var(in[0]); }, (std::vector<Tensor>{x}));
     GF_CHECK_GRAD([](auto& in) { return var(in[0], false); }, (std::vector<Tensor>{x}));
@@ -125,7 +125,7 @@ TEST_SUITE("reduce") {
   }
 
   TEST_CASE("max and argmax match a naive loop on random and strided inputs") {
-    Generator g(5);
+    Rng g(5);
     for (const Shape& s : {Shape{4, 7}, Shape{1, 1}, Shape{9, 3}, Shape{5, 1}}) {
       Tensor x = randn(s, {}, &g);
       const auto [values, indices] = naive_row_max(x);
@@ -155,7 +155,7 @@ TEST_SUITE("reduce") {
   }
 
   TEST_CASE("max passes gradcheck along each dim and over all elements") {
-    Generator g(6);
+    Rng g(6);
     Tensor x = randn({3, 4, 5}, {DType::kFloat64}, &g).requires_grad_();
     for (std::int64_t d = 0; d < 3; ++d) {
       GF_CHECK_GRAD([d](auto& in) { return max(in[0], d); }, (std::vector<Tensor>{x}));

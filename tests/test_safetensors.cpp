@@ -40,7 +40,7 @@ void check_same(const Tensor& got, const Tensor& want) {
 
 // A small valid checkpoint for the corruption loops.
 std::string valid_file() {
-  Generator g(3);
+  Rng g(3);
   return io::encode_safetensors({{"w", randn({3, 2}, {}, &g)},
                                  {"b", randn({2}, {DType::kFloat64}, &g)},
                                  {"n", randint(0, 9, {2}, {DType::kInt64}, &g)}},
@@ -52,7 +52,7 @@ std::string valid_file() {
 TEST_SUITE("safetensors") {
   TEST_CASE("every dtype, 0-D, empty and non-contiguous tensors round trip exactly") {
     test::TempDir dir("safetensors");
-    Generator g(11);
+    Rng g(11);
     Tensor base = randn({4, 6}, {}, &g);
     const io::NamedTensors tensors = {
         {"f32", randn({3, 5}, {}, &g)},

@@ -55,7 +55,7 @@ Tensor naive_pad2d(const Tensor& x, std::int64_t l, std::int64_t r, std::int64_t
 
 TEST_SUITE("shape") {
   TEST_CASE("cat along each dim matches a naive loop, strided inputs included") {
-    Generator g(11);
+    Rng g(11);
     for (std::int64_t dim = 0; dim < 3; ++dim) {
       Shape sa{2, 3, 4}, sb{2, 3, 4}, sc{2, 3, 4};
       sa[static_cast<std::size_t>(dim)] = 1;
@@ -71,7 +71,7 @@ TEST_SUITE("shape") {
   }
 
   TEST_CASE("cat passes gradcheck and slices the gradient back to each input") {
-    Generator g(12);
+    Rng g(12);
     Tensor a = randn({2, 3}, {DType::kFloat64}, &g).requires_grad_();
     Tensor b = randn({2, 1}, {DType::kFloat64}, &g);  // takes no gradient
     Tensor c = randn({2, 2}, {DType::kFloat64}, &g).requires_grad_();
@@ -102,7 +102,7 @@ TEST_SUITE("shape") {
     sum(s1 * from_vector<double>({1, 10, 2, 20, 3, 30}, {3, 2})).backward();
     CHECK(a.grad().to_vector<double>() == std::vector<double>{1, 2, 3});
     CHECK(b.grad().to_vector<double>() == std::vector<double>{10, 20, 30});
-    Generator g(13);
+    Rng g(13);
     Tensor x = randn({2, 3}, {DType::kFloat64}, &g).requires_grad_();
     Tensor y = randn({2, 3}, {DType::kFloat64}, &g).requires_grad_();
     GF_CHECK_GRAD([](auto& in) { return stack({in[0], in[1], in[0]}, 1); }, (std::vector<Tensor>{x, y}));
@@ -122,7 +122,7 @@ TEST_SUITE("shape") {
   }
 
   TEST_CASE("pad2d matches a naive loop for both modes, 3-D and 4-D, odd sizes") {
-    Generator g(14);
+    Rng g(14);
     struct Case {
       Shape shape;
       std::int64_t l, r, t, b;
@@ -141,7 +141,7 @@ TEST_SUITE("shape") {
   }
 
   TEST_CASE("pad2d passes gradcheck in both modes") {
-    Generator g(15);
+    Rng g(15);
     Tensor x = randn({2, 2, 3, 4}, {DType::kFloat64}, &g).requires_grad_();
     GF_CHECK_GRAD([](auto& in) { return pad2d(in[0], 1, 2, 3, 0); }, (std::vector<Tensor>{x}));
     GF_CHECK_GRAD([](auto& in) { return pad2d(in[0], 3, 2, 2, 1, PadMode::kReflect); }, (std::vector<Tensor>{x}));

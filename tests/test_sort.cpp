@@ -47,7 +47,7 @@ std::pair<std::vector<double>, std::vector<std::int64_t>> naive_sort(const Tenso
 
 TEST_SUITE("sort") {
   TEST_CASE("sort matches std::stable_sort on every dim, ascending and descending") {
-    Generator g(61);
+    Rng g(61);
     for (const Shape& s : std::vector<Shape>{{1}, {9}, {4, 7}, {3, 5, 2}, {2, 1, 6, 3}, {3, 0, 2}}) {
       // Values on a coarse grid: plenty of ties, which must keep their order.
       const Tensor x = div(randint(0, 4, s, {DType::kInt64}, &g).to(DType::kFloat32), 4.0);
@@ -82,7 +82,7 @@ TEST_SUITE("sort") {
   }
 
   TEST_CASE("sort's gradient: each value's gradient goes back where it came from (float64 gradcheck)") {
-    Generator g(62);
+    Rng g(62);
     const Tensor x = randn({3, 5, 4}, {DType::kFloat64}, &g).requires_grad_();  // no ties
     const Tensor w = randn({3, 5, 4}, {DType::kFloat64}, &g);
     for (std::int64_t dim = 0; dim < 3; ++dim)

@@ -63,7 +63,7 @@ std::pair<Tensor, Tensor> numpy_pair() {
 
 TEST_SUITE("ssim") {
   TEST_CASE("SSIM of an image with itself is 1") {
-    Generator g(31);
+    Rng g(31);
     const Tensor x = rand({2, 3, 17, 23}, {}, &g);
     CHECK(metrics::ssim(x, x).item() == doctest::Approx(1.0).epsilon(1e-5));
     GF_CHECK_CLOSE(metrics::ssim_map(x, x), ones({2, 3, 7, 13}), 0, 1e-4);
@@ -86,7 +86,7 @@ TEST_SUITE("ssim") {
   }
 
   TEST_CASE("ssim_map and its means match a naive window-by-window reference") {
-    Generator g(32);
+    Rng g(32);
     for (const Shape& shape : {Shape{1, 11, 11}, Shape{3, 13, 16}, Shape{2, 3, 15, 12}, Shape{1, 2, 20, 11}}) {
       CAPTURE(shape);
       const Tensor x = rand(shape, {DType::kFloat64}, &g);
@@ -105,7 +105,7 @@ TEST_SUITE("ssim") {
   }
 
   TEST_CASE("per-channel SSIM averages each channel; luminance SSIM is SSIM of Rec. 601 Y") {
-    Generator g(33);
+    Rng g(33);
     const Tensor x = rand({2, 3, 13, 12}, {DType::kFloat64}, &g), y = rand({2, 3, 13, 12}, {DType::kFloat64}, &g);
     const Planes map = naive_ssim_map(Planes::of(x), Planes::of(y));  // planes ordered (n, c)
     std::vector<double> per_channel(3, 0.0);
@@ -141,7 +141,7 @@ TEST_SUITE("ssim") {
   }
 
   TEST_CASE("SSIM is differentiable (gradcheck in float64), and 1 - SSIM trains towards the target") {
-    Generator g(34);
+    Rng g(34);
     const Tensor x = rand({1, 1, 12, 13}, {DType::kFloat64}, &g).requires_grad_();
     const Tensor y = rand({1, 1, 12, 13}, {DType::kFloat64}, &g).requires_grad_();
     GF_CHECK_GRAD([](const std::vector<Tensor>& in) { return metrics::ssim(in[0], in[1]); }, (std::vector<Tensor>{x, y}));
@@ -164,7 +164,7 @@ TEST_SUITE("ssim") {
   }
 
   TEST_CASE("PSNR: 10 log10(L^2 / MSE)") {
-    Generator g(35);
+    Rng g(35);
     const Tensor x = rand({3, 9, 7}, {DType::kFloat64}, &g);
     // A constant offset of 0.1: MSE = 0.01 -> 20 dB, and 10 log10(4 / 0.01) with L = 2.
     CHECK(metrics::psnr(x, x + 0.1).item() == doctest::Approx(20.0).epsilon(1e-10));

@@ -12,7 +12,7 @@ using namespace gf::models;
 namespace {
 Tensor f64(std::vector<double> v, Shape shape) { return from_vector<double>(v, shape); }
 Tensor rand64(Shape shape, std::uint64_t seed) {
-  Generator g(seed);
+  Rng g(seed);
   return randn(shape, {DType::kFloat64}, &g);
 }
 }  // namespace
@@ -135,9 +135,9 @@ TEST_SUITE("style_losses") {
   }
 
   TEST_CASE("sliced_wasserstein_loss: zero for the same patches in any order, by hand on one direction") {
-    Generator g(71);
+    Rng g(71);
     const Tensor style = rand({2, 3, 9, 11}, {DType::kFloat64}, &g);
-    Generator dirs(1);
+    Rng dirs(1);
     CHECK(sliced_wasserstein_loss(style, style, {.patch = 3, .directions = 8}, dirs).item() == 0.0);
     // Pixels (k = 1) in another order are the same distribution: the batch swapped, the columns rotated.
     const Tensor swapped = cat({style.narrow(0, 1, 1), style.narrow(0, 0, 1)}, 0);
@@ -157,19 +157,19 @@ TEST_SUITE("style_losses") {
   }
 
   TEST_CASE("sliced_wasserstein_loss: gradient by finite differences (float64), and it moves a picture's colours") {
-    Generator g(72);
+    Rng g(72);
     const Tensor x = rand({1, 3, 6, 7}, {DType::kFloat64}, &g).requires_grad_();
     const Tensor s = rand({1, 3, 6, 7}, {DType::kFloat64}, &g);
     GF_CHECK_GRAD(
         [&](const std::vector<Tensor>& in) {
-          Generator same(5);  // the same directions at every evaluation
+          Rng same(5);  // the same directions at every evaluation
           return sliced_wasserstein_loss(in[0], s, {.patch = 2, .directions = 4}, same);
         },
         (std::vector<Tensor>{x}));
     // A few descent steps on the pixels pull their colour statistics to the target's.
     Tensor y = mul(rand({1, 3, 16, 16}, {DType::kFloat32}, &g), 0.3).requires_grad_();
     const Tensor target = add(mul(rand({1, 3, 16, 16}, {}, &g), 0.5), 0.5);
-    Generator dirs(9);
+    Rng dirs(9);
     const double before = image::color_stats_distance(y, target).item();
     for (int step = 0; step < 60; ++step) {
       const Tensor loss = sliced_wasserstein_loss(y, target, {.patch = 1, .directions = 16}, dirs);

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 #include "cpu/conv_direct.hpp"
 #include "cpu/reference/conv_reference.hpp"
 #include "gf/image/color.hpp"
@@ -20,7 +20,7 @@ using namespace gf;
 
 TEST_SUITE("style_net") {
   TEST_CASE("StyleNet: output shape and range, parameter count of the PyTorch twin") {
-    Generator g(1);
+    Rng g(1);
     models::StyleNet net({}, &g);
     // sum(p.numel() for p in StyleNet().parameters()) of benchmarks/pytorch/style_net.py
     // (torch 1.13, `/usr/bin/python3 benchmarks/pytorch/style_net.py --count`).
@@ -52,7 +52,7 @@ TEST_SUITE("style_net") {
   }
 
   TEST_CASE("upsampling stage at low resolution equals upsample -> reflection pad -> conv") {
-    Generator g(2);
+    Rng g(2);
     for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
       models::StyleConv up(3, 4, 3, {1, true, false, false}, g);
       up.to(dtype);
@@ -87,7 +87,7 @@ TEST_SUITE("style_net") {
     // register blocks, a narrower block, single pixels), partial channel blocks.
     const std::vector<Case> cases = {{{1, 32, 20, 75}, 3, 9}, {{2, 3, 12, 90}, 32, 9}, {{1, 2, 6, 70}, 7, 3},
                                      {{1, 5, 4, 200}, 1, 1}, {{1, 4, 10, 137}, 6, 5}};
-    Generator g(3);
+    Rng g(3);
     for (const Case& c : cases) {
       INFO("x ", c.x, " c_out ", c.c_out, " k ", c.k);
       const Tensor x = randn(c.x, {}, &g), w = randn({c.c_out, c.x[1], c.k, c.k}, {}, &g);
@@ -111,7 +111,7 @@ TEST_SUITE("style_net") {
   }
 
   TEST_CASE("StyleNet: safetensors round trip gives the same output") {
-    Generator g(4);
+    Rng g(4);
     models::StyleNet a({8, 1}, &g);
     const test::TempDir dir("style_net");
     models::save_style_net(dir.file("net.safetensors"), a);
@@ -135,7 +135,7 @@ TEST_SUITE("style_net") {
   }
 
   TEST_CASE("StyleNet: parameter counts without building, and forged files refused before allocating") {
-    Generator g(6);
+    Rng g(6);
     for (const models::StyleNetConfig c : {models::StyleNetConfig{8, 1}, models::StyleNetConfig{16, 5},
                                            models::StyleNetConfig{32, 0, models::StyleNetHead::kRecolour}}) {
       CAPTURE(c.width);
@@ -153,7 +153,7 @@ TEST_SUITE("style_net") {
   }
 
   TEST_CASE("StyleNet recolour head: untrained it is Reinhard's transfer; the head survives save and load") {
-    Generator g(5);
+    Rng g(5);
     models::StyleNet net({.width = 8, .residual_blocks = 1, .head = models::StyleNetHead::kRecolour}, &g);
     CHECK(net.state_dict().size() == net.named_parameters().size() + 2);  // recolour_mean, recolour_std
     const Tensor style = rand({1, 3, 20, 24}, {}, &g) * 0.5 + 0.3;
@@ -175,7 +175,7 @@ TEST_SUITE("style_net") {
   }
 
   TEST_CASE("StyleNet matched head: untrained Reinhard's transfer; trained, the sum keeps the style's statistics") {
-    Generator g(7);
+    Rng g(7);
     models::StyleNet net({.width = 8, .residual_blocks = 1, .head = models::StyleNetHead::kMatched}, &g);
     const Tensor style = rand({1, 3, 20, 24}, {}, &g) * 0.5 + 0.3;
     net.set_style_colours(style);
@@ -210,7 +210,7 @@ TEST_SUITE("style_net") {
 
   TEST_CASE("StyleNet: a few Adam steps lower a training loss") {
     // Learn to turn a picture into its negative: every parameter gets a gradient.
-    Generator g(5);
+    Rng g(5);
     models::StyleNet net({4, 1}, &g);
     optim::Adam opt(net.parameters(), {.lr = 1e-2});
     const Tensor x = rand({2, 3, 16, 16}, {}, &g), target = rsub(1.0, x);

@@ -14,7 +14,7 @@ using namespace gf;
 namespace {
 
 // Smooth random colour pictures (3, h, w): noise blurred by upsampling.
-Tensor picture(std::int64_t h, std::int64_t w, Generator& g) {
+Tensor picture(std::int64_t h, std::int64_t w, Rng& g) {
   return clamp(upsample2d(rand({1, 3, h / 4, w / 4}, {}, &g), 4, UpsampleMode::kBilinear), 0.0, 1.0).select(0, 0);
 }
 
@@ -25,7 +25,7 @@ TEST_SUITE("programs") {
             doctest::skip(!GF_BUILT_EXAMPLES)) {
     const test::TempDir scratch("style_programs");
     const fs::path& dir = scratch.path();
-    Generator g(8);
+    Rng g(8);
     fs::create_directories(dir / "content");
     for (int i = 0; i < 4; ++i) io::write_image((dir / "content" / ("c" + std::to_string(i) + ".png")).string(), picture(48, 64, g));
     test::write_bytes((dir / "content" / "broken.jpg").string(), "not a jpeg");

@@ -115,20 +115,20 @@ TEST_SUITE("tensor") {
   }
 
   TEST_CASE("seeded generators repeat, and states restore exactly") {
-    Generator g1(42), g2(42);
+    Rng g1(42), g2(42);
     CHECK(randn({100}, {}, &g1).to_vector<float>() == randn({100}, {}, &g2).to_vector<float>());
-    Generator g3(43);
+    Rng g3(43);
     CHECK(rand({10}, {}, &g1).to_vector<float>() != rand({10}, {}, &g3).to_vector<float>());
     g1.next_u32();  // leave a partly used block
     const auto saved = g1.state();
     const auto expected = std::vector<std::uint32_t>{g1.next_u32(), g1.next_u32(), g1.next_u32(), g1.next_u32()};
-    Generator g4;
+    Rng g4;
     g4.set_state(saved);
     CHECK(std::vector<std::uint32_t>{g4.next_u32(), g4.next_u32(), g4.next_u32(), g4.next_u32()} == expected);
   }
 
   TEST_CASE("randn has unit variance and rand stays in [0, 1)") {
-    Generator g(7);
+    Rng g(7);
     const auto v = randn({20000}, {DType::kFloat64}, &g).to_vector<double>();
     double mean = 0, sq = 0;
     for (double x : v) mean += x / v.size();

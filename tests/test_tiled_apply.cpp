@@ -51,7 +51,7 @@ TEST_SUITE("tiled_apply") {
   }
 
   TEST_CASE("a local network: tiled output equals the one-pass output") {
-    Generator g(5);
+    Rng g(5);
     const Tensor w1 = mul(randn({4, 3, 3, 3}, {}, &g), 0.3), w2 = mul(randn({3, 4, 3, 3}, {}, &g), 0.3);
     // Receptive field 5x5 (radius 2): only pixels within 2 of a tile's cut see its padding.
     const models::ImageFn net = [&](const Tensor& x) {
@@ -93,7 +93,7 @@ TEST_SUITE("tiled_apply") {
   }
 
   TEST_CASE("the style network by tiles: same size, close to one pass") {
-    Generator g(6);
+    Rng g(6);
     models::StyleNet net({8, 1}, &g);
     const Tensor image = smooth_picture(64, 150);
     NoGradGuard no_grad;

@@ -90,7 +90,7 @@ TEST_SUITE("transforms") {
   }
 
   TEST_CASE("resize matches a naive bilinear reference when it does not halve") {
-    Generator gen(7);
+    Rng gen(7);
     for (auto [h, w, oh, ow] : std::vector<std::array<std::int64_t, 4>>{
              {5, 7, 13, 9}, {4, 4, 3, 3}, {6, 3, 11, 2}, {1, 5, 3, 5}, {8, 8, 5, 17}}) {
       CAPTURE(h);
@@ -139,7 +139,7 @@ TEST_SUITE("transforms") {
     const Tensor x = ramp(3, 6, 5);
     std::set<std::pair<std::int64_t, std::int64_t>> seen;
     for (std::uint64_t seed = 0; seed < 400; ++seed) {
-      Generator gen(seed);
+      Rng gen(seed);
       const Tensor c = random_crop(x, 4, 4, 2, gen);
       REQUIRE(c.shape() == Shape{3, 4, 4});
       // Find the window: top in [-2, 6 + 2 - 4 - 2], left in [-2, 5 + 2 - 4 - 2].
@@ -151,11 +151,11 @@ TEST_SUITE("transforms") {
             seen.insert({top, left});
           }
       CHECK(matches == 1);
-      Generator again(seed);
+      Rng again(seed);
       CHECK(equal(random_crop(x, 4, 4, 2, again), c));
     }
     CHECK(seen.size() == 7 * 6);  // every offset occurs
-    Generator gen(1);
+    Rng gen(1);
     CHECK(equal(random_crop(x, 6, 5, 0, gen), x));
     CHECK_THROWS_WITH_AS(random_crop(x, 11, 4, 2, gen),
                          doctest::Contains("cannot cut 11x4 from a 6x5 image padded by 2"), gf::Error);
@@ -163,7 +163,7 @@ TEST_SUITE("transforms") {
 
   TEST_CASE("random_horizontal_flip: p = 0 never, p = 1 always, p = 0.5 about half") {
     const Tensor x = ramp(1, 2, 3);
-    Generator gen(3);
+    Rng gen(3);
     int flipped = 0;
     for (int i = 0; i < 400; ++i) {
       CHECK(equal(random_horizontal_flip(x, 0.0, gen), x));
@@ -199,10 +199,10 @@ TEST_SUITE("transforms") {
 
   TEST_CASE("random_rotation stays within its range and is reproducible") {
     const Tensor x = ramp(1, 9, 9);
-    Generator gen(5);
+    Rng gen(5);
     CHECK(equal(random_rotation(x, 0.0, gen), x));
     for (std::uint64_t seed = 0; seed < 20; ++seed) {
-      Generator a(seed), b(seed), probe(seed);
+      Rng a(seed), b(seed), probe(seed);
       const double angle = (2.0 * probe.uniform_double() - 1.0) * 15.0;
       CHECK(std::abs(angle) <= 15.0);
       const Tensor y = random_rotation(x, 15.0, a);
@@ -215,7 +215,7 @@ TEST_SUITE("transforms") {
     const Tensor x = from_vector<float>({0, 0.25f, 0.5f, 1}, {1, 2, 2});
     CHECK(normalize(x).to_vector<float>() == std::vector<float>{-1, -0.5f, 0, 1});
     CHECK(equal(denormalize(normalize(x)), x));
-    Generator gen(2);
+    Rng gen(2);
     const Tensor r = rand({3, 8, 8}, {}, &gen);
     GF_CHECK_CLOSE(denormalize(normalize(r)), r, 0, 1e-7);
   }
@@ -225,7 +225,7 @@ TEST_SUITE("transforms") {
     const Compose augment({T::resize_center_crop(8), T::random_crop(8, 8, 1), T::random_horizontal_flip(0.5),
                            T::random_rotation(10), T::normalize()});
     const Tensor x = ramp(3, 12, 20);
-    Generator a(11), b(11);
+    Rng a(11), b(11);
     const Tensor y = augment(x, a);
     CHECK(y.shape() == Shape{3, 8, 8});
     CHECK(equal(augment(x, b), y));
@@ -233,7 +233,7 @@ TEST_SUITE("transforms") {
     CHECK(*std::min_element(v.begin(), v.end()) >= -1.0f);
     CHECK(*std::max_element(v.begin(), v.end()) <= 1.0f);
     // By hand, the same steps in the same order.
-    Generator c(11);
+    Rng c(11);
     Tensor z = resize_center_crop(x, 8);
     z = random_crop(z, 8, 8, 1, c);
     z = random_horizontal_flip(z, 0.5, c);

@@ -13,7 +13,7 @@ using namespace gf::models;
 namespace {
 // A VGG-19 with every width divided by 16: 4, 8, 16, 32, 32 channels.
 std::shared_ptr<Vgg19Features> tiny_vgg(std::uint64_t seed, VggPooling pooling = VggPooling::kMax) {
-  Generator gen(seed);
+  Rng gen(seed);
   return std::make_shared<Vgg19Features>(Vgg19Config{.pooling = pooling, .width_divisor = 16}, gen);
 }
 }  // namespace
@@ -44,13 +44,13 @@ TEST_SUITE("vgg") {
     CHECK(state.back().first == "features.34.bias");
     CHECK(state.back().second.shape() == Shape{32});
     // The real network: 20,024,384 parameters in torchvision's vgg19().features.
-    Generator gen(0);
+    Rng gen(0);
     CHECK(Vgg19Features({}, gen).num_parameters() == 20024384);
   }
 
   TEST_CASE("extract returns the asked layers, normalised input, and stops at the deepest") {
     auto vgg = tiny_vgg(2);
-    Generator gen(3);
+    Rng gen(3);
     const Tensor x = rand({2, 3, 16, 24}, {}, &gen);
     const auto f = vgg->extract(x, {"relu2_1", "conv1_1", "conv4_2", "pool3"});
     REQUIRE(f.size() == 4);
@@ -123,7 +123,7 @@ TEST_SUITE("vgg") {
 
   TEST_CASE("perceptual_distance: unit feature vectors compared layer by layer, against plain loops") {
     auto vgg = tiny_vgg(7);
-    Generator gen(8);
+    Rng gen(8);
     const Tensor a = rand({2, 3, 20, 18}, {}, &gen), b = rand({2, 3, 20, 18}, {}, &gen);
     const std::vector<std::string> layers{"relu1_1", "relu2_1"};
     CHECK(perceptual_distance(*vgg, a, a, layers).item() == doctest::Approx(0.0).epsilon(1e-9));

@@ -7,7 +7,7 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"
 
@@ -41,6 +41,21 @@ std::vector<Node*> topological_order(Node* root) {
 }
 
 }  // namespace
+
+// The leaf's sink, here with the rest of backward's arithmetic (node.hpp declares it).
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
+  std::shared_ptr<TensorImpl> impl = leaf_.lock();
+  if (!impl) return {};  // the leaf died; nobody can read its gradient
+  Tensor leaf(impl);
+  GF_CHECK(grad_output.shape() == leaf.shape(), "AccumulateGrad: gradient of shape ", grad_output.shape(),
+           " for leaf of shape ", leaf.shape());
+  Tensor g = grad_output.dtype() == leaf.dtype() ? grad_output : grad_output.to(leaf.dtype());
+  // Gradients add up across backward calls until zero_grad(): never alias the
+  // incoming tensor, since the caller may reuse it.
+  impl->grad = impl->grad ? add(Tensor(impl->grad), g).impl_ptr() : g.contiguous().clone().impl_ptr();
+  for (const PostHook& hook : post_hooks_) hook(leaf);
+  return {};
+}
 
 void backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
   GF_CHECK(root.requires_grad(), "backward: tensor does not require grad (no input was marked requires_grad_(), "
@@ -117,3 +132,12 @@ std::string to_dot(const Tensor& root) {
 }
 
 }  // namespace gf::autograd
+
+namespace gf {
+
+// Declared on Tensor (include/gf/core/tensor.hpp); the sweep above is what it runs.
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  autograd::backward(*this, gradient, retain_graph);
+}
+
+}  // namespace gf

@@ -42,7 +42,7 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   // Analytic: gradient of <v, f(x)> for a fixed random direction v.
   Tensor y = fn(xs);
   GF_CHECK(y.dtype() == DType::kFloat64, "gradcheck: function returned ", y.dtype(), ", expected float64");
-  Generator gen(options.seed);
+  Rng gen(options.seed);
   const Tensor v = randn(y.shape(), {DType::kFloat64, y.device()}, &gen);
   sum(mul(y, v)).backward();
 

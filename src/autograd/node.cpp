@@ -1,9 +1,11 @@
 #include "gf/autograd/node.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
-#include "gf/autograd/profiler.hpp"
-#include "gf/ops/elementwise.hpp"
+#include "gf/profile/profiler.hpp"
 
+// The graph's data structure, below the ops that record into it: nothing here
+// runs a kernel. The arithmetic of backward (summing gradients, adding into a
+// leaf's .grad) is the engine's: src/autograd/engine.cpp.
 namespace gf::autograd {
 
 std::vector<Tensor> Node::apply(const Tensor& grad_output) {
@@ -27,20 +29,6 @@ std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shar
 
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
     : Node("AccumulateGrad", {}, {}, nullptr), leaf_(leaf) {}
-
-std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output) {
-  std::shared_ptr<TensorImpl> impl = leaf_.lock();
-  if (!impl) return {};  // the leaf died; nobody can read its gradient
-  Tensor leaf(impl);
-  GF_CHECK(grad_output.shape() == leaf.shape(), "AccumulateGrad: gradient of shape ", grad_output.shape(),
-           " for leaf of shape ", leaf.shape());
-  Tensor g = grad_output.dtype() == leaf.dtype() ? grad_output : grad_output.to(leaf.dtype());
-  // Gradients add up across backward calls until zero_grad(): never alias the
-  // incoming tensor, since the caller may reuse it.
-  impl->grad = impl->grad ? add(Tensor(impl->grad), g).impl_ptr() : g.contiguous().clone().impl_ptr();
-  for (const PostHook& hook : post_hooks_) hook(leaf);
-  return {};
-}
 
 void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook) {
   GF_CHECK(leaf.defined() && leaf.requires_grad() && !leaf.grad_fn(),

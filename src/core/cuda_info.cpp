@@ -2,10 +2,9 @@
 
 #include <atomic>
 
-#ifdef GF_WITH_CUDA
-#include "cuda/runtime.hpp"
-#endif
-
+// The switches core keeps itself. The questions only the CUDA runtime can answer
+// (device count, allocator statistics, emptying the cache) are in src/dispatch.cpp,
+// the one layer that sees both backends.
 namespace gf {
 namespace {
 std::atomic<bool> tf32_allowed{false};
@@ -16,29 +15,6 @@ bool cuda_is_built() {
   return true;
 #else
   return false;
-#endif
-}
-
-int cuda_device_count() {
-#ifdef GF_WITH_CUDA
-  return cuda::device_count();
-#else
-  return 0;
-#endif
-}
-
-AllocatorStats cuda_allocator_stats(int index) {
-#ifdef GF_WITH_CUDA
-  return cuda::allocator_stats(index);
-#else
-  (void)index;
-  return {};
-#endif
-}
-
-void cuda_empty_cache() {
-#ifdef GF_WITH_CUDA
-  cuda::empty_cache();
 #endif
 }
 

@@ -21,13 +21,12 @@
 // And the forward pass of a convolution with few input or output channels and
 // a wide output (the 9x9 ends of a style network) runs as a direct
 // convolution (cpu/conv_direct.hpp), which needs no cols at all.
-#include "cpu/conv.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 #include <vector>
 
 #include "cpu/conv_direct.hpp"
-#include "cpu/copy.hpp"
 #include "cpu/gemm.hpp"
 #include "cpu/im2col.hpp"
 #include "cpu/workspace.hpp"

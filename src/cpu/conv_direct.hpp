@@ -17,7 +17,7 @@
 // no dilation, one group, float32. cpu::conv2d_forward calls it when
 // use_direct_conv2d() says so; the naive twin is cpu/reference/conv_reference.hpp.
 #include "gf/core/tensor.hpp"
-#include "gf/ops/conv.hpp"
+#include "gf/kernels/params.hpp"
 
 namespace gf::cpu {
 

@@ -1,4 +1,4 @@
-#include "cpu/copy.hpp"
+#include "kernels/kernels.hpp"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "cpu/dropout.hpp"
+#include "kernels/kernels.hpp"
 
 #include "cpu/loops.hpp"
 

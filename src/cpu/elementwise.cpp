@@ -1,4 +1,4 @@
-#include "cpu/elementwise.hpp"
+#include "kernels/kernels.hpp"
 
 #include <cmath>
 

@@ -1,10 +1,15 @@
-#include "cpu/index.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 
 #include "gf/core/parallel.hpp"
+#include "kernels/layout.hpp"
 
 namespace gf::cpu {
+
+using kernels::Fibres;
+using kernels::fibres_of;
+
 namespace {
 
 // Calls visit(p, q) for every picked position p = (o, 0, i), with q the

@@ -12,48 +12,13 @@
 
 #include "gf/core/parallel.hpp"
 #include "gf/core/tensor.hpp"
+#include "kernels/layout.hpp"
 
 namespace gf::cpu {
 
-/// Strides to read `t` as if it had `out_shape` (NumPy broadcasting: 0 where stretched).
-inline Shape broadcast_strides(const Tensor& t, const Shape& out_shape) {
-  const std::size_t n = out_shape.size(), m = static_cast<std::size_t>(t.dim());
-  Shape s(n, 0);
-  for (std::size_t i = 0; i < m; ++i) {
-    const std::size_t o = n - m + i;
-    s[o] = t.shape()[i] == 1 && out_shape[o] != 1 ? 0 : t.strides()[i];
-  }
-  return s;
-}
-
-template <std::size_t K>
-struct StridedLayout {
-  Shape shape;                   // after merging; at least one dim
-  std::array<Shape, K> strides;  // per operand, in elements
-};
-
-/// Drops size-1 dims and merges neighbours that are contiguous for all operands.
-template <std::size_t K>
-StridedLayout<K> coalesce(const Shape& shape, const std::array<Shape, K>& strides) {
-  StridedLayout<K> out;
-  for (std::size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    bool merge = !out.shape.empty();
-    for (std::size_t k = 0; k < K && merge; ++k) merge = out.strides[k].back() == strides[k][d] * shape[d];
-    if (merge) {
-      out.shape.back() *= shape[d];
-      for (std::size_t k = 0; k < K; ++k) out.strides[k].back() = strides[k][d];
-    } else {
-      out.shape.push_back(shape[d]);
-      for (std::size_t k = 0; k < K; ++k) out.strides[k].push_back(strides[k][d]);
-    }
-  }
-  if (out.shape.empty()) {  // a single element
-    out.shape.push_back(1);
-    for (std::size_t k = 0; k < K; ++k) out.strides[k].push_back(1);
-  }
-  return out;
-}
+using kernels::broadcast_strides;
+using kernels::coalesce;
+using kernels::StridedLayout;
 
 /// Calls row(offsets, inner_strides, n) for each innermost row, where
 /// offsets[k] is operand k's element offset of the row start. Rows are split

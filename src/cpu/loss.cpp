@@ -1,4 +1,4 @@
-#include "cpu/loss.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>

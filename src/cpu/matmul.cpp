@@ -1,6 +1,5 @@
-#include "cpu/matmul.hpp"
+#include "kernels/kernels.hpp"
 
-#include "cpu/copy.hpp"
 #include "cpu/gemm.hpp"
 
 namespace gf::cpu {

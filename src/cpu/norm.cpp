@@ -1,4 +1,4 @@
-#include "cpu/norm.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 

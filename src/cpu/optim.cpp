@@ -1,4 +1,4 @@
-#include "cpu/optim.hpp"
+#include "kernels/kernels.hpp"
 
 #include <cmath>
 

@@ -1,11 +1,16 @@
-#include "cpu/pool.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 #include <vector>
 
 #include "gf/core/parallel.hpp"
+#include "kernels/layout.hpp"
 
 namespace gf::cpu {
+
+using kernels::Planes;
+using kernels::planes_of;
+
 namespace {
 
 // Runs body(plane) for every plane, several small planes per task.

@@ -1,4 +1,4 @@
-#include "cpu/random.hpp"
+#include "kernels/kernels.hpp"
 
 #include "gf/core/parallel.hpp"
 #include "gf/core/philox.hpp"

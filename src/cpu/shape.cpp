@@ -1,4 +1,4 @@
-#include "cpu/shape.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 #include <vector>

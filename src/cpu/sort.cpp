@@ -1,4 +1,4 @@
-#include "cpu/sort.hpp"
+#include "kernels/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>

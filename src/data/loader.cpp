@@ -57,7 +57,7 @@ std::vector<std::int64_t> DataLoader::order(std::int64_t epoch) const {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
   if (!options_.shuffle) return order;
   // Fisher-Yates with a generator that only (seed, epoch) determine.
-  Generator gen(mix(mix(options_.seed, kShuffleStream), static_cast<std::uint64_t>(epoch)));
+  Rng gen(mix(mix(options_.seed, kShuffleStream), static_cast<std::uint64_t>(epoch)));
   for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.below(i)]);
   return order;
 }
@@ -73,7 +73,7 @@ Batch DataLoader::make_batch(const std::vector<std::int64_t>& order, std::int64_
     const std::int64_t i = order[static_cast<std::size_t>(begin + r)];
     Example ex = dataset_->get(i);
     if (options_.transform) {
-      Generator gen(mix(mix(mix(options_.seed, kTransformStream), static_cast<std::uint64_t>(epoch)),
+      Rng gen(mix(mix(mix(options_.seed, kTransformStream), static_cast<std::uint64_t>(epoch)),
                         static_cast<std::uint64_t>(i)));
       ex.image = options_.transform(ex.image, gen);
     }

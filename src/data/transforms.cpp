@@ -151,7 +151,7 @@ Tensor normalize(const Tensor& image) { return image * 2.0 - 1.0; }
 Tensor denormalize(const Tensor& image) { return (image + 1.0) * 0.5; }
 
 Tensor random_crop(const Tensor& image, std::int64_t height, std::int64_t width, std::int64_t padding,
-                   Generator& gen) {
+                   Rng& gen) {
   const Tensor x = checked_image(image, "random_crop");
   const std::int64_t h = x.size(1) + 2 * padding, w = x.size(2) + 2 * padding;
   GF_CHECK(padding >= 0 && height > 0 && width > 0 && height <= h && width <= w, "random_crop: cannot cut ",
@@ -161,16 +161,16 @@ Tensor random_crop(const Tensor& image, std::int64_t height, std::int64_t width,
   return crop_at(x, top - padding, left - padding, height, width);
 }
 
-Tensor random_horizontal_flip(const Tensor& image, double p, Generator& gen) {
+Tensor random_horizontal_flip(const Tensor& image, double p, Rng& gen) {
   const Tensor x = checked_image(image, "random_horizontal_flip");
   return gen.uniform_double() < p ? hflip(x) : x;
 }
 
-Tensor random_rotation(const Tensor& image, double max_degrees, Generator& gen) {
+Tensor random_rotation(const Tensor& image, double max_degrees, Rng& gen) {
   return rotate(image, (2.0 * gen.uniform_double() - 1.0) * max_degrees);
 }
 
-Tensor Compose::operator()(const Tensor& image, Generator& gen) const {
+Tensor Compose::operator()(const Tensor& image, Rng& gen) const {
   Tensor x = image;
   for (const Transform& step : steps_) x = step(x, gen);
   return x;

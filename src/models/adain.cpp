@@ -95,7 +95,7 @@ void AdainConfig::validate() const {
            width_divisor);
 }
 
-AdainNet::AdainNet(const AdainConfig& cfg, Generator& gen) : config(cfg) {
+AdainNet::AdainNet(const AdainConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   // The encoder is the front of a VGG-19 (torchvision layout, same indices),
   // up to relu4_1; the rest of the VGG is dropped.
@@ -145,7 +145,7 @@ void AdainNet::freeze_encoder() {
 void AdainNet::load_vgg_weights(const std::string& path) {
   GF_CHECK(config.width_divisor == 1, "AdainNet: pretrained VGG-19 weights need width_divisor 1, this network has ",
            config.width_divisor);
-  Generator scratch(0);
+  Rng scratch(0);
   Vgg19Features vgg(Vgg19Config{}, scratch);
   load_vgg19_weights(vgg, path);
   // vgg.features' state is named "<index>.weight": keep the indices the encoder has.

@@ -59,7 +59,7 @@ AdainCheckpoint load_adain(const std::string& path) {
   config.width_divisor = metadata_int(file.metadata, "width_divisor", path);
   const auto head = file.metadata.find("head");  // absent in models made before the recolour head
   config.recolour = head != file.metadata.end() && head->second == "recolour";
-  Generator unused(0);  // every weight is overwritten below
+  Rng unused(0);  // every weight is overwritten below
   AdainCheckpoint ckpt;
   ckpt.net = std::make_shared<AdainNet>(config, unused);
   std::map<std::string, Tensor> state;

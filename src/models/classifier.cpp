@@ -7,7 +7,7 @@
 
 namespace gf::models {
 
-FashionClassifier::FashionClassifier(Generator& gen, std::int64_t num_classes) {
+FashionClassifier::FashionClassifier(Rng& gen, std::int64_t num_classes) {
   body = register_module("body", std::make_shared<nn::Sequential>(
       std::make_shared<nn::Conv2d>(1, 32, 3, 1, 1, 1, 1, true, &gen), std::make_shared<nn::ReLU>(),
       std::make_shared<nn::MaxPool2d>(2),
@@ -60,7 +60,7 @@ ClassifierCheckpoint load_classifier(const std::string& path) {
   std::map<std::string, Tensor> weights;
   for (const auto& [name, t] : file.tensors)
     if (name.rfind("model.", 0) == 0) weights.emplace(name.substr(6), t);
-  Generator unused(0);
+  Rng unused(0);
   ClassifierCheckpoint c;
   c.model = std::make_shared<FashionClassifier>(unused);
   c.model->load_state_dict(weights);

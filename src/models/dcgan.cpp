@@ -94,7 +94,7 @@ DcganConfig dcgan_config_by_name(const std::string& arch) {
 
 // ---- generator ------------------------------------------------------------------
 
-DcganGenerator::DcganGenerator(const DcganConfig& cfg, Generator& gen) : config(cfg) {
+DcganGenerator::DcganGenerator(const DcganConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   const Layout L = layout_for(config.image_size);
   main = register_module("main", make<nn::Sequential>());
@@ -137,7 +137,7 @@ Tensor DcganGenerator::forward(const Tensor& z, const Tensor& labels) {
 
 // ---- discriminator ------------------------------------------------------------------
 
-DcganDiscriminator::DcganDiscriminator(const DcganConfig& cfg, Generator& gen) : config(cfg) {
+DcganDiscriminator::DcganDiscriminator(const DcganConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   const Layout L = layout_for(config.image_size);
   main = register_module("main", make<nn::Sequential>());

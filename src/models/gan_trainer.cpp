@@ -29,13 +29,13 @@ double global_grad_norm(const nn::Module& m) {
 }
 
 // A generator's state as the (3,) int64 tensor a checkpoint stores, and back.
-Tensor state_tensor(const Generator& g) {
-  const Generator::State s = g.state();
+Tensor state_tensor(const Rng& g) {
+  const Rng::State s = g.state();
   return from_vector<std::int64_t>({static_cast<std::int64_t>(s.seed), static_cast<std::int64_t>(s.counter),
                                     static_cast<std::int64_t>(s.unused_words)},
                                    {3});
 }
-void set_state(Generator& g, const std::vector<std::int64_t>& s) {
+void set_state(Rng& g, const std::vector<std::int64_t>& s) {
   g.set_state({static_cast<std::uint64_t>(s[0]), static_cast<std::uint64_t>(s[1]), static_cast<std::uint64_t>(s[2])});
 }
 
@@ -120,7 +120,7 @@ GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options))
   options_.model.validate();
   // Model initialisation draws from its own stream, so the noise stream below
   // does not depend on how many numbers the init used.
-  Generator init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
+  Rng init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
   G_ = std::make_shared<DcganGenerator>(options_.model, init_rng);
   D_ = std::make_shared<DcganDiscriminator>(options_.model, init_rng);
   G_->to(options_.device);
@@ -137,7 +137,7 @@ GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options))
   opt_d_ = std::make_unique<optim::Adam>(
       D_->parameters(), optim::AdamOptions{.lr = options_.lr_d, .beta1 = options_.beta1, .beta2 = options_.beta2});
 
-  Generator fixed_rng(options_.seed + 1);
+  Rng fixed_rng(options_.seed + 1);
   fixed_noise_ = randn({options_.num_fixed_samples, options_.model.nz}, {DType::kFloat32, options_.device}, &fixed_rng);
   if (options_.model.conditional()) {
     std::vector<std::int64_t> labels(static_cast<std::size_t>(options_.num_fixed_samples));
@@ -210,7 +210,7 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   stats.grad_norm_d = global_grad_norm(*D_);
   opt_d_->step();
 
-  // 3. Generator step: gradients flow through D (its update is over) into G.
+  // 3. Rng step: gradients flow through D (its update is over) into G.
   G_->zero_grad();
   const Tensor loss_g = generator_loss(options_.loss, D_->forward(fake, labels));
   stats.loss_g = loss_g.item<double>();
@@ -337,7 +337,7 @@ io::Metadata GanTrainer::load(const io::SafetensorsFile& file, const std::string
 std::shared_ptr<DcganGenerator> load_generator(const std::string& path, bool prefer_ema, Device device) {
   const io::SafetensorsFile file = io::load_safetensors(path);
   const GanTrainerOptions o = read_trainer_options(file, path);
-  Generator unused(0);
+  Rng unused(0);
   auto g = std::make_shared<DcganGenerator>(o.model, unused);
   auto ema = with_prefix(file, "G_ema.");
   g->load_state_dict(prefer_ema && !ema.empty() ? ema : with_prefix(file, "G."));

@@ -73,7 +73,7 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
                      content.size(3));
       break;
     case GatysInit::kNoise: {
-      Generator gen(o.seed);
+      Rng gen(o.seed);
       x = rand(content.shape(), {content.dtype(), content.device()}, &gen);
       break;
     }

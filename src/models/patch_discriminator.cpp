@@ -18,7 +18,7 @@ constexpr std::int64_t kMinLevelSide = 8;  // a pyramid level smaller than this 
 
 // Appends conv (+ spectral norm) to `seq`.
 void add_conv(nn::Sequential& seq, std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
-              bool spectral, Generator& gen) {
+              bool spectral, Rng& gen) {
   auto conv = std::make_shared<nn::Conv2d>(in, out, kernel, stride, 1, 1, 1, true, &gen);
   if (spectral) seq.push_back(std::make_shared<nn::SpectralNorm>(conv, conv->weight, gen));
   else seq.push_back(conv);
@@ -47,7 +47,7 @@ void PatchDiscriminatorConfig::validate() const {
 
 // ---- one scale ---------------------------------------------------------------
 
-PatchDiscriminator::PatchDiscriminator(const PatchDiscriminatorConfig& cfg, Generator& gen) : config(cfg) {
+PatchDiscriminator::PatchDiscriminator(const PatchDiscriminatorConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   main = register_module("main", std::make_shared<nn::Sequential>());
   std::int64_t ch = config.width;
@@ -81,7 +81,7 @@ std::int64_t PatchDiscriminator::receptive_field() const {
 
 // ---- multi-scale ---------------------------------------------------------------
 
-MultiScalePatchDiscriminator::MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& cfg, Generator& gen)
+MultiScalePatchDiscriminator::MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& cfg, Rng& gen)
     : config(cfg) {
   config.validate();
   for (std::int64_t k = 0; k < config.scales; ++k)
@@ -128,7 +128,7 @@ namespace {
 
 // n patches of img (1, C, H, W), the corner of each from pick(); each mirrored with probability 1/2.
 template <class PickCorner>
-Tensor cut_patches(const Tensor& img, std::int64_t n, std::int64_t size, Generator& gen, PickCorner pick) {
+Tensor cut_patches(const Tensor& img, std::int64_t n, std::int64_t size, Rng& gen, PickCorner pick) {
   std::vector<Tensor> patches, mirrored;
   for (std::int64_t i = 0; i < n; ++i) {
     const PatchCorner at = pick();
@@ -152,7 +152,7 @@ Tensor patch_source(const Tensor& image, std::int64_t n, std::int64_t size, cons
 
 }  // namespace
 
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen) {
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Rng& gen) {
   const Tensor img = patch_source(image, n, size, "random_patches");
   const std::int64_t h = img.size(2), w = img.size(3);
   return cut_patches(img, n, size, gen, [&] {
@@ -162,7 +162,7 @@ Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Ge
   });
 }
 
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen,
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Rng& gen,
                       const std::vector<PatchCorner>& corners) {
   const Tensor img = patch_source(image, n, size, "random_patches");
   GF_CHECK(!corners.empty(), "random_patches: no corners to cut from");

@@ -64,7 +64,7 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
   for (const auto& sl : style_levels) scales = std::min(scales, static_cast<std::int64_t>(sl.size()));
   const std::vector<std::int64_t> counts = patch_counts(styles, o.patches);
 
-  Generator gen(o.seed);
+  Rng gen(o.seed);
   MultiScalePatchDiscriminator D(o.discriminator, gen);
   D.to(content.device());  // the discriminator lives where the images do
   optim::Adam opt_d(D.parameters(), {.lr = o.discriminator_lr, .beta1 = 0.5, .beta2 = 0.99});

@@ -107,7 +107,7 @@ Tensor range_loss(const Tensor& unclamped) {
 }
 
 Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& o,
-                               Generator& gen) {
+                               Rng& gen) {
   GF_CHECK(image.dim() == 4 && image.shape() == style.shape(), "sliced_wasserstein_loss: image ", image.shape(),
            " and style ", style.shape(), " must be (N, C, H, W) of the same shape");
   GF_CHECK(o.patch >= 1 && o.patch <= image.size(2) && o.patch <= image.size(3) && o.directions >= 1 && o.stride >= 1,

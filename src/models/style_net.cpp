@@ -96,7 +96,7 @@ double StyleNetConfig::parameter_count() const {
 }
 
 StyleConv::StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, Options options,
-                     Generator& gen)
+                     Rng& gen)
     : options(options) {
   // Padding is done by reflection in forward(), so the convolution itself pads nothing.
   conv = register_module("conv", std::make_shared<nn::Conv2d>(in_channels, out_channels, kernel, options.stride, 0,
@@ -126,7 +126,7 @@ std::string StyleConv::extra_repr() const {
                         options.norm ? ", instance_norm" : "", options.relu ? ", relu" : "");
 }
 
-StyleResidual::StyleResidual(std::int64_t channels, Generator& gen) {
+StyleResidual::StyleResidual(std::int64_t channels, Rng& gen) {
   conv1 = register_module("conv1", std::make_shared<StyleConv>(channels, channels, 3, StyleConv::Options{}, gen));
   conv2 = register_module("conv2", std::make_shared<StyleConv>(channels, channels, 3,
                                                                StyleConv::Options{1, false, true, false}, gen));
@@ -134,9 +134,9 @@ StyleResidual::StyleResidual(std::int64_t channels, Generator& gen) {
 
 Tensor StyleResidual::forward(const Tensor& x) { return add(x, (*conv2)((*conv1)(x))); }
 
-StyleNet::StyleNet(const StyleNetConfig& config, Generator* gen) : config(config) {
+StyleNet::StyleNet(const StyleNetConfig& config, Rng* gen) : config(config) {
   config.validate();
-  Generator& g = gen ? *gen : default_generator();
+  Rng& g = gen ? *gen : default_rng();
   const std::int64_t w = config.width;
   using O = StyleConv::Options;
   head = register_module("head", std::make_shared<StyleConv>(3, w, 9, O{}, g));

@@ -51,7 +51,7 @@ std::int64_t Vgg19Features::layer_index(const std::string& name) {
   return it - names.begin();
 }
 
-Vgg19Features::Vgg19Features(const Vgg19Config& cfg, Generator& gen) : config(cfg) {
+Vgg19Features::Vgg19Features(const Vgg19Config& cfg, Rng& gen) : config(cfg) {
   GF_CHECK(config.width_divisor >= 1 && 64 % config.width_divisor == 0,
            "vgg19: width_divisor must divide 64, got ", config.width_divisor);
   features = register_module("features", std::make_shared<nn::Sequential>());

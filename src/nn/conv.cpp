@@ -30,18 +30,18 @@ std::string conv_repr(std::int64_t in, std::int64_t out, std::int64_t kernel, st
 }  // namespace
 
 Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size, std::int64_t stride,
-               std::int64_t padding, std::int64_t dilation, std::int64_t groups, bool bias, Generator* gen)
+               std::int64_t padding, std::int64_t dilation, std::int64_t groups, bool bias, Rng* gen)
     : in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size),
       params(Conv2dParams::make(stride, padding, dilation, groups)) {
   check_channels("Conv2d", in_channels, out_channels, kernel_size, groups);
   weight = empty({out_channels, in_channels / groups, kernel_size, kernel_size});
   if (bias) this->bias = empty({out_channels});
-  reset_parameters(gen ? *gen : default_generator());
+  reset_parameters(gen ? *gen : default_rng());
   register_parameter("weight", weight);
   register_parameter("bias", this->bias);
 }
 
-void Conv2d::reset_parameters(Generator& gen) { init::default_layer_init_(weight, bias, gen); }
+void Conv2d::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }
 
 Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight, bias, params); }
 
@@ -52,18 +52,18 @@ std::string Conv2d::extra_repr() const {
 
 ConvTranspose2d::ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
                                  std::int64_t stride, std::int64_t padding, std::int64_t output_padding,
-                                 std::int64_t groups, bool bias, std::int64_t dilation, Generator* gen)
+                                 std::int64_t groups, bool bias, std::int64_t dilation, Rng* gen)
     : in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size),
       params(ConvTranspose2dParams::make(stride, padding, output_padding, groups, dilation)) {
   check_channels("ConvTranspose2d", in_channels, out_channels, kernel_size, groups);
   weight = empty({in_channels, out_channels / groups, kernel_size, kernel_size});
   if (bias) this->bias = empty({out_channels});
-  reset_parameters(gen ? *gen : default_generator());
+  reset_parameters(gen ? *gen : default_rng());
   register_parameter("weight", weight);
   register_parameter("bias", this->bias);
 }
 
-void ConvTranspose2d::reset_parameters(Generator& gen) { init::default_layer_init_(weight, bias, gen); }
+void ConvTranspose2d::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) { return conv_transpose2d(x, weight, bias, params); }
 

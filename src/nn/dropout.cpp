@@ -7,7 +7,7 @@ namespace {
 
 // A seed for a layer created without one: the next 64 bits of the default generator.
 std::uint64_t seed_from_default() {
-  Generator& g = default_generator();
+  Rng& g = default_rng();
   const std::uint64_t hi = g.next_u32();
   return (hi << 32) | g.next_u32();
 }

@@ -43,12 +43,12 @@ std::pair<std::int64_t, std::int64_t> fans(const Tensor& weight) {
   return {weight.size(1) * receptive, weight.size(0) * receptive};
 }
 
-Tensor uniform_(const Tensor& t, Generator& gen, double low, double high) {
+Tensor uniform_(const Tensor& t, Rng& gen, double low, double high) {
   GF_CHECK(low <= high, "init::uniform_: low ", low, " > high ", high);
   return assign(t, rand(t.shape(), {t.dtype(), t.device()}, &gen) * (high - low) + low);
 }
 
-Tensor normal_(const Tensor& t, Generator& gen, double mean, double std) {
+Tensor normal_(const Tensor& t, Rng& gen, double mean, double std) {
   GF_CHECK(std >= 0.0, "init::normal_: std must be >= 0, got ", std);
   return assign(t, randn(t.shape(), {t.dtype(), t.device()}, &gen) * std + mean);
 }
@@ -63,27 +63,27 @@ Tensor constant_(const Tensor& t, double value) {
 Tensor zeros_(const Tensor& t) { return constant_(t, 0.0); }
 Tensor ones_(const Tensor& t) { return constant_(t, 1.0); }
 
-Tensor xavier_uniform_(const Tensor& t, Generator& gen, double gain) {
+Tensor xavier_uniform_(const Tensor& t, Rng& gen, double gain) {
   const auto [fan_in, fan_out] = fans(t);
   const double bound = std::sqrt(3.0) * gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
   return uniform_(t, gen, -bound, bound);
 }
 
-Tensor xavier_normal_(const Tensor& t, Generator& gen, double gain) {
+Tensor xavier_normal_(const Tensor& t, Rng& gen, double gain) {
   const auto [fan_in, fan_out] = fans(t);
   return normal_(t, gen, 0.0, gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out)));
 }
 
-Tensor kaiming_uniform_(const Tensor& t, Generator& gen, double a, FanMode mode, Nonlinearity nonlinearity) {
+Tensor kaiming_uniform_(const Tensor& t, Rng& gen, double a, FanMode mode, Nonlinearity nonlinearity) {
   const double bound = std::sqrt(3.0) * calculate_gain(nonlinearity, a) / std::sqrt(fan(t, mode));
   return uniform_(t, gen, -bound, bound);
 }
 
-Tensor kaiming_normal_(const Tensor& t, Generator& gen, double a, FanMode mode, Nonlinearity nonlinearity) {
+Tensor kaiming_normal_(const Tensor& t, Rng& gen, double a, FanMode mode, Nonlinearity nonlinearity) {
   return normal_(t, gen, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(fan(t, mode)));
 }
 
-void default_layer_init_(const Tensor& weight, const Tensor& bias, Generator& gen) {
+void default_layer_init_(const Tensor& weight, const Tensor& bias, Rng& gen) {
   kaiming_uniform_(weight, gen, std::sqrt(5.0));
   if (bias.defined()) {
     const double bound = 1.0 / std::sqrt(fan(weight, FanMode::kFanIn));
@@ -91,7 +91,7 @@ void default_layer_init_(const Tensor& weight, const Tensor& bias, Generator& ge
   }
 }
 
-void dcgan_init(Module& m, Generator& gen) {
+void dcgan_init(Module& m, Rng& gen) {
   for (const auto& [name, sub] : m.named_modules()) {
     if (auto* conv = dynamic_cast<Conv2d*>(sub)) {
       normal_(conv->weight, gen, 0.0, 0.02);
@@ -104,7 +104,7 @@ void dcgan_init(Module& m, Generator& gen) {
   }
 }
 
-void he_init(Module& m, Generator& gen) {
+void he_init(Module& m, Rng& gen) {
   for (const auto& [name, sub] : m.named_modules())
     if (auto* conv = dynamic_cast<Conv2d*>(sub)) {
       kaiming_normal_(conv->weight, gen, 0.0, FanMode::kFanIn, Nonlinearity::kReLU);

@@ -6,18 +6,18 @@
 
 namespace gf::nn {
 
-Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Generator* gen)
+Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Rng* gen)
     : in_features(in_features), out_features(out_features) {
   GF_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in_features=", in_features,
            ", out_features=", out_features);
   weight = empty({out_features, in_features});
   if (bias) this->bias = empty({out_features});
-  reset_parameters(gen ? *gen : default_generator());
+  reset_parameters(gen ? *gen : default_rng());
   register_parameter("weight", weight);
   register_parameter("bias", this->bias);
 }
 
-void Linear::reset_parameters(Generator& gen) { init::default_layer_init_(weight, bias, gen); }
+void Linear::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }
 
 Tensor Linear::forward(const Tensor& x) {
   GF_CHECK(x.dim() >= 1 && x.size(-1) == in_features, "Linear: input ", x.shape(), " must end in in_features = ",

@@ -21,7 +21,7 @@ struct WeightSwap {
 
 }  // namespace
 
-SpectralNorm::SpectralNorm(std::shared_ptr<Module> layer, Tensor& weight, Generator& gen)
+SpectralNorm::SpectralNorm(std::shared_ptr<Module> layer, Tensor& weight, Rng& gen)
     : layer_(register_module("module", std::move(layer))), weight_(&weight) {
   GF_CHECK(weight.defined() && weight.dim() >= 2, "SpectralNorm: the wrapped weight must be at least 2-D, got ",
            weight.defined() ? weight.shape().str() : "undefined");

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "gf/autograd/grad_mode.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {

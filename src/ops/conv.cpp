@@ -1,17 +1,19 @@
-// conv2d and conv_transpose2d: checks, the kernel calls, and backward.
+// conv2d and conv_transpose2d: checks, the kernel calls, and their named
+// backward functions (conv2d_backward, conv_transpose2d_backward).
 //
-// Both ops run on the same three kernels (cpu/conv.hpp). A transposed
+// Both ops run on the same three kernels (kernels/twins.inc). A transposed
 // convolution is the adjoint of a convolution: its forward pass is the
 // convolution's input gradient, and its backward pass uses the convolution's
 // forward and weight-gradient kernels with input and output swapped. The bias
 // is added, and its gradient summed, over (N, H, W) in both.
 #include "gf/ops/conv.hpp"
 
-#include "cpu/conv.hpp"
-#include "cpu/elementwise.hpp"
+#include <functional>
+
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 #include "gf/ops/reduce.hpp"
 
 namespace gf {
@@ -32,19 +34,18 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tens
   }
 }
 
-void check_window(const char* op, std::int64_t stride_h, std::int64_t stride_w, std::int64_t pad_h,
-                  std::int64_t pad_w, std::int64_t dilation_h, std::int64_t dilation_w, std::int64_t groups) {
+void check_window(const char* op, std::int64_t stride_h, std::int64_t stride_w, std::int64_t pad_h, std::int64_t pad_w,
+                  std::int64_t dilation_h, std::int64_t dilation_w, std::int64_t groups) {
   GF_CHECK(stride_h >= 1 && stride_w >= 1, op, ": stride must be >= 1, got (", stride_h, ", ", stride_w, ")");
   GF_CHECK(pad_h >= 0 && pad_w >= 0, op, ": padding must be >= 0, got (", pad_h, ", ", pad_w, ")");
-  GF_CHECK(dilation_h >= 1 && dilation_w >= 1, op, ": dilation must be >= 1, got (", dilation_h, ", ",
-           dilation_w, ")");
+  GF_CHECK(dilation_h >= 1 && dilation_w >= 1, op, ": dilation must be >= 1, got (", dilation_h, ", ", dilation_w, ")");
   GF_CHECK(groups >= 1, op, ": groups must be >= 1, got ", groups);
 }
 
 void check_bias(const char* op, const Tensor& bias, std::int64_t c_out) {
   if (bias.defined())
-    GF_CHECK(bias.size(0) == c_out, op, ": bias ", bias.shape(), " should have one value per output channel (",
-             c_out, ")");
+    GF_CHECK(bias.size(0) == c_out, op, ": bias ", bias.shape(), " should have one value per output channel (", c_out,
+             ")");
 }
 
 /// The convolution whose input gradient a transposed convolution computes.
@@ -55,7 +56,7 @@ Conv2dParams adjoint_conv(const ConvTranspose2dParams& p) {
 /// y += bias broadcast over (N, H, W), in place; y is freshly made by the op.
 void add_bias(const Tensor& y, const Tensor& bias) {
   if (bias.defined())
-    GF_DISPATCH(y.device(), binary, cpu::BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
+    GF_DISPATCH(y.device(), binary, BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
 }
 
 Tensor empty_like_shape(const Tensor& like, const Shape& shape) {
@@ -70,6 +71,27 @@ double conv_flops(const Tensor& conv_out, const Tensor& weight) {
   return 2.0 * static_cast<double>(conv_out.numel()) * static_cast<double>(weight.numel() / weight.size(0));
 }
 
+/// conv2d's backward: g (N, C_out, H_out, W_out) to the gradients of the input
+/// x (N, C_in, H, W), the weight (C_out, C_in / groups, kH, kW) and the bias,
+/// each only where needed.
+Grads conv2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams p, double flops, bool need_x, bool need_w,
+                      bool need_b, const Tensor& g) {
+  const Tensor gc = g.detach().contiguous();
+  Tensor gx, gw, gb;
+  if (need_x) {  // scatter each output's gradient back through its window: col2im
+    gx = empty_like_shape(xc, xc.shape());
+    GF_DISPATCH(gx.device(), conv2d_backward_input, gx, gc, wc, p);
+    Profiler::add_work(flops, 0);
+  }
+  if (need_w) {  // correlate the input with the output gradient
+    gw = empty_like_shape(wc, wc.shape());
+    GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+    Profiler::add_work(flops, 0);
+  }
+  if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
+  return Grads{gx, gw, gb};
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p) {
@@ -78,8 +100,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
   check_window(op, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups);
   const std::int64_t n = x.size(0), c_in = x.size(1), c_out = weight.size(0);
   const std::int64_t kh = weight.size(2), kw = weight.size(3);
-  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in, " channels, not divisible by groups=",
-           p.groups);
+  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in,
+           " channels, not divisible by groups=", p.groups);
   GF_CHECK(c_out % p.groups == 0, op, ": weight ", weight.shape(), " has ", c_out,
            " output channels, not divisible by groups=", p.groups);
   GF_CHECK(weight.size(1) * p.groups == c_in, op, ": weight has ", weight.size(1),
@@ -99,28 +121,37 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
   const double flops = conv_flops(y, wc);
   Profiler::add_work(flops, 0);
 
-  if (autograd::needs_grad({x, weight, bias})) {
+  if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
-                     [xc, wc, p, flops, need_x = x.requires_grad(), need_w = weight.requires_grad(),
-                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
-                       const Tensor gc = g.detach().contiguous();
-                       Tensor gx, gw, gb;
-                       if (need_x) {  // scatter each output's gradient back through its window: col2im
-                         gx = empty_like_shape(xc, xc.shape());
-                         GF_DISPATCH(gx.device(), conv2d_backward_input, gx, gc, wc, p);
-                         Profiler::add_work(flops, 0);
-                       }
-                       if (need_w) {  // correlate the input with the output gradient
-                         gw = empty_like_shape(wc, wc.shape());
-                         GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
-                         Profiler::add_work(flops, 0);
-                       }
-                       if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
-                       return Grads{gx, gw, gb};
-                     });
-  }
+                     std::bind_front(conv2d_backward, xc, wc, p, flops, x.requires_grad(), weight.requires_grad(),
+                                     bias.defined() && bias.requires_grad()));
   return y;
 }
+
+namespace {
+
+/// conv_transpose2d's backward: g (N, C_out, H_out, W_out) to the gradients of
+/// the input x (N, C_in, H, W), the weight (C_in, C_out / groups, kH, kW) and
+/// the bias. `cp` is the adjoint convolution's parameters.
+Grads conv_transpose2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams cp, double flops, bool need_x,
+                                bool need_w, bool need_b, const Tensor& g) {
+  const Tensor gc = g.detach().contiguous();
+  Tensor gx, gw, gb;
+  if (need_x) {  // the adjoint of the adjoint: the convolution itself
+    gx = empty_like_shape(xc, xc.shape());
+    GF_DISPATCH(gx.device(), conv2d_forward, gx, gc, wc, cp);
+    Profiler::add_work(flops, 0);
+  }
+  if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
+    gw = empty_like_shape(wc, wc.shape());
+    GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
+    Profiler::add_work(flops, 0);
+  }
+  if (need_b) gb = sum(g, {0, 2, 3});
+  return Grads{gx, gw, gb};
+}
+
+}  // namespace
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, ConvTranspose2dParams p) {
   const char* op = "conv_transpose2d";
@@ -128,8 +159,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   check_window(op, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups);
   const std::int64_t n = x.size(0), c_in = x.size(1), c_out = weight.size(1) * p.groups;
   const std::int64_t kh = weight.size(2), kw = weight.size(3);
-  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in, " channels, not divisible by groups=",
-           p.groups);
+  GF_CHECK(c_in % p.groups == 0, op, ": input ", x.shape(), " has ", c_in,
+           " channels, not divisible by groups=", p.groups);
   GF_CHECK(weight.size(0) == c_in, op, ": weight ", weight.shape(), " has ", weight.size(0),
            " input channels, input has ", c_in, " (weight is (C_in, C_out / groups, kH, kW))");
   check_bias(op, bias, c_out);
@@ -138,14 +169,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   GF_CHECK(p.output_pad_h >= 0 && p.output_pad_w >= 0 &&
                (p.output_pad_h < p.stride_h || p.output_pad_h < p.dilation_h) &&
                (p.output_pad_w < p.stride_w || p.output_pad_w < p.dilation_w),
-           op, ": output_padding (", p.output_pad_h, ", ", p.output_pad_w,
-           ") must be >= 0 and smaller than stride (", p.stride_h, ", ", p.stride_w, ") or dilation (",
-           p.dilation_h, ", ", p.dilation_w, ")");
+           op, ": output_padding (", p.output_pad_h, ", ", p.output_pad_w, ") must be >= 0 and smaller than stride (",
+           p.stride_h, ", ", p.stride_w, ") or dilation (", p.dilation_h, ", ", p.dilation_w, ")");
   // H_out = (H - 1) stride - 2 pad + dilation (k - 1) + output_pad + 1
-  const std::int64_t h_out =
-      (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kh - 1) + p.output_pad_h + 1;
-  const std::int64_t w_out =
-      (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kw - 1) + p.output_pad_w + 1;
+  const std::int64_t h_out = (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kh - 1) + p.output_pad_h + 1;
+  const std::int64_t w_out = (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kw - 1) + p.output_pad_w + 1;
   GF_CHECK(h_out > 0 && w_out > 0, op, ": input ", x.shape(), " with kernel (", kh, ", ", kw, ") and padding (",
            p.pad_h, ", ", p.pad_w, ") gives an empty output (", h_out, ", ", w_out, ")");
 
@@ -158,26 +186,10 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const double flops = conv_flops(x, wc);  // x is the adjoint convolution's output
   Profiler::add_work(flops, 0);
 
-  if (autograd::needs_grad({x, weight, bias})) {
+  if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
-                     [xc, wc, cp, flops, need_x = x.requires_grad(), need_w = weight.requires_grad(),
-                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, C_out, H_out, W_out)
-                       const Tensor gc = g.detach().contiguous();
-                       Tensor gx, gw, gb;
-                       if (need_x) {  // the adjoint of the adjoint: the convolution itself
-                         gx = empty_like_shape(xc, xc.shape());
-                         GF_DISPATCH(gx.device(), conv2d_forward, gx, gc, wc, cp);
-                         Profiler::add_work(flops, 0);
-                       }
-                       if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
-                         gw = empty_like_shape(wc, wc.shape());
-                         GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
-                         Profiler::add_work(flops, 0);
-                       }
-                       if (need_b) gb = sum(g, {0, 2, 3});
-                       return Grads{gx, gw, gb};
-                     });
-  }
+                     std::bind_front(conv_transpose2d_backward, xc, wc, cp, flops, x.requires_grad(),
+                                     weight.requires_grad(), bias.defined() && bias.requires_grad()));
   return y;
 }
 

@@ -2,14 +2,14 @@
 // 1 / (1 - p) during training so that evaluation needs no rescaling.
 #include "gf/ops/dropout.hpp"
 
-#include "cpu/dropout.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"
 
 namespace gf {
 
-Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
+Tensor dropout(const Tensor& x, double p, bool training, Rng* gen) {
   GF_CHECK(p >= 0.0 && p < 1.0, "dropout: p must be in [0, 1), got ", p, " (input ", x.shape(), ")");
   GF_CHECK(is_floating(x.dtype()), "dropout: expected a floating input, got ", x.dtype());
   if (!training || p == 0.0) return x;

@@ -1,24 +1,21 @@
-// Elementwise ops: forward kernel call and backward formula side by side.
+// Elementwise ops: each forward with its named backward (add_backward,
+// mul_backward ...) right above it.
 #include "gf/ops/elementwise.hpp"
 
-#include "cpu/elementwise.hpp"
+#include <functional>
+
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/reduce.hpp"
+#include "kernels/kernels.hpp"
+#include "ops/checks.hpp"
 
 namespace gf {
 namespace {
 
-using cpu::BinaryOp;
-using cpu::UnaryOp;
+using detail::check_same_kind;
 using Grads = std::vector<Tensor>;
-
-void check_same_kind(const char* op, const Tensor& a, const Tensor& b) {
-  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
-  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
-           b.dtype(), " ", b.shape(), ")");
-}
 
 Tensor binary_forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_kind(name, a, b);
@@ -53,72 +50,87 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
 }
 
 // ---- binary -------------------------------------------------------------------
+// Each op's backward is the named function just above it, taking what the
+// forward saved and the output's gradient g; record() binds the saved values.
+
+namespace {
+Grads add_backward(const Shape& sa, const Shape& sb, const Tensor& g) { return Grads{sum_to(g, sa), sum_to(g, sb)}; }
+}  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("add", BinaryOp::kAdd, a, b);
-  if (autograd::needs_grad({a, b})) {
-    autograd::record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
-      return Grads{sum_to(g, sa), sum_to(g, sb)};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record("add", out, {a, b}, std::bind_front(add_backward, a.shape(), b.shape()));
   return out;
 }
+
+namespace {
+Grads sub_backward(const Shape& sa, const Shape& sb, const Tensor& g) {
+  return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
+}
+}  // namespace
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("sub", BinaryOp::kSub, a, b);
-  if (autograd::needs_grad({a, b})) {
-    autograd::record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
-      return Grads{sum_to(g, sa), sum_to(neg(g), sb)};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record("sub", out, {a, b}, std::bind_front(sub_backward, a.shape(), b.shape()));
   return out;
 }
+
+namespace {
+// d(ab)/da = b, d(ab)/db = a
+Grads mul_backward(const Tensor& a, const Tensor& b, const Tensor& g) {
+  return Grads{sum_to(mul(g, b), a.shape()), sum_to(mul(g, a), b.shape())};
+}
+}  // namespace
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("mul", BinaryOp::kMul, a, b);
-  if (autograd::needs_grad({a, b})) {
-    // d(ab)/da = b, d(ab)/db = a
-    autograd::record("mul", out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      return Grads{sum_to(mul(g, b), a.shape()), sum_to(mul(g, a), b.shape())};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record("mul", out, {a, b}, std::bind_front(mul_backward, a.detach(), b.detach()));
   return out;
 }
+
+namespace {
+// d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
+Grads div_backward(const Tensor& a, const Tensor& b, const Tensor& g) {
+  return Grads{sum_to(div(g, b), a.shape()), sum_to(neg(div(mul(g, a), mul(b, b))), b.shape())};
+}
+}  // namespace
 
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("div", BinaryOp::kDiv, a, b);
-  if (autograd::needs_grad({a, b})) {
-    // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-    autograd::record("div", out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) {
-      return Grads{sum_to(div(g, b), a.shape()), sum_to(neg(div(mul(g, a), mul(b, b))), b.shape())};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record("div", out, {a, b}, std::bind_front(div_backward, a.detach(), b.detach()));
   return out;
 }
 
+namespace {
+// d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
+Grads pow_backward(const Tensor& a, const Tensor& b, const Tensor& y, const Tensor& g) {
+  return Grads{sum_to(mul(g, mul(b, pow(a, sub(b, 1.0)))), a.shape()), sum_to(mul(g, mul(y, log(a))), b.shape())};
+}
+}  // namespace
+
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("pow", BinaryOp::kPow, a, b);
-  if (autograd::needs_grad({a, b})) {
-    // d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a
-    autograd::record("pow", out, {a, b}, [a = a.detach(), b = b.detach(), y = out.detach()](const Tensor& g) {
-      return Grads{sum_to(mul(g, mul(b, pow(a, sub(b, 1.0)))), a.shape()),
-                   sum_to(mul(g, mul(y, log(a))), b.shape())};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record("pow", out, {a, b}, std::bind_front(pow_backward, a.detach(), b.detach(), out.detach()));
   return out;
 }
 
 namespace {
 // max/min send the gradient to the chosen input (to `a` on ties).
+Grads select_binary_backward(const Tensor& a, const Tensor& b, const Tensor& y, const Tensor& g) {
+  // take_a = 1 where y == a (sign(|y - a|) is 0 there, 1 elsewhere)
+  Tensor take_a = rsub(1.0, unary_forward(UnaryOp::kSign, abs(sub(y, a))));
+  return Grads{sum_to(mul(g, take_a), a.shape()), sum_to(mul(g, rsub(1.0, take_a)), b.shape())};
+}
+
 Tensor select_binary(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(name, op, a, b);
-  if (autograd::needs_grad({a, b})) {
-    autograd::record(name, out, {a, b}, [a = a.detach(), b = b.detach(), y = out.detach()](const Tensor& g) {
-      // take_a = 1 where y == a (sign(|y - a|) is 0 there, 1 elsewhere)
-      Tensor take_a = rsub(1.0, unary_forward(UnaryOp::kSign, abs(sub(y, a))));
-      return Grads{sum_to(mul(g, take_a), a.shape()), sum_to(mul(g, rsub(1.0, take_a)), b.shape())};
-    });
-  }
+  if (autograd::needs_grad({a, b}))
+    autograd::record(name, out, {a, b}, std::bind_front(select_binary_backward, a.detach(), b.detach(), out.detach()));
   return out;
 }
 }  // namespace
@@ -128,147 +140,203 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return select_binary("minimum
 
 // ---- with a scalar ----------------------------------------------------------
 
+namespace {
+Grads add_scalar_backward(const Tensor& g) { return Grads{g}; }
+}  // namespace
+
 Tensor add(const Tensor& a, double s) {
   Tensor out = scalar_forward(BinaryOp::kAdd, a, s);
-  if (autograd::needs_grad({a})) autograd::record("add_scalar", out, {a}, [](const Tensor& g) { return Grads{g}; });
+  if (autograd::needs_grad({a})) autograd::record("add_scalar", out, {a}, add_scalar_backward);
   return out;
 }
 
 Tensor sub(const Tensor& a, double s) { return add(a, -s); }
 
+namespace {
+Grads mul_scalar_backward(double s, const Tensor& g) { return Grads{mul(g, s)}; }
+}  // namespace
+
 Tensor mul(const Tensor& a, double s) {
   Tensor out = scalar_forward(BinaryOp::kMul, a, s);
-  if (autograd::needs_grad({a}))
-    autograd::record("mul_scalar", out, {a}, [s](const Tensor& g) { return Grads{mul(g, s)}; });
+  if (autograd::needs_grad({a})) autograd::record("mul_scalar", out, {a}, std::bind_front(mul_scalar_backward, s));
   return out;
 }
 
 Tensor div(const Tensor& a, double s) { return mul(a, 1.0 / s); }
 
+namespace {
+// d(a^p)/da = p a^(p-1)
+Grads pow_scalar_backward(const Tensor& a, double exponent, const Tensor& g) {
+  return Grads{mul(g, mul(pow(a, exponent - 1.0), exponent))};
+}
+}  // namespace
+
 Tensor pow(const Tensor& a, double exponent) {
   Tensor out = scalar_forward(BinaryOp::kPow, a, exponent);
-  if (autograd::needs_grad({a})) {
-    // d(a^p)/da = p a^(p-1)
-    autograd::record("pow_scalar", out, {a}, [a = a.detach(), exponent](const Tensor& g) {
-      return Grads{mul(g, mul(pow(a, exponent - 1.0), exponent))};
-    });
-  }
+  if (autograd::needs_grad({a}))
+    autograd::record("pow_scalar", out, {a}, std::bind_front(pow_scalar_backward, a.detach(), exponent));
   return out;
 }
+
+namespace {
+Grads rsub_backward(const Tensor& g) { return Grads{neg(g)}; }
+}  // namespace
 
 Tensor rsub(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
   GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kSub, out, s, a);
-  if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, [](const Tensor& g) { return Grads{neg(g)}; });
+  if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, rsub_backward);
   return out;
 }
+
+namespace {
+// d(s/a)/da = -s/a^2 = -y/a
+Grads rdiv_backward(const Tensor& a, const Tensor& y, const Tensor& g) { return Grads{neg(div(mul(g, y), a))}; }
+}  // namespace
 
 Tensor rdiv(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
   GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kDiv, out, s, a);
-  if (autograd::needs_grad({a})) {
-    // d(s/a)/da = -s/a^2 = -y/a
-    autograd::record("rdiv", out, {a}, [a = a.detach(), y = out.detach()](const Tensor& g) {
-      return Grads{neg(div(mul(g, y), a))};
-    });
-  }
+  if (autograd::needs_grad({a}))
+    autograd::record("rdiv", out, {a}, std::bind_front(rdiv_backward, a.detach(), out.detach()));
   return out;
 }
 
 // ---- unary --------------------------------------------------------------------
 
+namespace {
+Grads neg_backward(const Tensor& g) { return Grads{neg(g)}; }
+}  // namespace
+
 Tensor neg(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kNeg, x);
-  if (autograd::needs_grad({x})) autograd::record("neg", out, {x}, [](const Tensor& g) { return Grads{neg(g)}; });
+  if (autograd::needs_grad({x})) autograd::record("neg", out, {x}, neg_backward);
   return out;
 }
+
+namespace {
+// d e^x = e^x
+Grads exp_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, y)}; }
+}  // namespace
 
 Tensor exp(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kExp, x);
-  if (autograd::needs_grad({x}))  // d e^x = e^x
-    autograd::record("exp", out, {x}, [y = out.detach()](const Tensor& g) { return Grads{mul(g, y)}; });
+  if (autograd::needs_grad({x})) autograd::record("exp", out, {x}, std::bind_front(exp_backward, out.detach()));
   return out;
 }
+
+namespace {
+// d log x = 1/x
+Grads log_backward(const Tensor& x, const Tensor& g) { return Grads{div(g, x)}; }
+}  // namespace
 
 Tensor log(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kLog, x);
-  if (autograd::needs_grad({x}))  // d log x = 1/x
-    autograd::record("log", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{div(g, x)}; });
+  if (autograd::needs_grad({x})) autograd::record("log", out, {x}, std::bind_front(log_backward, x.detach()));
   return out;
 }
+
+namespace {
+// d sqrt(x) = 1 / (2 sqrt(x))
+Grads sqrt_backward(const Tensor& y, const Tensor& g) { return Grads{div(g, mul(y, 2.0))}; }
+}  // namespace
 
 Tensor sqrt(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSqrt, x);
-  if (autograd::needs_grad({x}))  // d sqrt(x) = 1 / (2 sqrt(x))
-    autograd::record("sqrt", out, {x}, [y = out.detach()](const Tensor& g) { return Grads{div(g, mul(y, 2.0))}; });
+  if (autograd::needs_grad({x})) autograd::record("sqrt", out, {x}, std::bind_front(sqrt_backward, out.detach()));
   return out;
 }
+
+namespace {
+// d|x| = sign(x) (0 at 0)
+Grads abs_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, unary_forward(UnaryOp::kSign, x))}; }
+}  // namespace
 
 Tensor abs(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kAbs, x);
-  if (autograd::needs_grad({x}))  // d|x| = sign(x) (0 at 0)
-    autograd::record("abs", out, {x}, [x = x.detach()](const Tensor& g) {
-      return Grads{mul(g, unary_forward(UnaryOp::kSign, x))};
-    });
+  if (autograd::needs_grad({x})) autograd::record("abs", out, {x}, std::bind_front(abs_backward, x.detach()));
   return out;
 }
 
+namespace {
+// d x^2 = 2x
+Grads square_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, mul(x, 2.0))}; }
+}  // namespace
+
 Tensor square(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSquare, x);
-  if (autograd::needs_grad({x}))  // d x^2 = 2x
-    autograd::record("square", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{mul(g, mul(x, 2.0))}; });
+  if (autograd::needs_grad({x})) autograd::record("square", out, {x}, std::bind_front(square_backward, x.detach()));
   return out;
 }
+
+namespace {
+// 1 inside [lo, hi], 0 where clamped
+Grads clamp_backward(const Tensor& x, double lo, double hi, const Tensor& g) {
+  Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(gx.device(), clamp_backward, gx, g, x, lo, hi);
+  return Grads{gx};
+}
+}  // namespace
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
   GF_CHECK(lo <= hi, "clamp: lo ", lo, " > hi ", hi);
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
   GF_DISPATCH(out.device(), clamp, out, x, lo, hi);
   if (autograd::needs_grad({x}))
-    autograd::record("clamp", out, {x}, [x = x.detach(), lo, hi](const Tensor& g) {
-      Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-      GF_DISPATCH(gx.device(), clamp_backward, gx, g, x, lo, hi);
-      return Grads{gx};
-    });
+    autograd::record("clamp", out, {x}, std::bind_front(clamp_backward, x.detach(), lo, hi));
   return out;
 }
+
+namespace {
+// d tanh = 1 - tanh^2
+Grads tanh_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, rsub(1.0, mul(y, y)))}; }
+}  // namespace
 
 Tensor tanh(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kTanh, x);
-  if (autograd::needs_grad({x}))  // d tanh = 1 - tanh^2
-    autograd::record("tanh", out, {x}, [y = out.detach()](const Tensor& g) {
-      return Grads{mul(g, rsub(1.0, mul(y, y)))};
-    });
+  if (autograd::needs_grad({x})) autograd::record("tanh", out, {x}, std::bind_front(tanh_backward, out.detach()));
   return out;
 }
 
+namespace {
+// d s = s (1 - s)
+Grads sigmoid_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, mul(y, rsub(1.0, y)))}; }
+}  // namespace
+
 Tensor sigmoid(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSigmoid, x);
-  if (autograd::needs_grad({x}))  // d s = s (1 - s)
-    autograd::record("sigmoid", out, {x}, [y = out.detach()](const Tensor& g) {
-      return Grads{mul(g, mul(y, rsub(1.0, y)))};
-    });
+  if (autograd::needs_grad({x})) autograd::record("sigmoid", out, {x}, std::bind_front(sigmoid_backward, out.detach()));
   return out;
 }
 
 Tensor relu(const Tensor& x) { return leaky_relu(x, 0.0); }
 
+namespace {
+// 1 where x > 0, slope elsewhere
+Grads leaky_relu_backward(const Tensor& x, double slope, const Tensor& g) {
+  Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
+  GF_DISPATCH(gx.device(), leaky_relu_backward, gx, g, x, slope);
+  return Grads{gx};
+}
+}  // namespace
+
 Tensor leaky_relu(const Tensor& x, double slope) {
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
   GF_DISPATCH(out.device(), leaky_relu, out, x, slope);
   if (autograd::needs_grad({x}))
-    autograd::record(slope == 0.0 ? "relu" : "leaky_relu", out, {x}, [x = x.detach(), slope](const Tensor& g) {
-      Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-      GF_DISPATCH(gx.device(), leaky_relu_backward, gx, g, x, slope);
-      return Grads{gx};
-    });
+    autograd::record(slope == 0.0 ? "relu" : "leaky_relu", out, {x},
+                     std::bind_front(leaky_relu_backward, x.detach(), slope));
   return out;
 }
 
+namespace {
+// d softplus = sigmoid
+Grads softplus_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, sigmoid(x))}; }
+}  // namespace
+
 Tensor softplus(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSoftplus, x);
-  if (autograd::needs_grad({x}))  // d softplus = sigmoid
-    autograd::record("softplus", out, {x}, [x = x.detach()](const Tensor& g) { return Grads{mul(g, sigmoid(x))}; });
+  if (autograd::needs_grad({x})) autograd::record("softplus", out, {x}, std::bind_front(softplus_backward, x.detach()));
   return out;
 }
 

@@ -4,13 +4,15 @@
 // was broadcast over a batch collects the sum of its per-item gradients.
 #include "gf/ops/linalg.hpp"
 
-#include "cpu/elementwise.hpp"
-#include "cpu/matmul.hpp"
+#include <functional>
+
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
-#include "gf/autograd/profiler.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
+#include "gf/profile/profiler.hpp"
+#include "kernels/kernels.hpp"
+#include "ops/checks.hpp"
 
 namespace gf {
 namespace {
@@ -18,16 +20,14 @@ namespace {
 using Grads = std::vector<Tensor>;
 
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
-  GF_CHECK(a.device() == b.device(), op, ": inputs on different devices (", a.device(), " and ", b.device(), ")");
-  GF_CHECK(a.dtype() == b.dtype(), op, ": inputs have different dtypes (", a.dtype(), " ", a.shape(), " and ",
-           b.dtype(), " ", b.shape(), ")");
+  detail::check_same_kind(op, a, b);
   GF_CHECK(is_floating(a.dtype()), op, ": expected float32 or float64 inputs, got ", a.dtype());
 }
 
 /// Output shape of a @ b, or an error naming both shapes.
 Shape matmul_shape(const Tensor& a, const Tensor& b) {
-  GF_CHECK((a.dim() == 2 || a.dim() == 3) && (b.dim() == 2 || b.dim() == 3), "matmul: ", a.shape(), " @ ",
-           b.shape(), ": expected 2-D (M, K) or batched 3-D (B, M, K) operands");
+  GF_CHECK((a.dim() == 2 || a.dim() == 3) && (b.dim() == 2 || b.dim() == 3), "matmul: ", a.shape(), " @ ", b.shape(),
+           ": expected 2-D (M, K) or batched 3-D (B, M, K) operands");
   const std::int64_t k = a.size(-1);
   GF_CHECK(k == b.size(-2), "matmul: ", a.shape(), " @ ", b.shape(), ": inner dimensions ", k, " and ", b.size(-2),
            " differ");
@@ -48,12 +48,18 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   auto as_batch = [batch](const Tensor& t) {
     return t.dim() == 3 ? t : t.detach().expand({batch, t.size(0), t.size(1)});
   };
-  GF_DISPATCH(out.device(), matmul, out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a),
-              as_batch(b));
+  GF_DISPATCH(out.device(), matmul, out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a), as_batch(b));
   // 2 M N K flops per matrix (a multiply and an add per term); the backward
   // products come through here too, so the profiler sees them as well.
   Profiler::add_work(2.0 * static_cast<double>(out.numel()) * static_cast<double>(a.size(-1)), 0);
   return out;
+}
+
+/// matmul's backward: dA = dC B^T, dB = A^T dC; sum_to folds a broadcast batch back.
+Grads matmul_backward(const Tensor& a, const Tensor& b, bool need_a, bool need_b, const Tensor& g) {
+  Tensor ga = need_a ? sum_to(matmul(g, b.transpose(-1, -2)), a.shape()) : Tensor();
+  Tensor gb = need_b ? sum_to(matmul(a.transpose(-1, -2), g), b.shape()) : Tensor();
+  return Grads{ga, gb};
 }
 
 }  // namespace
@@ -63,16 +69,20 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = matmul_forward(a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("matmul", out, {a, b},
-                     [a = a.detach(), b = b.detach(), need_a = a.requires_grad(),
-                      need_b = b.requires_grad()](const Tensor& g) {
-                       // dA = dC B^T, dB = A^T dC; sum_to folds a broadcast batch back.
-                       Tensor ga = need_a ? sum_to(matmul(g, b.transpose(-1, -2)), a.shape()) : Tensor();
-                       Tensor gb = need_b ? sum_to(matmul(a.transpose(-1, -2), g), b.shape()) : Tensor();
-                       return Grads{ga, gb};
-                     });
+                     std::bind_front(matmul_backward, a.detach(), b.detach(), a.requires_grad(), b.requires_grad()));
   }
   return out;
 }
+
+namespace {
+/// linear's backward: g (N, out) to the gradients of x (N, in), w (out, in) and the bias.
+Grads linear_backward(const Tensor& x, const Tensor& w, bool need_x, bool need_w, bool need_b, const Tensor& g) {
+  Tensor gx = need_x ? matmul(g, w) : Tensor();      // (N, out) @ (out, in)
+  Tensor gw = need_w ? matmul(g.t(), x) : Tensor();  // (out, N) @ (N, in)
+  Tensor gb = need_b ? sum(g, {0}) : Tensor();       // every row added the bias
+  return Grads{gx, gw, gb};
+}
+}  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_operands("linear", x, weight);
@@ -87,18 +97,12 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   // (N, in) @ (in, out): the transposed view costs nothing, the GEMM reads W^T in place.
   Tensor out = matmul_forward(x, weight.detach().t());  // (N, out)
-  if (bias.defined()) GF_DISPATCH(out.device(), binary, cpu::BinaryOp::kAdd, out, out, bias);
+  if (bias.defined()) GF_DISPATCH(out.device(), binary, BinaryOp::kAdd, out, out, bias);
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("linear", out, {x, weight, bias},
-                     [x = x.detach(), w = weight.detach(), need_x = x.requires_grad(),
-                      need_w = weight.requires_grad(),
-                      need_b = bias.defined() && bias.requires_grad()](const Tensor& g) {  // g (N, out)
-                       Tensor gx = need_x ? matmul(g, w) : Tensor();       // (N, out) @ (out, in)
-                       Tensor gw = need_w ? matmul(g.t(), x) : Tensor();   // (out, N) @ (N, in)
-                       Tensor gb = need_b ? sum(g, {0}) : Tensor();        // every row added the bias
-                       return Grads{gx, gw, gb};
-                     });
+                     std::bind_front(linear_backward, x.detach(), weight.detach(), x.requires_grad(),
+                                     weight.requires_grad(), bias.defined() && bias.requires_grad()));
   }
   return out;
 }

@@ -3,8 +3,9 @@
 // because clamped logs would otherwise back-propagate 0 / 0.
 #include "gf/ops/loss.hpp"
 
-#include "cpu/index.hpp"
-#include "cpu/loss.hpp"
+#include <functional>
+
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -27,15 +28,24 @@ void check_pair(const char* op, const Tensor& input, const Tensor& target) {
 
 Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
   switch (reduction) {
-    case Reduction::kMean: return mean(loss);
-    case Reduction::kSum: return sum(loss);
-    case Reduction::kNone: return loss;
+    case Reduction::kMean:
+      return mean(loss);
+    case Reduction::kSum:
+      return sum(loss);
+    case Reduction::kNone:
+      return loss;
   }
   throw Error("loss: unknown reduction");
 }
 
+// pick's backward: the gradient goes back to the picked entries only.
+Grads pick_backward(const Shape& in_shape, const Tensor& index, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape({in_shape[0], 1}).contiguous(), index, 1);
+  return Grads{gx};
+}
+
 // x (N, K), labels (N,) int64 in [0, K) -> out (N,): out[n] = x[n, labels[n]].
-// The gradient goes back to the picked entries only.
 Tensor pick(const Tensor& x, const Tensor& labels) {
   const std::int64_t n = x.size(0);
   const Tensor index = labels.contiguous().view({n, 1});  // (N, 1)
@@ -43,11 +53,7 @@ Tensor pick(const Tensor& x, const Tensor& labels) {
   GF_DISPATCH(x.device(), gather_dim, out, x.contiguous(), index, 1);
   out = out.view({n});
   if (autograd::needs_grad({x})) {
-    autograd::record("pick", out, {x}, [in_shape = x.shape(), index](const Tensor& g) {
-      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-      GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape({in_shape[0], 1}).contiguous(), index, 1);
-      return Grads{gx};
-    });
+    autograd::record("pick", out, {x}, std::bind_front(pick_backward, x.shape(), index));
   }
   return out;
 }
@@ -63,18 +69,23 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& target, Reduction red
   return apply_reduction(sub(softplus(logits), mul(logits, target)), reduction);
 }
 
+namespace {
+// bce's backward, elementwise, to the probabilities and to the targets.
+Grads bce_backward(const Tensor& p, const Tensor& y, const Tensor& g) {
+  Tensor gp = Tensor::empty(p.shape(), {p.dtype(), p.device()});
+  Tensor gy = Tensor::empty(y.shape(), {y.dtype(), y.device()});
+  GF_DISPATCH(gp.device(), bce_backward_probs, gp, g, p, y);
+  GF_DISPATCH(gy.device(), bce_backward_target, gy, g, p);
+  return Grads{gp, gy};
+}
+}  // namespace
+
 Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
   check_pair("bce", probs, target);
   Tensor loss = Tensor::empty(probs.shape(), {probs.dtype(), probs.device()});
   GF_DISPATCH(loss.device(), bce, loss, probs, target);
   if (autograd::needs_grad({probs, target})) {
-    autograd::record("bce", loss, {probs, target}, [p = probs.detach(), y = target.detach()](const Tensor& g) {
-      Tensor gp = Tensor::empty(p.shape(), {p.dtype(), p.device()});
-      Tensor gy = Tensor::empty(y.shape(), {y.dtype(), y.device()});
-      GF_DISPATCH(gp.device(), bce_backward_probs, gp, g, p, y);
-      GF_DISPATCH(gy.device(), bce_backward_target, gy, g, p);
-      return Grads{gp, gy};
-    });
+    autograd::record("bce", loss, {probs, target}, std::bind_front(bce_backward, probs.detach(), target.detach()));
   }
   return apply_reduction(loss, reduction);
 }
@@ -107,8 +118,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction reduc
   const std::vector<std::int64_t> values = labels.to_vector<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t label = values[static_cast<std::size_t>(i)];
-    GF_CHECK(label >= 0 && label < k, "cross_entropy: label ", label, " at position ", i,
-             " is out of range [0, ", k, ") for logits ", logits.shape());
+    GF_CHECK(label >= 0 && label < k, "cross_entropy: label ", label, " at position ", i, " is out of range [0, ", k,
+             ") for logits ", logits.shape());
   }
   // loss_n = -log softmax(z_n)[label_n]; autograd gives softmax(z_n) - onehot(label_n).
   return apply_reduction(neg(pick(log_softmax(logits, 1), labels)), reduction);

@@ -7,9 +7,10 @@
 #include "gf/ops/norm.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <tuple>
 
-#include "cpu/norm.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/autograd/node.hpp"
@@ -50,8 +51,7 @@ Tensor affine_or(const Tensor& t, double fill, std::int64_t C, const Tensor& x) 
 
 // The forward pass: y = (x - mean) (gamma inv_std) + beta in one fused pass.
 // x (B, C, S); mean, inv_std, gamma, beta (C,) -> y (B, C, S).
-Tensor normalize(const Tensor& x3, const Tensor& mean, const Tensor& inv_std, const Tensor& gamma,
-                 const Tensor& beta) {
+Tensor normalize(const Tensor& x3, const Tensor& mean, const Tensor& inv_std, const Tensor& gamma, const Tensor& beta) {
   Tensor y = Tensor::empty(x3.shape(), {x3.dtype(), x3.device()});
   GF_DISPATCH(x3.device(), channel_normalize, y, x3, mean, mul(gamma, inv_std), beta);
   return y;
@@ -59,10 +59,10 @@ Tensor normalize(const Tensor& x3, const Tensor& mean, const Tensor& inv_std, co
 
 // What backward needs from a forward pass, all detached.
 struct NormSaved {
-  Tensor x3;              // (B, C, S) contiguous input
-  Tensor mean, inv_std;   // (C,) statistics used
-  Tensor gamma;           // (C,) (ones without affine)
-  bool batch_stats;       // statistics computed from x itself (training) or constants (eval)
+  Tensor x3;             // (B, C, S) contiguous input
+  Tensor mean, inv_std;  // (C,) statistics used
+  Tensor gamma;          // (C,) (ones without affine)
+  bool batch_stats;      // statistics computed from x itself (training) or constants (eval)
 };
 
 struct NormGrads {
@@ -89,6 +89,14 @@ NormGrads normalize_backward(const NormSaved& s, const Tensor& dy3, bool need_dx
   return g;
 }
 
+}  // namespace
+
+namespace {
+/// batch_norm's backward: g shaped like x to the gradients of x, gamma and beta.
+Grads batch_norm_backward(const NormSaved& s, bool need_dx, const Shape& x_shape, const Tensor& g) {
+  const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
+  return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(), d.dgamma, d.dbeta};
+}
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
@@ -133,13 +141,21 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("batch_norm", out, {x, weight, bias},
-                     [s, need_dx = x.requires_grad(), x_shape = x.shape()](const Tensor& g) {
-                       const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
-                       return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(), d.dgamma, d.dbeta};
-                     });
+                     std::bind_front(batch_norm_backward, s, x.requires_grad(), x.shape()));
   }
   return out;
 }
+
+namespace {
+/// instance_norm's backward: as batch norm over the (1, N C, S) view; gamma and
+/// beta are shared by the N planes of a channel, so their gradients sum over n.
+Grads instance_norm_backward(const NormSaved& s, std::int64_t N, std::int64_t C, bool need_dx, const Shape& x_shape,
+                             const Tensor& g) {
+  const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
+  return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(), sum(d.dgamma.view({N, C}), {0}),
+               sum(d.dbeta.view({N, C}), {0})};
+}
+}  // namespace
 
 Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
   GF_CHECK(x.dim() >= 3, "instance_norm: input must be (N, C, H, W) or (N, C, L), got ", x.shape());
@@ -169,12 +185,7 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, 
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("instance_norm", out, {x, weight, bias},
-                     [s, N, C, need_dx = x.requires_grad(), x_shape = x.shape()](const Tensor& g) {
-                       const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
-                       // gamma and beta are shared by the N planes of a channel: sum over n.
-                       return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(),
-                                    sum(d.dgamma.view({N, C}), {0}), sum(d.dbeta.view({N, C}), {0})};
-                     });
+                     std::bind_front(instance_norm_backward, s, N, C, x.requires_grad(), x.shape()));
   }
   return out;
 }

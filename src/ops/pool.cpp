@@ -1,7 +1,9 @@
 // Pooling and upsampling over (N, C, H, W), forward and backward side by side.
 #include "gf/ops/pool.hpp"
 
-#include "cpu/pool.hpp"
+#include <functional>
+
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -9,7 +11,6 @@
 namespace gf {
 namespace {
 
-using cpu::Pool2dParams;
 using Grads = std::vector<Tensor>;
 
 // A checked pooling call: its window parameters and output shape (N, C, Ho, Wo).
@@ -32,38 +33,58 @@ PoolPlan plan_pool(const char* op, const Tensor& x, std::int64_t kernel, std::in
   return {p, Shape{x.size(0), x.size(1), (h - kernel) / p.stride + 1, (w - kernel) / p.stride + 1}};
 }
 
+// max_pool2d's backward: only each window's (first) maximum moved the output,
+// so the gradient is routed there.
+Grads max_pool2d_backward(const Shape& in_shape, const Tensor& indices, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  GF_DISPATCH(gx.device(), max_pool2d_backward, gx, g.contiguous(), indices);
+  return Grads{gx};
+}
+
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
   const PoolPlan plan = plan_pool("max_pool2d", x, kernel, stride, padding);
-  Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});                 // (N, C, Ho, Wo)
-  Tensor indices = Tensor::empty(plan.out_shape, {DType::kInt64, x.device()});        // (N, C, Ho, Wo)
+  Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});          // (N, C, Ho, Wo)
+  Tensor indices = Tensor::empty(plan.out_shape, {DType::kInt64, x.device()});  // (N, C, Ho, Wo)
   GF_DISPATCH(x.device(), max_pool2d, out, indices, x.contiguous(), plan.params);
-  if (autograd::needs_grad({x})) {
-    // Only each window's (first) maximum moved the output: route the gradient there.
-    autograd::record("max_pool2d", out, {x}, [in_shape = x.shape(), indices](const Tensor& g) {
-      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-      GF_DISPATCH(gx.device(), max_pool2d_backward, gx, g.contiguous(), indices);
-      return Grads{gx};
-    });
-  }
+  if (autograd::needs_grad({x}))
+    autograd::record("max_pool2d", out, {x}, std::bind_front(max_pool2d_backward, x.shape(), indices));
   return out;
 }
+
+namespace {
+// avg_pool2d's backward: out = (sum of the window) / kernel^2, so each pixel of a
+// window gets g / kernel^2.
+Grads avg_pool2d_backward(const Shape& in_shape, Pool2dParams p, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  GF_DISPATCH(gx.device(), avg_pool2d_backward, gx, g.contiguous(), p);
+  return Grads{gx};
+}
+}  // namespace
 
 Tensor avg_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
   const PoolPlan plan = plan_pool("avg_pool2d", x, kernel, stride, padding);
   Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});  // (N, C, Ho, Wo)
   GF_DISPATCH(x.device(), avg_pool2d, out, x.contiguous(), plan.params);
-  if (autograd::needs_grad({x})) {
-    // out = (sum of the window) / kernel^2, so each pixel of a window gets g / kernel^2.
-    autograd::record("avg_pool2d", out, {x}, [in_shape = x.shape(), p = plan.params](const Tensor& g) {
-      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-      GF_DISPATCH(gx.device(), avg_pool2d_backward, gx, g.contiguous(), p);
-      return Grads{gx};
-    });
-  }
+  if (autograd::needs_grad({x}))
+    autograd::record("avg_pool2d", out, {x}, std::bind_front(avg_pool2d_backward, x.shape(), plan.params));
   return out;
 }
+
+namespace {
+// upsample2d's backward: both modes are linear maps; backward applies their
+// transpose, adding each output gradient to the input pixels (and weights) it
+// was read from.
+Grads upsample2d_backward(const Shape& in_shape, std::int64_t scale, bool nearest, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  if (nearest)
+    GF_DISPATCH(gx.device(), upsample_nearest2d_backward, gx, g.contiguous(), scale);
+  else
+    GF_DISPATCH(gx.device(), upsample_bilinear2d_backward, gx, g.contiguous(), scale);
+  return Grads{gx};
+}
+}  // namespace
 
 Tensor upsample2d(const Tensor& x, std::int64_t scale, UpsampleMode mode) {
   GF_CHECK(x.dim() == 4, "upsample2d: expected a 4-D input (N, C, H, W), got shape ", x.shape());
@@ -71,19 +92,13 @@ Tensor upsample2d(const Tensor& x, std::int64_t scale, UpsampleMode mode) {
   Tensor out = Tensor::empty({x.size(0), x.size(1), x.size(2) * scale, x.size(3) * scale},
                              {x.dtype(), x.device()});  // (N, C, s H, s W)
   const bool nearest = mode == UpsampleMode::kNearest;
-  if (nearest) GF_DISPATCH(x.device(), upsample_nearest2d, out, x.contiguous(), scale);
-  else GF_DISPATCH(x.device(), upsample_bilinear2d, out, x.contiguous(), scale);
-  if (autograd::needs_grad({x})) {
-    // Both modes are linear maps; backward applies their transpose, adding
-    // each output gradient to the input pixels (and weights) it was read from.
+  if (nearest)
+    GF_DISPATCH(x.device(), upsample_nearest2d, out, x.contiguous(), scale);
+  else
+    GF_DISPATCH(x.device(), upsample_bilinear2d, out, x.contiguous(), scale);
+  if (autograd::needs_grad({x}))
     autograd::record(nearest ? "upsample_nearest2d" : "upsample_bilinear2d", out, {x},
-                     [in_shape = x.shape(), scale, nearest](const Tensor& g) {
-                       Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-                       if (nearest) GF_DISPATCH(gx.device(), upsample_nearest2d_backward, gx, g.contiguous(), scale);
-                       else GF_DISPATCH(gx.device(), upsample_bilinear2d_backward, gx, g.contiguous(), scale);
-                       return Grads{gx};
-                     });
-  }
+                     std::bind_front(upsample2d_backward, x.shape(), scale, nearest));
   return out;
 }
 

@@ -2,9 +2,9 @@
 #include "gf/ops/reduce.hpp"
 
 #include <algorithm>
+#include <functional>
 
-#include "cpu/index.hpp"
-#include "cpu/reduce.hpp"
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -59,6 +59,12 @@ MaxResult max_along(const Tensor& x, std::int64_t dim, const char* op) {
   return r;
 }
 
+// sum's backward: every input element contributed once, so the gradient is g
+// broadcast back (kshape: the output with the reduced dims kept as 1).
+Grads sum_backward(const Shape& in_shape, const Shape& kshape, const Tensor& g) {
+  return Grads{g.reshape(kshape).expand(in_shape).contiguous()};
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keepdim) {
@@ -67,12 +73,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keepd
   Tensor out = Tensor::empty(kshape, {x.dtype(), x.device()});
   GF_DISPATCH(x.device(), sum_dims, out, x, dims);
   if (!keepdim) out = out.view(dropped_shape(x.shape(), dims));
-  if (autograd::needs_grad({x})) {
-    // Every input element contributed once: the gradient is g broadcast back.
-    autograd::record("sum", out, {x}, [in_shape = x.shape(), kshape](const Tensor& g) {
-      return Grads{g.reshape(kshape).expand(in_shape).contiguous()};
-    });
-  }
+  if (autograd::needs_grad({x})) autograd::record("sum", out, {x}, std::bind_front(sum_backward, x.shape(), kshape));
   return out;
 }
 
@@ -102,21 +103,25 @@ Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool unbia
 
 Tensor var(const Tensor& x, bool unbiased) { return var(x, {}, unbiased, false); }
 
+namespace {
+// max's backward: only the first arg-max of each fibre moved the output, so it
+// alone receives the gradient; every other element gets zero.
+Grads max_backward(const Shape& in_shape, const Shape& kshape, const Tensor& indices, std::int64_t dim,
+                   const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape(kshape).contiguous(), indices, dim);
+  return Grads{gx};
+}
+}  // namespace
+
 Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) {
   dim = wrap_dim(dim, x.dim(), "max");
   const Shape kshape = keepdim_shape(x.shape(), {dim});
   const MaxResult r = max_along(x, dim, "max");
   Tensor values = r.values;
   if (!keepdim) values = values.view(dropped_shape(x.shape(), {dim}));
-  if (autograd::needs_grad({x})) {
-    // Only the first arg-max of each fibre moved the output, so it alone
-    // receives the gradient; every other element gets zero.
-    autograd::record("max", values, {x}, [in_shape = x.shape(), kshape, indices = r.indices, dim](const Tensor& g) {
-      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-      GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape(kshape).contiguous(), indices, dim);
-      return Grads{gx};
-    });
-  }
+  if (autograd::needs_grad({x}))
+    autograd::record("max", values, {x}, std::bind_front(max_backward, x.shape(), kshape, r.indices, dim));
   return values;
 }
 

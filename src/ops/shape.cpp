@@ -1,7 +1,9 @@
 // Ops that rearrange data -- cat, stack, pad2d -- and their backward passes.
 #include "gf/ops/shape.hpp"
 
-#include "cpu/shape.hpp"
+#include <functional>
+
+#include "kernels/kernels.hpp"
 #include "dispatch.hpp"
 #include "gf/autograd/node.hpp"
 #include "gf/core/factory.hpp"
@@ -17,11 +19,23 @@ void check_joinable(const char* op, const std::vector<Tensor>& tensors) {
   const Tensor& first = tensors[0];
   for (std::size_t i = 1; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
-    GF_CHECK(t.dtype() == first.dtype() && t.device() == first.device(), op, ": tensor ", i, " is ", t.dtype(),
-             " on ", t.device(), ", tensor 0 is ", first.dtype(), " on ", first.device());
+    GF_CHECK(t.dtype() == first.dtype() && t.device() == first.device(), op, ": tensor ", i, " is ", t.dtype(), " on ",
+             t.device(), ", tensor 0 is ", first.dtype(), " on ", first.device());
     GF_CHECK(t.dim() == first.dim(), op, ": tensor ", i, " has shape ", t.shape(), ", tensor 0 has shape ",
              first.shape(), "; all need the same number of dims");
   }
+}
+
+// cat's backward: each input gets back the band of the gradient it filled
+// (`sizes`: the inputs' extents along dim).
+Grads cat_backward(std::int64_t dim, const std::vector<std::int64_t>& sizes, const Tensor& g) {
+  Grads grads;
+  std::int64_t start = 0;
+  for (const std::int64_t n : sizes) {
+    grads.push_back(g.narrow(dim, start, n));
+    start += n;
+  }
+  return grads;
 }
 
 }  // namespace
@@ -49,18 +63,7 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     out.narrow(dim, offset, sizes[i]).copy_(tensors[i]);
     offset += sizes[i];
   }
-  if (autograd::needs_grad(tensors)) {
-    // Each input gets back the band of the gradient it filled.
-    autograd::record("cat", out, tensors, [dim, sizes](const Tensor& g) {
-      Grads grads;
-      std::int64_t start = 0;
-      for (const std::int64_t n : sizes) {
-        grads.push_back(g.narrow(dim, start, n));
-        start += n;
-      }
-      return grads;
-    });
-  }
+  if (autograd::needs_grad(tensors)) autograd::record("cat", out, tensors, std::bind_front(cat_backward, dim, sizes));
   return out;
 }
 
@@ -78,11 +81,21 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
   return cat(unsqueezed, dim);
 }
 
+namespace {
+// pad2d's backward: each output element passes its gradient to the input element
+// it copied; a reflected element feeds several outputs and sums their gradients.
+Grads pad2d_backward(const Shape& in_shape, std::int64_t left, std::int64_t top, PadMode mode, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
+  GF_DISPATCH(gx.device(), pad2d_backward, gx, g.contiguous(), left, top, mode);
+  return Grads{gx};
+}
+}  // namespace
+
 Tensor pad2d(const Tensor& x, std::int64_t left, std::int64_t right, std::int64_t top, std::int64_t bottom,
              PadMode mode) {
   GF_CHECK(x.dim() == 3 || x.dim() == 4, "pad2d: expected (N, C, H, W) or (C, H, W), got shape ", x.shape());
-  GF_CHECK(left >= 0 && right >= 0 && top >= 0 && bottom >= 0, "pad2d: pads (left, right, top, bottom) = (",
-           left, ", ", right, ", ", top, ", ", bottom, ") must be >= 0");
+  GF_CHECK(left >= 0 && right >= 0 && top >= 0 && bottom >= 0, "pad2d: pads (left, right, top, bottom) = (", left, ", ",
+           right, ", ", top, ", ", bottom, ") must be >= 0");
   const std::int64_t h = x.size(-2), w = x.size(-1);
   GF_CHECK(mode == PadMode::kZero || (left < w && right < w && top < h && bottom < h),
            "pad2d: reflect pads (left, right, top, bottom) = (", left, ", ", right, ", ", top, ", ", bottom,
@@ -92,15 +105,8 @@ Tensor pad2d(const Tensor& x, std::int64_t left, std::int64_t right, std::int64_
   out_shape[static_cast<std::size_t>(x.dim() - 1)] += left + right;
   Tensor out = Tensor::empty(out_shape, {x.dtype(), x.device()});  // (N, C, Ho, Wo) or (C, Ho, Wo)
   GF_DISPATCH(x.device(), pad2d, out, x.contiguous(), left, top, mode);
-  if (autograd::needs_grad({x})) {
-    // Each output element passes its gradient to the input element it copied;
-    // a reflected element feeds several outputs and sums their gradients.
-    autograd::record("pad2d", out, {x}, [in_shape = x.shape(), left, top, mode](const Tensor& g) {
-      Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-      GF_DISPATCH(gx.device(), pad2d_backward, gx, g.contiguous(), left, top, mode);
-      return Grads{gx};
-    });
-  }
+  if (autograd::needs_grad({x}))
+    autograd::record("pad2d", out, {x}, std::bind_front(pad2d_backward, x.shape(), left, top, mode));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // View ops: new shape/strides over the same storage, no data copied.
 // Each backward maps the gradient back to the input's shape.
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 #include "gf/autograd/node.hpp"
@@ -27,19 +28,35 @@ Shape infer_shape(Shape shape, std::int64_t numel, const char* op, const Shape& 
     GF_CHECK(known != 0 && numel % known == 0, op, ": cannot view ", from, " as ", shape);
     shape[static_cast<std::size_t>(infer_at)] = numel / known;
   }
-  GF_CHECK(shape.numel() == numel, op, ": shape ", shape, " has ", shape.numel(), " elements, tensor of shape ",
-           from, " has ", numel);
+  GF_CHECK(shape.numel() == numel, op, ": shape ", shape, " has ", shape.numel(), " elements, tensor of shape ", from,
+           " has ", numel);
   return shape;
 }
 
-// Records a view whose backward reshapes the gradient to the input's shape.
+// The backward of view, squeeze and unsqueeze: the gradient reshaped to the input's shape.
+std::vector<Tensor> reshape_backward(const Shape& in_shape, const Tensor& g) { return {g.reshape(in_shape)}; }
+
+// Records a view whose backward is reshape_backward.
 Tensor record_reshape_like(Tensor out, const Tensor& x, const char* name) {
-  if (autograd::needs_grad({x})) {
-    const Shape in_shape = x.shape();
-    autograd::record(name, out, {x}, [in_shape](const Tensor& g) { return std::vector<Tensor>{g.reshape(in_shape)}; });
-  }
+  if (autograd::needs_grad({x})) autograd::record(name, out, {x}, std::bind_front(reshape_backward, x.shape()));
   return out;
 }
+
+// permute's backward: the gradient permuted back by the inverse permutation.
+std::vector<Tensor> permute_backward(const std::vector<std::int64_t>& inverse, const Tensor& g) {
+  return {g.permute(inverse)};
+}
+
+// slice's backward: the gradient scattered into a zero tensor of the input's shape.
+std::vector<Tensor> slice_backward(const Shape& in_shape, DType dt, std::int64_t d, std::int64_t start,
+                                   std::int64_t end, std::int64_t step, const Tensor& g) {
+  Tensor gx = zeros(in_shape, {dt, g.device()});
+  gx.slice(d, start, end, step).copy_(g);
+  return {gx};
+}
+
+// expand's backward: the gradient summed over the broadcast dims.
+std::vector<Tensor> expand_backward(const Shape& in_shape, const Tensor& g) { return {sum_to(g, in_shape)}; }
 
 }  // namespace
 
@@ -69,7 +86,7 @@ Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const {
   }
   Tensor out = make_view(*this, s, st, offset());
   if (autograd::needs_grad({*this}))
-    autograd::record("permute", out, {*this}, [inverse](const Tensor& g) { return std::vector<Tensor>{g.permute(inverse)}; });
+    autograd::record("permute", out, {*this}, std::bind_front(permute_backward, inverse));
   return out;
 }
 
@@ -93,16 +110,8 @@ Tensor Tensor::slice(std::int64_t d, std::int64_t start, std::int64_t end, std::
   s[static_cast<std::size_t>(d)] = (end - start + step - 1) / step;
   st[static_cast<std::size_t>(d)] *= step;
   Tensor out = make_view(*this, s, st, offset() + start * strides()[static_cast<std::size_t>(d)]);
-  if (autograd::needs_grad({*this})) {
-    const Shape in_shape = shape();
-    const DType dt = dtype();
-    autograd::record("slice", out, {*this}, [in_shape, dt, d, start, end, step](const Tensor& g) {
-      // Scatter the gradient into a zero tensor of the input's shape.
-      Tensor gx = zeros(in_shape, {dt, g.device()});
-      gx.slice(d, start, end, step).copy_(g);
-      return std::vector<Tensor>{gx};
-    });
-  }
+  if (autograd::needs_grad({*this}))
+    autograd::record("slice", out, {*this}, std::bind_front(slice_backward, shape(), dtype(), d, start, end, step));
   return out;
 }
 
@@ -139,10 +148,8 @@ Tensor Tensor::expand(const Shape& target) const {
     st[ui] = cur == want ? strides()[static_cast<std::size_t>(i - lead)] : 0;
   }
   Tensor out = make_view(*this, s, st, offset());
-  if (autograd::needs_grad({*this})) {
-    const Shape in_shape = shape();
-    autograd::record("expand", out, {*this}, [in_shape](const Tensor& g) { return std::vector<Tensor>{sum_to(g, in_shape)}; });
-  }
+  if (autograd::needs_grad({*this}))
+    autograd::record("expand", out, {*this}, std::bind_front(expand_backward, shape()));
   return out;
 }
 
@@ -158,7 +165,8 @@ Tensor Tensor::squeeze(std::int64_t d) const {
 Tensor Tensor::unsqueeze(std::int64_t d) const {
   d = wrap_dim(d, dim() + 1, "unsqueeze");
   Shape s = shape(), st = strides();
-  const std::int64_t new_stride = d < dim() ? strides()[static_cast<std::size_t>(d)] * shape()[static_cast<std::size_t>(d)] : 1;
+  const std::int64_t new_stride =
+      d < dim() ? strides()[static_cast<std::size_t>(d)] * shape()[static_cast<std::size_t>(d)] : 1;
   s.insert(s.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
   return record_reshape_like(make_view(*this, s, st, offset()), *this, "unsqueeze");

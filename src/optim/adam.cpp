@@ -1,8 +1,7 @@
 #include "gf/optim/adam.hpp"
 
-#include "cpu/optim.hpp"
-#include "dispatch.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/ops/optim.hpp"
 
 namespace gf::optim {
 
@@ -20,7 +19,7 @@ void Adam::set_lr(double lr) {
 }
 
 void Adam::update(const std::vector<Slot>& group) {
-  std::vector<cpu::AdamTensors> tensors;
+  std::vector<AdamTensors> tensors;
   tensors.reserve(group.size());
   for (const Slot& slot : group) {
     // Both moment estimates start at zero; bias correction undoes that start.
@@ -30,8 +29,8 @@ void Adam::update(const std::vector<Slot>& group) {
     tensors.push_back({slot.param, slot.grad, buffers.at("exp_avg"), buffers.at("exp_avg_sq")});
   }
   const std::int64_t t = group.front().state->step;  // the same for the whole group
-  const cpu::AdamStep s{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay, t};
-  GF_DISPATCH(group.front().param.device(), adam_update, tensors, s);
+  const AdamStep s{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay, t};
+  adam_update_(tensors, s);
 }
 
 }  // namespace gf::optim

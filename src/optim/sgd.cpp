@@ -1,7 +1,6 @@
 #include "gf/optim/sgd.hpp"
 
-#include "cpu/optim.hpp"
-#include "dispatch.hpp"
+#include "gf/ops/optim.hpp"
 
 namespace gf::optim {
 
@@ -28,7 +27,7 @@ void SGD::update(const std::vector<Slot>& group) {
   // The momentum buffer is created on a parameter's first update, so it is
   // new exactly when the (shared) step count is 1.
   const bool first = group.front().state->step == 1;
-  std::vector<cpu::SgdTensors> tensors;
+  std::vector<SgdTensors> tensors;
   tensors.reserve(group.size());
   for (const Slot& slot : group) {
     Tensor buffer;
@@ -41,9 +40,9 @@ void SGD::update(const std::vector<Slot>& group) {
     }
     tensors.push_back({slot.param, slot.grad, buffer});
   }
-  const cpu::SgdStep s{options_.lr, options_.momentum, options_.dampening, options_.weight_decay, options_.nesterov,
+  const SgdStep s{options_.lr, options_.momentum, options_.dampening, options_.weight_decay, options_.nesterov,
                        first};
-  GF_DISPATCH(group.front().param.device(), sgd_update, tensors, s);
+  sgd_update_(tensors, s);
 }
 
 }  // namespace gf::optim

@@ -31,7 +31,7 @@ constexpr std::int64_t kSide = 28;
 class RandomImages : public data::Dataset {
  public:
   RandomImages() {
-    Generator gen(7);
+    Rng gen(7);
     images_ = sub(mul(rand({kImages, 1, kSide, kSide}, {}, &gen), 2.0), 1.0);
   }
   std::int64_t size() const override { return kImages; }

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "gf/core/factory.hpp"
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/untrusted_image.hpp"
 #include "gf/models/style_net.hpp"
@@ -37,7 +37,7 @@ gf::serve::StyleRegistry* registry = nullptr;
 void make_registry() {
   const auto dir = std::filesystem::temp_directory_path() / ("gf_fuzz_styles_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  gf::Generator gen(1);
+  gf::Rng gen(1);
   gf::models::StyleNet net({.width = 4, .residual_blocks = 1}, &gen);
   gf::models::save_style_net((dir / "tiny.safetensors").string(), net);
   gf::io::write_image((dir / "tiny.png").string(), gf::rand({3, 24, 32}, {}, &gen));

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "gf/core/factory.hpp"
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/adain.hpp"
@@ -66,7 +66,7 @@ void idx_seeds(const fs::path& dir) {
 
 // ---- images: PNG and JPEG, after the target's selector byte --------------------------
 
-void image_seeds(const fs::path& dir, Generator& gen) {
+void image_seeds(const fs::path& dir, Rng& gen) {
   // selector: channels index (0..3) in the low bits, min_side in the rest.
   const auto seed = [&](const std::string& name, char selector, const std::string& image) {
     write_bytes(dir / name, std::string(1, selector) + image);
@@ -85,7 +85,7 @@ void image_seeds(const fs::path& dir, Generator& gen) {
 
 // A DCGAN training checkpoint after one step (Adam states filled), of the
 // smallest 28x28 networks: nz 2, ngf 1, ndf 1.
-void gan_checkpoint_seed(const fs::path& path, std::int64_t num_classes, double ema_decay, Generator& gen) {
+void gan_checkpoint_seed(const fs::path& path, std::int64_t num_classes, double ema_decay, Rng& gen) {
   models::GanTrainerOptions o;
   o.model.nz = 2;
   o.model.ngf = o.model.ndf = 1;
@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     fs::remove_all(seeds / target);
     fs::create_directories(seeds / target);
   }
-  Generator gen(1);
+  Rng gen(1);
 
   idx_seeds(seeds / "idx");
   image_seeds(seeds / "image", gen);

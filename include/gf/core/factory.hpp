@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/core/tensor.hpp"
 
 namespace gf {
@@ -35,11 +35,11 @@ Tensor from_vector(const std::vector<T>& values, const Shape& shape, TensorOptio
 Tensor from_blob(void* data, const Shape& shape, DType dtype = DType::kFloat32);
 
 /// Standard normal N(0, 1). `gen` null means the default generator.
-Tensor randn(const Shape& shape, TensorOptions options = {}, Generator* gen = nullptr);
+Tensor randn(const Shape& shape, TensorOptions options = {}, Rng* gen = nullptr);
 /// Uniform in [0, 1).
-Tensor rand(const Shape& shape, TensorOptions options = {}, Generator* gen = nullptr);
+Tensor rand(const Shape& shape, TensorOptions options = {}, Rng* gen = nullptr);
 /// Uniform integers in [low, high), int64 unless options say otherwise.
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape,
-               TensorOptions options = {DType::kInt64}, Generator* gen = nullptr);
+               TensorOptions options = {DType::kInt64}, Rng* gen = nullptr);
 
 }  // namespace gf

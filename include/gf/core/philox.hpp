@@ -3,7 +3,7 @@
 // 1, 2, 3") and the two ways ganforge turns its 128-bit blocks into floating
 // point numbers. One implementation for the host and the GPU: under nvcc every
 // function here is __host__ __device__, so the CPU kernels (src/cpu/random.cpp),
-// the CUDA kernels (cuda/random.cu) and gf::Generator compute the same stream.
+// the CUDA kernels (cuda/random.cu) and gf::Rng compute the same stream.
 #include <cmath>
 #include <cstdint>
 

@@ -12,7 +12,7 @@
 //
 // Reproducible by construction: epoch e visits the examples in order(e), a
 // permutation that depends on (seed, e) only, and example i's transform draws
-// from a Generator seeded by (seed, e, i). Batches therefore do not depend on
+// from an Rng seeded by (seed, e, i). Batches therefore do not depend on
 // thread timing, and a resumed run asking for loader.epoch(e, first_batch)
 // gets exactly the batches the interrupted run would have seen.
 //

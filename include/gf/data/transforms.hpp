@@ -1,11 +1,11 @@
 #pragma once
 // Image transforms for data pipelines, on (C, H, W) float tensors.
 //
-// Each transform is a plain function; the random ones take the Generator they
+// Each transform is a plain function; the random ones take the Rng they
 // draw from, so the loader can give every example its own seeded stream and a
 // run is reproducible whatever the thread timing:
 //
-//   gf::Generator gen(42);
+//   gf::Rng gen(42);
 //   Tensor x = gf::data::random_crop(image, 28, 28, /*padding=*/2, gen);
 //
 // and a Compose chains makers from gf::data::transforms into one Transform:
@@ -23,13 +23,13 @@
 #include <utility>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/core/tensor.hpp"
 
 namespace gf::data {
 
 /// (C, H, W) -> (C', H', W'), drawing any randomness from `gen`.
-using Transform = std::function<Tensor(const Tensor& image, Generator& gen)>;
+using Transform = std::function<Tensor(const Tensor& image, Rng& gen)>;
 
 // ---- deterministic --------------------------------------------------------------
 
@@ -57,11 +57,11 @@ Tensor denormalize(const Tensor& image);
 
 /// A (height, width) window at a uniform position of the image zero-padded by
 /// `padding` pixels on every side.
-Tensor random_crop(const Tensor& image, std::int64_t height, std::int64_t width, std::int64_t padding, Generator& gen);
+Tensor random_crop(const Tensor& image, std::int64_t height, std::int64_t width, std::int64_t padding, Rng& gen);
 /// hflip with probability `p`, else the image unchanged.
-Tensor random_horizontal_flip(const Tensor& image, double p, Generator& gen);
+Tensor random_horizontal_flip(const Tensor& image, double p, Rng& gen);
 /// rotate by an angle uniform in [-max_degrees, max_degrees].
-Tensor random_rotation(const Tensor& image, double max_degrees, Generator& gen);
+Tensor random_rotation(const Tensor& image, double max_degrees, Rng& gen);
 
 // ---- composition ----------------------------------------------------------------
 
@@ -69,7 +69,7 @@ Tensor random_rotation(const Tensor& image, double max_degrees, Generator& gen);
 class Compose {
  public:
   explicit Compose(std::vector<Transform> steps) : steps_(std::move(steps)) {}
-  Tensor operator()(const Tensor& image, Generator& gen) const;
+  Tensor operator()(const Tensor& image, Rng& gen) const;
 
  private:
   std::vector<Transform> steps_;
@@ -78,25 +78,25 @@ class Compose {
 /// Makers: each returns the function of the same name as a Transform.
 namespace transforms {
 inline Transform resize(std::int64_t height, std::int64_t width) {
-  return [=](const Tensor& x, Generator&) { return data::resize(x, height, width); };
+  return [=](const Tensor& x, Rng&) { return data::resize(x, height, width); };
 }
 inline Transform resize_center_crop(std::int64_t size) {
-  return [=](const Tensor& x, Generator&) { return data::resize_center_crop(x, size); };
+  return [=](const Tensor& x, Rng&) { return data::resize_center_crop(x, size); };
 }
 inline Transform center_crop(std::int64_t height, std::int64_t width) {
-  return [=](const Tensor& x, Generator&) { return data::center_crop(x, height, width); };
+  return [=](const Tensor& x, Rng&) { return data::center_crop(x, height, width); };
 }
 inline Transform normalize() {
-  return [](const Tensor& x, Generator&) { return data::normalize(x); };
+  return [](const Tensor& x, Rng&) { return data::normalize(x); };
 }
 inline Transform random_crop(std::int64_t height, std::int64_t width, std::int64_t padding) {
-  return [=](const Tensor& x, Generator& g) { return data::random_crop(x, height, width, padding, g); };
+  return [=](const Tensor& x, Rng& g) { return data::random_crop(x, height, width, padding, g); };
 }
 inline Transform random_horizontal_flip(double p = 0.5) {
-  return [=](const Tensor& x, Generator& g) { return data::random_horizontal_flip(x, p, g); };
+  return [=](const Tensor& x, Rng& g) { return data::random_horizontal_flip(x, p, g); };
 }
 inline Transform random_rotation(double max_degrees) {
-  return [=](const Tensor& x, Generator& g) { return data::random_rotation(x, max_degrees, g); };
+  return [=](const Tensor& x, Rng& g) { return data::random_rotation(x, max_degrees, g); };
 }
 }  // namespace transforms
 

@@ -42,7 +42,7 @@
 // Offline the plain decoder had to rebuild the whole photo from random
 // features and mostly did not (issue 11: SSIM 0.1, stripes).
 //
-//   gf::Generator gen(1);
+//   gf::Rng gen(1);
 //   auto net = std::make_shared<gf::models::AdainNet>(gf::models::AdainConfig{}, gen);
 //   net->load_vgg_weights("vgg19.safetensors");          // optional
 //   ... train the decoder with adain_losses() ...
@@ -53,7 +53,7 @@
 #include <string>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/optim/optimizer.hpp"
@@ -123,7 +123,7 @@ class AdainNet : public nn::Module {
   /// N(0, 2 / fan_in), zero biases): with PyTorch's default conv init the
   /// activations shrink layer by layer (relu4_1 ~100x below relu1_1, many
   /// channels dead), which would leave AdaIN nothing but eps to work with.
-  AdainNet(const AdainConfig& config, Generator& gen);
+  AdainNet(const AdainConfig& config, Rng& gen);
 
   /// Replaces the encoder's weights by the first 10 convolutions of a
   /// torchvision-named VGG-19 safetensors file (see load_vgg19_weights).

@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/metrics/fid.hpp"
 #include "gf/nn/nn.hpp"
 
@@ -21,7 +21,7 @@ namespace gf::models {
 
 class FashionClassifier : public nn::Module {
  public:
-  explicit FashionClassifier(Generator& gen, std::int64_t num_classes = 10);
+  explicit FashionClassifier(Rng& gen, std::int64_t num_classes = 10);
 
   /// images (N, 1, 28, 28) in [-1, 1] -> logits (N, num_classes).
   Tensor forward(const Tensor& images) override;

@@ -23,7 +23,7 @@
 #include <memory>
 #include <string>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/nn.hpp"
 
 namespace gf::models {
@@ -61,7 +61,7 @@ DcganConfig dcgan_config_by_name(const std::string& arch);
 
 class DcganGenerator : public nn::Module {
  public:
-  DcganGenerator(const DcganConfig& config, Generator& gen);
+  DcganGenerator(const DcganConfig& config, Rng& gen);
 
   /// z (N, nz) or (N, nz, 1, 1) -> images (N, C, S, S) in [-1, 1].
   Tensor forward(const Tensor& z) override;
@@ -79,7 +79,7 @@ class DcganGenerator : public nn::Module {
 
 class DcganDiscriminator : public nn::Module {
  public:
-  DcganDiscriminator(const DcganConfig& config, Generator& gen);
+  DcganDiscriminator(const DcganConfig& config, Rng& gen);
 
   /// images (N, C, S, S) -> logits (N,).
   Tensor forward(const Tensor& x) override;

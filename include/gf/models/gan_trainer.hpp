@@ -30,7 +30,7 @@
 #include <memory>
 #include <string>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/dist/grad_reducer.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/dcgan.hpp"
@@ -119,7 +119,7 @@ class GanTrainer {
   void average_over_ranks(std::vector<double*> values);
 
   GanTrainerOptions options_;
-  Generator rng_;  // latent noise for every step
+  Rng rng_;  // latent noise for every step
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Adam> opt_g_, opt_d_;

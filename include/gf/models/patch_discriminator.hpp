@@ -23,7 +23,7 @@
 // and again), so level k judges patches covering 2^k times more of the image:
 // fine texture at level 0, the style's larger shapes at the coarser levels.
 //
-//   gf::Generator gen(1);
+//   gf::Rng gen(1);
 //   gf::models::MultiScalePatchDiscriminator D({.scales = 3}, gen);
 //   auto logits = D.forward_scales(x);   // one (N, 1, h_k, w_k) map per level
 //   Tensor d_loss = patch_discriminator_loss(D, real_patches, fake_patches.detach());
@@ -32,7 +32,7 @@
 #include <memory>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/models/gan_loss.hpp"
 #include "gf/nn/nn.hpp"
 
@@ -51,7 +51,7 @@ struct PatchDiscriminatorConfig {
 /// One scale: image (N, C, H, W) -> logit map (N, 1, ~H / 2^d, ~W / 2^d).
 class PatchDiscriminator : public nn::Module {
  public:
-  PatchDiscriminator(const PatchDiscriminatorConfig& config, Generator& gen);
+  PatchDiscriminator(const PatchDiscriminatorConfig& config, Rng& gen);
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "PatchDiscriminator"; }
   /// Side in input pixels of the patch that one output logit sees.
@@ -65,7 +65,7 @@ class PatchDiscriminator : public nn::Module {
 /// pooled k times by 2x2 (children "scale0", "scale1", ...).
 class MultiScalePatchDiscriminator : public nn::Module {
  public:
-  MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& config, Generator& gen);
+  MultiScalePatchDiscriminator(const PatchDiscriminatorConfig& config, Rng& gen);
   /// x (N, C, H, W) -> one logit map per level, finest first. Levels whose
   /// image would be smaller than 8 pixels are skipped.
   std::vector<Tensor> forward_scales(const Tensor& x);
@@ -89,7 +89,7 @@ Tensor patch_generator_loss(MultiScalePatchDiscriminator& D, const Tensor& fake,
 /// each mirrored left-right with probability 1/2 (a cheap augmentation that
 /// keeps D from memorising the one style image). Differentiable: gradients
 /// flow back into the pixels the patches were cut from.
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen);
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Rng& gen);
 
 /// The top-left corner of a patch.
 struct PatchCorner {
@@ -106,7 +106,7 @@ std::vector<PatchCorner> textured_patch_corners(const Tensor& image, std::int64_
 
 /// n patches as random_patches cuts them, each at a corner drawn uniformly
 /// from `corners` (non-empty, every window inside the image).
-Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Generator& gen,
+Tensor random_patches(const Tensor& image, std::int64_t n, std::int64_t size, Rng& gen,
                       const std::vector<PatchCorner>& corners);
 
 }  // namespace gf::models

@@ -48,7 +48,7 @@
 #include <string>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/core/tensor.hpp"
 
 namespace gf::models {
@@ -114,6 +114,6 @@ struct SlicedWassersteinOptions {
 /// batch's patches. Directions are drawn from `gen` at every call. The style
 /// side is a constant (no gradient).
 Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& options,
-                               Generator& gen);
+                               Rng& gen);
 
 }  // namespace gf::models

@@ -45,7 +45,7 @@
 #include <memory>
 #include <string>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/nn/nn.hpp"
 
@@ -82,7 +82,7 @@ class StyleConv : public nn::Module {
     bool relu = true;
   };
   StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel, Options options,
-            Generator& gen);
+            Rng& gen);
 
   /// x (N, C_in, H, W) -> (N, C_out, H', W'), H' = H / stride (x2 when upsampling).
   Tensor forward(const Tensor& x) override;
@@ -97,7 +97,7 @@ class StyleConv : public nn::Module {
 /// x + conv2(conv1(x)): conv1 with IN + ReLU, conv2 with IN only; 3x3, same width.
 class StyleResidual : public nn::Module {
  public:
-  StyleResidual(std::int64_t channels, Generator& gen);
+  StyleResidual(std::int64_t channels, Rng& gen);
   /// x (N, C, H, W) -> (N, C, H, W).
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "StyleResidual"; }
@@ -107,7 +107,7 @@ class StyleResidual : public nn::Module {
 
 class StyleNet : public nn::Module {
  public:
-  explicit StyleNet(const StyleNetConfig& config = {}, Generator* gen = nullptr);
+  explicit StyleNet(const StyleNetConfig& config = {}, Rng* gen = nullptr);
 
   /// image (N, 3, H, W) in [0, 1] -> stylised (N, 3, H, W) in [0, 1]; H, W >= 5.
   Tensor forward(const Tensor& image) override;

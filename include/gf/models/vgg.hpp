@@ -19,7 +19,7 @@
 // ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225) first, as
 // the pretrained weights expect.
 //
-//   gf::Generator gen(1);
+//   gf::Rng gen(1);
 //   auto vgg = std::make_shared<gf::models::Vgg19Features>(gf::models::Vgg19Config{}, gen);
 //   gf::models::load_vgg19_weights(*vgg, "vgg19.safetensors");
 //   auto f = vgg->extract(image, {"relu1_1", "relu2_1", "conv4_2"});  // runs up to layer 21 only
@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/nn.hpp"
 
 namespace gf::models {
@@ -48,7 +48,7 @@ struct Vgg19Config {
 class Vgg19Features : public nn::Module {
  public:
   /// Random weights (PyTorch's default conv init) until load_vgg19_weights.
-  Vgg19Features(const Vgg19Config& config, Generator& gen);
+  Vgg19Features(const Vgg19Config& config, Rng& gen);
 
   /// The activations of `layers` (names as in the table above) for images
   /// (N, 3, H, W) in [0, 1]. Runs only as deep as the deepest layer asked for.

@@ -2,7 +2,7 @@
 // Convolution layers over (N, C, H, W), square kernels.
 #include <cstdint>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/module.hpp"
 #include "gf/ops/conv.hpp"
 
@@ -16,12 +16,12 @@ class Conv2d : public Module {
  public:
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size, std::int64_t stride = 1,
          std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1, bool bias = true,
-         Generator* gen = nullptr);
+         Rng* gen = nullptr);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
-  void reset_parameters(Generator& gen);
+  void reset_parameters(Rng& gen);
 
   const std::int64_t in_channels, out_channels, kernel_size;
   const Conv2dParams params;
@@ -37,12 +37,12 @@ class ConvTranspose2d : public Module {
  public:
   ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
                   std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t output_padding = 0,
-                  std::int64_t groups = 1, bool bias = true, std::int64_t dilation = 1, Generator* gen = nullptr);
+                  std::int64_t groups = 1, bool bias = true, std::int64_t dilation = 1, Rng* gen = nullptr);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "ConvTranspose2d"; }
   std::string extra_repr() const override;
-  void reset_parameters(Generator& gen);
+  void reset_parameters(Rng& gen);
 
   const std::int64_t in_channels, out_channels, kernel_size;
   const ConvTranspose2dParams params;

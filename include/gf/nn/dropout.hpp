@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -20,12 +20,12 @@ class Dropout : public Module {
   std::string type_name() const override { return "Dropout"; }
   std::string extra_repr() const override;
   /// The mask stream (seed it, or save/restore its state()).
-  Generator& generator() { return gen_; }
+  Rng& generator() { return gen_; }
 
   const double p;
 
  private:
-  Generator gen_;
+  Rng gen_;
 };
 
 }  // namespace gf::nn

@@ -2,7 +2,7 @@
 // Embedding: a learned vector per class id.
 #include <cstdint>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -12,7 +12,7 @@ namespace gf::nn {
 /// gradient reaches exactly the rows that were used. Init N(0, 1) like PyTorch.
 class Embedding : public Module {
  public:
-  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator* gen = nullptr);
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Rng* gen = nullptr);
 
   Tensor forward(const Tensor& labels) override;
   std::string type_name() const override { return "Embedding"; }

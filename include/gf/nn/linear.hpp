@@ -2,7 +2,7 @@
 // Linear: y = x W^T + b.
 #include <cstdint>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -13,13 +13,13 @@ namespace gf::nn {
 /// default generator.
 class Linear : public Module {
  public:
-  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Generator* gen = nullptr);
+  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Rng* gen = nullptr);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Linear"; }
   std::string extra_repr() const override;
   /// Draws fresh weights the way the constructor does.
-  void reset_parameters(Generator& gen);
+  void reset_parameters(Rng& gen);
 
   const std::int64_t in_features, out_features;
   Tensor weight;  // (out_features, in_features)

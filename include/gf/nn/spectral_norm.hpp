@@ -13,7 +13,7 @@
 //   auto sn = std::make_shared<gf::nn::SpectralNorm>(conv, conv->weight, gen);
 #include <memory>
 
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::nn {
@@ -21,7 +21,7 @@ namespace gf::nn {
 class SpectralNorm : public Module {
  public:
   /// Wraps `layer`, whose weight parameter is the member `weight` (out, ...).
-  SpectralNorm(std::shared_ptr<Module> layer, Tensor& weight, Generator& gen);
+  SpectralNorm(std::shared_ptr<Module> layer, Tensor& weight, Rng& gen);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "SpectralNorm"; }

@@ -3,20 +3,9 @@
 #include <cstdint>
 
 #include "gf/core/tensor.hpp"
+#include "gf/kernels/params.hpp"  // Conv2dParams
 
 namespace gf {
-
-struct Conv2dParams {
-  std::int64_t stride_h = 1, stride_w = 1;
-  std::int64_t pad_h = 0, pad_w = 0;
-  std::int64_t dilation_h = 1, dilation_w = 1;
-  std::int64_t groups = 1;
-  /// Square shorthand: Conv2dParams::make(stride, pad, dilation, groups).
-  static Conv2dParams make(std::int64_t stride, std::int64_t pad = 0, std::int64_t dilation = 1,
-                           std::int64_t groups = 1) {
-    return {stride, stride, pad, pad, dilation, dilation, groups};
-  }
-};
 
 /// x (N, C_in, H, W), weight (C_out, C_in/groups, kH, kW), bias (C_out,) or undefined
 /// -> (N, C_out, H_out, W_out), H_out = (H + 2 pad - dilation (kH - 1) - 1) / stride + 1.

@@ -6,6 +6,7 @@
 #include "gf/ops/linalg.hpp"
 #include "gf/ops/loss.hpp"
 #include "gf/ops/norm.hpp"
+#include "gf/ops/optim.hpp"
 #include "gf/ops/pool.hpp"
 #include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gf/core/tensor.hpp"
+#include "gf/kernels/params.hpp"  // PadMode
 
 namespace gf {
 
@@ -12,8 +13,6 @@ namespace gf {
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 /// Joins same-shape tensors along a new dim.
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
-
-enum class PadMode { kZero, kReflect };
 
 /// Pads the last two dims of an (N, C, H, W) or (C, H, W) tensor by
 /// (left, right, top, bottom). Reflect mirrors without repeating the edge

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "cpu/copy.hpp"
+#include "kernels/kernels.hpp"
 #include "gf/core/factory.hpp"
 
 namespace gf::cpu::reference {

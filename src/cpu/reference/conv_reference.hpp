@@ -1,9 +1,9 @@
 #pragma once
-// Naive twins of the CPU convolution kernels (cpu/conv.hpp), same signatures
+// Naive twins of the CPU convolution kernels (kernels/twins.inc), same signatures
 // and meaning: direct loops over every (output pixel, kernel tap) pair, with
 // double accumulators. Slow and obviously right; tests compare against them.
 #include "gf/core/tensor.hpp"
-#include "gf/ops/conv.hpp"
+#include "gf/kernels/params.hpp"
 
 namespace gf::cpu::reference {
 

@@ -1,15 +1,15 @@
-#include "gf/core/generator.hpp"
+#include "gf/core/rng.hpp"
 
 #include "gf/core/philox.hpp"
 
 namespace gf {
 
-std::array<std::uint32_t, 4> Generator::philox(std::uint64_t key, std::uint64_t counter) {
+std::array<std::uint32_t, 4> Rng::philox(std::uint64_t key, std::uint64_t counter) {
   const PhiloxBlock b = philox4x32(key, counter);
   return {b.word[0], b.word[1], b.word[2], b.word[3]};
 }
 
-std::uint64_t Generator::below(std::uint64_t n) {
+std::uint64_t Rng::below(std::uint64_t n) {
   // Reject the top partial copy of [0, n) so every value is equally likely.
   const std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   for (;;) {
@@ -18,8 +18,8 @@ std::uint64_t Generator::below(std::uint64_t n) {
   }
 }
 
-Generator& default_generator() {
-  static Generator gen(0x5eed);
+Rng& default_rng() {
+  static Rng gen(0x5eed);
   return gen;
 }
 

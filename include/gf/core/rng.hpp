@@ -10,9 +10,9 @@
 
 namespace gf {
 
-class Generator {
+class Rng {
  public:
-  explicit Generator(std::uint64_t seed = 0x5eed) : seed_(seed) {}
+  explicit Rng(std::uint64_t seed = 0x5eed) : seed_(seed) {}
 
   void manual_seed(std::uint64_t seed) {
     seed_ = seed;
@@ -79,9 +79,9 @@ class Generator {
 };
 
 /// The process-wide generator used when an op is not given one.
-Generator& default_generator();
+Rng& default_rng();
 
 /// Seeds the default generator (like torch.manual_seed).
-inline void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+inline void manual_seed(std::uint64_t seed) { default_rng().manual_seed(seed); }
 
 }  // namespace gf

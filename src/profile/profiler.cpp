@@ -1,6 +1,6 @@
 // The profiler's bookkeeping: a stack of open scopes per thread, and one row
 // of sums per module path, shared by all threads behind a mutex.
-#include "gf/autograd/profiler.hpp"
+#include "gf/profile/profiler.hpp"
 
 #include <sys/resource.h>
 
