@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       "A model trained with pretrained VGG-19 weights gives the paper's look (the style's strokes, textures and "
       "colours). A model trained offline (randomly initialised VGG-19, the default recolour head) gives, measured "
       "on photos and styles it never saw (scripts/style_eval.py): the style's palette over the whole photo "
-      "(luminance SSIM to the photo 0.72-0.97, colour distance to the style 0.07-0.10 at --alpha 1) and none of "
+      "(luminance SSIM to the photo 0.68-0.95, colour distance to the style 0.02-0.06 at --alpha 1) and none of "
       "the style's shapes; --alpha 0 returns the photo (docs/style-transfer.md). On a busy machine set "
       "OMP_WAIT_POLICY=passive. Writes PNG or JPEG (by extension)."};
   app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();
