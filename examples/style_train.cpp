@@ -456,7 +456,7 @@ int main(int argc, char** argv) {
       if (comm->size() > 1) gen.manual_seed(dist::rank_step_seed(o.seed, comm->rank(), step));
       const Tensor c = content_batch(photos, o.batch_size, o.crop, gen).to(device);  // (B, 3, crop, crop)
       const Tensor unclamped = net.forward_unclamped(c);
-      const Tensor y = clamp(unclamped, 0.0, 1.0);
+      const Tensor y = net.clamp_output(unclamped);
 
       // D phase: style patches are real, patches of the detached output fake.
       const TensorOptions scalar{y.dtype(), y.device()};

@@ -167,7 +167,13 @@ void StyleNet::set_style_colours(const Tensor& style) {
   style_std.copy_(s.std.to(style_std.device()).to(style_std.dtype()));
 }
 
-Tensor StyleNet::forward(const Tensor& image) { return clamp(forward_unclamped(image), 0.0, 1.0); }
+Tensor StyleNet::forward(const Tensor& image) { return clamp_output(forward_unclamped(image)); }
+
+Tensor StyleNet::clamp_output(const Tensor& unclamped) const {
+  // sigmoid's output is in (0, 1) already; a clamp would also zero the
+  // gradient where float rounds it to exactly 0 or 1.
+  return config.head == StyleNetHead::kSigmoid ? unclamped : clamp(unclamped, 0.0, 1.0);
+}
 
 Tensor StyleNet::forward_unclamped(const Tensor& image) {
   GF_CHECK(image.dim() == 4 && image.size(1) == 3 && image.size(2) >= 5 && image.size(3) >= 5,

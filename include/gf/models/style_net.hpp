@@ -115,6 +115,9 @@ class StyleNet : public nn::Module {
   /// may leave the range). A clamped pixel passes no gradient, so training
   /// penalises what lies outside the range here (style_train --range-weight).
   Tensor forward_unclamped(const Tensor& image);
+  /// forward() = clamp_output(forward_unclamped()): the recolour heads' sum
+  /// clamped to [0, 1]; the sigmoid head's output as it is.
+  Tensor clamp_output(const Tensor& unclamped) const;
   std::string type_name() const override { return "StyleNet"; }
   std::string extra_repr() const override;
 
