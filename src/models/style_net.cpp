@@ -5,6 +5,7 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/image/color.hpp"
+#include "gf/models/adain.hpp"
 #include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/linalg.hpp"
@@ -189,12 +190,9 @@ Tensor StyleNet::forward_unclamped(const Tensor& image) {
   if (pad_h + pad_w > 0) x = x.narrow(2, 0, H).narrow(3, 0, W);
   if (config.head == StyleNetHead::kSigmoid) return sigmoid(x);
   // R(image) + t: Reinhard's transfer of each image's own statistics to the style's, plus the network's tail.
-  const Tensor style_mu = style_mean.view({1, 3, 1, 1}), style_sd = style_std.view({1, 3, 1, 1});
-  const auto to_style_stats = [&](const Tensor& z) {
-    const Tensor mu = mean(z, {2, 3}, /*keepdim=*/true);                                     // (N, 3, 1, 1)
-    const Tensor sd = sqrt(add(var(z, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), 1e-12));  // (N, 3, 1, 1)
-    return add(mul(div(sub(z, mu), sd), style_sd), style_mu);
-  };
+  // R is AdaIN on pixels: each image's per-channel statistics replaced by the style's.
+  const ChannelStats style{style_mean.view({1, 3, 1, 1}), style_std.view({1, 3, 1, 1})};
+  const auto to_style_stats = [&](const Tensor& z) { return adain_with_stats(z, channel_stats(z, 1e-12), style); };
   const Tensor sum = add(to_style_stats(image), x);
   // The matched head moves the sum to the style's statistics once more: what
   // the network adds (strokes, shapes) then cannot shift the palette.
