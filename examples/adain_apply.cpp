@@ -3,6 +3,8 @@
 //
 //   out = g(alpha t + (1 - alpha) f(c)),   t = AdaIN(f(c), styles mixed by --style-weight)
 //
+// (a model trained with --fusion attention: t = sum_k w_k SA(f(c), f(s_k)), the
+// trained style attention; the model file says which).
 // f is the model's fixed encoder (pretrained or random VGG-19 up to relu4_1, as
 // it was trained), g its decoder (gf::models::AdainNet::stylize).
 //

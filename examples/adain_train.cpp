@@ -9,6 +9,9 @@
 //                                            of per-channel means and standard deviations
 //                                      L_col = the same gaps on the output's and the style's pixels
 //   Adam step on the decoder g only
+// With --fusion attention, t = SA(f(c), f(s)), a style-attention module
+// (gf/models/style_attention.hpp) trained with g, and L_c compares the
+// normalised features of g(t) and c (t is learned, so it is no target).
 // (gf::models::adain_losses in src/models/adain.cpp). This file is the program
 // around it: data, progress, sample pictures, checkpoints, resume.
 //
@@ -67,6 +70,7 @@ struct Options {
   std::string vgg_weights;
   std::string out = "runs/adain";
   std::string head = "recolour";
+  std::string fusion = "adain";
   std::string resume;
   bool overwrite = false;
   std::int64_t sample_every = 250;
@@ -185,6 +189,11 @@ int main(int argc, char** argv) {
                  "the paper's, the whole picture from the decoder")
       ->check(CLI::IsMember({"recolour", "decoder"}))
       ->capture_default_str();
+  app.add_option("--fusion", o.fusion,
+                 "adain: the content's features take the style's statistics; attention: a trained attention lets each "
+                 "position take the features of the style positions that resemble it (Park & Lee 2019)")
+      ->check(CLI::IsMember({"adain", "attention"}))
+      ->capture_default_str();
   app.add_option("--out", o.out, "output directory")->capture_default_str();
   app.add_option("--resume", o.resume, "checkpoint to continue from (its network and Adam state win)");
   app.add_flag("--overwrite", o.overwrite, "start a new run even if --out holds an earlier run's checkpoint, replacing it");
@@ -222,11 +231,16 @@ int main(int argc, char** argv) {
       step = ck.metadata.count("step") ? std::stoll(ck.metadata.at("step")) : 0;
       encoder = ck.metadata.count("encoder") ? ck.metadata.at("encoder") : "from " + o.resume;
       if (!o.vgg_weights.empty()) std::cout << "note: --vgg-weights ignored, the encoder comes from " << o.resume << "\n";
+      if (app.count("--fusion") > 0 && models::parse_fusion(o.fusion) != net->config.fusion)
+        std::cout << "note: --fusion ignored, " << o.resume << " has " << models::fusion_name(net->config.fusion)
+                  << " fusion\n";
     } else {
       const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor : (o.vgg_weights.empty() ? kDivisorOffline : 1);
       Rng gen(o.seed);
       net = std::make_shared<models::AdainNet>(
-          models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour"}, gen);
+          models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour",
+                              .fusion = models::parse_fusion(o.fusion)},
+          gen);
       if (o.vgg_weights.empty()) {
         encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
       } else {
@@ -236,7 +250,7 @@ int main(int argc, char** argv) {
     }
     net->to(device);
     net->freeze_encoder();  // to() makes every parameter trainable again
-    optim::Adam adam(net->decoder->parameters(), {.lr = o.lr});
+    optim::Adam adam(net->trainable_parameters(), {.lr = o.lr});
     if (!adam_state.empty()) adam.load_state_dict(adam_state);
     check_memory_budget(kTrainBytesPerPixel / static_cast<double>(net->config.width_divisor) *
                             static_cast<double>(o.batch_size * o.image_size * o.image_size),
@@ -256,7 +270,10 @@ int main(int argc, char** argv) {
     GF_CHECK(!styles.empty(), "no readable style image in --style");
 
     std::cout << "adain_train: encoder " << encoder << " to relu4_1, width divisor " << net->config.width_divisor
-              << ", decoder " << net->decoder->num_parameters() << " params; " << photos->size() << " content photos, "
+              << ", decoder " << net->decoder->num_parameters() << " params"
+              << (net->attention ? detail::concat(", attention fusion ", net->attention->num_parameters(), " params")
+                                 : std::string(", AdaIN fusion"))
+              << "; " << photos->size() << " content photos, "
               << styles.size() << " style images; crops " << o.image_size << "x" << o.image_size << ", batch "
               << o.batch_size << ", lambda " << o.style_weight << ", mu " << o.colour_weight << ", " << device << ", " << num_threads()
               << " threads\n";

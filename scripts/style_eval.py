@@ -3,14 +3,15 @@
 every method to photos and styles that were never used for training or
 tuning, and prints the table docs/style-transfer.md shows.
 
-  /usr/bin/python3 scripts/style_eval.py [--set heldout|dev] [--methods reinhard,network,adain,optimise]
+  /usr/bin/python3 scripts/style_eval.py [--set heldout|dev] [--methods reinhard,network,adain,attention,optimise]
 
 Pictures: scripts/style_eval_images.py (all from Debian packages). For each
 style of the set, style_train (defaults) trains a network on train_photos and
 style_apply applies it; adain_train (defaults) trains one decoder on
 train_styles and adain_apply applies it to the set's styles at alpha 1, 0.5
-and 0; stylize runs the per-image optimisation (default settings) and the
-Reinhard colour transfer. Every result is 384 px on its longest side.
+and 0 ("attention": the same with adain_train --fusion attention); stylize
+runs the per-image optimisation (default settings) and the Reinhard colour
+transfer. Every result is 384 px on its longest side.
 
 Figures, both from image_metrics:
   SSIM   luminance SSIM of the result to the photo (Rec. 601 Y; 11x11
@@ -134,23 +135,29 @@ def main():
                      photo, cells[(pname, sname)]], f"{out}/style_apply.log")
         measure("network", cells)
 
-    if "adain" in methods:
-        model = f"{out}/adain/checkpoint.safetensors"
+    def arbitrary_style(method, extra_args):
+        """Trains one adain_train model (defaults + extra_args) on train_styles, applies it at three alphas."""
+        model = f"{out}/{method}/checkpoint.safetensors"
         if not (args.reuse_models and os.path.exists(model)):
             seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
-                           os.path.join(data, "train_styles"), "--out", f"{out}/adain", "--overwrite"]
-                          + args.adain_args.split(),
-                          f"{out}/adain_train.log")
-            notes.append(f"adain_train: {seconds / 60:.1f} min")
+                           os.path.join(data, "train_styles"), "--out", f"{out}/{method}", "--overwrite"]
+                          + extra_args + args.adain_args.split(),
+                          f"{out}/{method}_train.log")
+            notes.append(f"adain_train ({method}): {seconds / 60:.1f} min")
         for alpha in ("1", "0.5", "0"):
             cells = {}
             for pname, photo in photos.items():
                 for sname, style in styles.items():
-                    cells[(pname, sname)] = f"{out}/adain{alpha}_{pname}_{sname}.png"
+                    cells[(pname, sname)] = f"{out}/{method}{alpha}_{pname}_{sname}.png"
                     run([f"{bin_dir}/adain_apply", "--model", model, "--content", photo, "--style", style,
                          "--alpha", alpha, "--size", str(SIDE), "--out", cells[(pname, sname)]],
-                        f"{out}/adain_apply.log")
-            measure(f"adain alpha {alpha}", cells)
+                        f"{out}/{method}_apply.log")
+            measure(f"{method} alpha {alpha}", cells)
+
+    if "adain" in methods:
+        arbitrary_style("adain", [])
+    if "attention" in methods:
+        arbitrary_style("attention", ["--fusion", "attention"])
 
     if "optimise" in methods:
         cells = {}
@@ -175,6 +182,10 @@ def main():
         s, c, b = ([v[i] for v in values] for i in range(3))
         lines.append(f"| {m} | {sum(s) / len(s):.3f} | {sum(c) / len(c):.3f} | {sum(b) / len(b):.2f} | "
                      f"{min(s):.3f} | {max(c):.3f} | {max(b):.2f} |")
+    # A style that is itself flat and saturated in places (retina's black
+    # surround) asks for some of that in its results: its own share is the yardstick.
+    own = [f"{s} {figures(bin_dir, path, path, path)[2]:.2f} %" for s, path in styles.items()]
+    notes.append("the styles' own blobs: " + ", ".join(own))
     lines += [""] + notes
     text = "\n".join(lines)
     open(os.path.join(out, "table.md"), "w").write(text + "\n")

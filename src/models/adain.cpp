@@ -32,63 +32,17 @@ Tensor pad_to_multiple(const Tensor& images) {
 
 }  // namespace
 
-// ---- the AdaIN operation ------------------------------------------------------------
-
-ChannelStats channel_stats(const Tensor& features, double eps) {
-  GF_CHECK(features.dim() == 4, "channel_stats: expected features (N, C, H, W), got ", features.shape());
-  // Biased variance (divide by H W), as instance norm uses: then the output of
-  // AdaIN has exactly the style's statistics.
-  return {mean(features, {2, 3}, /*keepdim=*/true),
-          sqrt(add(var(features, {2, 3}, /*unbiased=*/false, /*keepdim=*/true), eps))};
-}
-
-Tensor adain(const Tensor& content, const Tensor& style, double eps) {
-  GF_CHECK(content.dim() == 4 && style.dim() == 4, "adain: expected content and style features (N, C, H, W), got ",
-           content.shape(), " and ", style.shape());
-  GF_CHECK(content.size(1) == style.size(1), "adain: content has ", content.size(1), " channels, style ",
-           style.size(1), "; they must come from the same layer");
-  GF_CHECK(style.size(0) == content.size(0) || style.size(0) == 1, "adain: style batch ", style.size(0),
-           " must be 1 or the content's ", content.size(0));
-  return adain_with_stats(content, channel_stats(content, eps), channel_stats(style, eps));
-}
-
-Tensor adain_with_stats(const Tensor& content, const ChannelStats& content_stats, const ChannelStats& style_stats) {
-  // (N, C, H, W) against (N or 1, C, 1, 1) statistics, broadcast over the positions.
-  return add(mul(div(sub(content, content_stats.mean), content_stats.std), style_stats.std), style_stats.mean);
-}
-
-ChannelStats mix_stats(const std::vector<ChannelStats>& stats, const std::vector<double>& weights) {
-  GF_CHECK(!stats.empty(), "adain_mix: no styles to mix");
-  GF_CHECK(weights.size() == stats.size(), "adain_mix: ", weights.size(), " weights for ", stats.size(), " styles");
-  double total = 0.0;
-  for (const double w : weights) {
-    GF_CHECK(std::isfinite(w) && w >= 0.0, "adain_mix: style weights must be finite and >= 0, got ", w);
-    total += w;
-  }
-  GF_CHECK(total > 0.0, "adain_mix: the style weights sum to 0; at least one must be positive");
-  ChannelStats mixed;
-  for (std::size_t k = 0; k < stats.size(); ++k) {
-    if (weights[k] == 0.0) continue;
-    const Tensor mean = mul(stats[k].mean, weights[k] / total), std = mul(stats[k].std, weights[k] / total);
-    mixed.mean = mixed.mean.defined() ? add(mixed.mean, mean) : mean;
-    mixed.std = mixed.std.defined() ? add(mixed.std, std) : std;
-  }
-  return mixed;
-}
-
-Tensor adain_mix(const Tensor& content, const std::vector<Tensor>& styles, const std::vector<double>& weights,
-                 double eps) {
-  std::vector<ChannelStats> stats;
-  for (const Tensor& s : styles) {
-    GF_CHECK(s.dim() == 4 && content.dim() == 4 && s.size(1) == content.size(1) &&
-                 (s.size(0) == content.size(0) || s.size(0) == 1),
-             "adain_mix: style features ", s.shape(), " do not fit content features ", content.shape());
-    stats.push_back(channel_stats(s, eps));
-  }
-  return adain_with_stats(content, channel_stats(content, eps), mix_stats(stats, weights));
-}
-
 // ---- the network --------------------------------------------------------------------
+
+std::string fusion_name(FeatureFusion fusion) {
+  return fusion == FeatureFusion::kAttention ? "attention" : "adain";
+}
+
+FeatureFusion parse_fusion(const std::string& name) {
+  if (name == "adain") return FeatureFusion::kAdain;
+  if (name == "attention") return FeatureFusion::kAttention;
+  throw Error(detail::concat("unknown feature fusion '", name, "' (adain or attention)"));
+}
 
 void AdainConfig::validate() const {
   GF_CHECK(width_divisor >= 1 && 64 % width_divisor == 0, "AdainConfig: width_divisor must divide 64, got ",
@@ -135,7 +89,15 @@ AdainNet::AdainNet(const AdainConfig& cfg, Rng& gen) : config(cfg) {
     auto& out = dynamic_cast<StyleConv&>(*(*decoder)[decoder->size() - 1]);
     nn::init::zeros_(out.conv->weight);
   }
+  if (config.fusion == FeatureFusion::kAttention) attention = register_module("attention", std::make_shared<StyleAttention>(w4, gen));
   freeze_encoder();
+}
+
+std::vector<Tensor> AdainNet::trainable_parameters() const {
+  std::vector<Tensor> params = decoder->parameters();
+  if (attention)
+    for (const Tensor& p : attention->parameters()) params.push_back(p);
+  return params;
 }
 
 void AdainNet::freeze_encoder() {
@@ -180,17 +142,38 @@ Tensor AdainNet::decode(const Tensor& features) {
 
 Tensor AdainNet::forward(const Tensor& images) { return decode(encode(images)); }
 
+Tensor AdainNet::fuse(const Tensor& fc, const ChannelStats& content_stats, const ImageStats& style_stats) {
+  if (!attention) return adain_with_stats(fc, content_stats, style_stats.features);
+  GF_CHECK(!style_stats.feature_maps.empty() && style_stats.feature_maps.size() == style_stats.weights.size(),
+           "adain: attention fusion needs the styles' features (ImageStats from style_stats())");
+  Tensor t;
+  for (std::size_t k = 0; k < style_stats.feature_maps.size(); ++k) {
+    if (style_stats.weights[k] == 0.0) continue;
+    const Tensor term = mul(attention->fuse_with_stats(fc, content_stats, style_stats.feature_maps[k]),
+                            style_stats.weights[k]);
+    t = t.defined() ? add(t, term) : term;
+  }
+  return t;
+}
+
 ImageStats AdainNet::style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights) {
   GF_CHECK(!styles.empty(), "adain: stylize needs at least one style image");
   NoGradGuard no_grad;
   std::vector<ChannelStats> features, pixels;
+  std::vector<Tensor> maps;
   for (const Tensor& s : styles) {
     check_images(s, "style");
-    features.push_back(channel_stats(encode(s)));
+    maps.push_back(encode(s));
+    features.push_back(channel_stats(maps.back()));
     pixels.push_back(channel_stats(s));
   }
   const std::vector<double> w = weights.empty() ? std::vector<double>(styles.size(), 1.0) : weights;
-  return {mix_stats(features, w), mix_stats(pixels, w)};
+  ImageStats stats{mix_stats(features, w), mix_stats(pixels, w)};
+  if (attention) {
+    stats.feature_maps = std::move(maps);
+    stats.weights = style_shares(w, styles.size());
+  }
+  return stats;
 }
 
 ImageStats AdainNet::content_stats(const Tensor& content, std::int64_t tile) {
@@ -232,7 +215,7 @@ namespace {
 Tensor decode_stylized(AdainNet& net, const Tensor& content, const Tensor& fc, const ImageStats& content_stats,
                        const ImageStats& style_stats, double alpha) {
   GF_CHECK(alpha >= 0.0 && alpha <= 1.0, "adain: alpha must be in [0, 1], got ", alpha);
-  const Tensor t = adain_with_stats(fc, content_stats.features, style_stats.features);
+  const Tensor t = net.fuse(fc, content_stats.features, style_stats);
   Tensor out = net.decode(alpha == 1.0 ? t : add(mul(t, alpha), mul(fc, 1.0 - alpha)));  // (N, 3, 8h, 8w)
   out = out.narrow(2, 0, content.size(2)).narrow(3, 0, content.size(3));
   if (net.config.recolour) {
@@ -263,7 +246,7 @@ Tensor AdainNet::stylize(const Tensor& content, const std::vector<Tensor>& style
 
 std::string AdainNet::extra_repr() const {
   return detail::concat("encoder=VGG-19 to relu4_1, width_divisor=", config.width_divisor,
-                        config.recolour ? ", head=recolour" : ", head=decoder");
+                        config.recolour ? ", head=recolour" : ", head=decoder", ", fusion=", fusion_name(config.fusion));
 }
 
 // ---- training objective -------------------------------------------------------------
@@ -289,20 +272,28 @@ AdainLosses adain_losses(AdainNet& net, const Tensor& content, const Tensor& sty
   GF_CHECK(content.size(2) % kScale == 0 && content.size(3) % kScale == 0,
            "adain_losses: content height and width must be multiples of 8, got ", content.shape());
   // Targets: constants of this step.
-  Tensor t;                          // (N, C4, H/8, W/8)
+  Tensor fc, t;                      // f(c), and the fused features (N, C4, H/8, W/8)
   std::vector<Tensor> style_stages;  // relu1_1 .. relu4_1 of the style
   Tensor recoloured;                 // recolour head: R(c) (N, 3, H, W)
   {
     NoGradGuard no_grad;
     style_stages = net.encode_stages(style);
-    t = adain(net.encode(content), style_stages.back());
+    fc = net.encode(content);
+    if (!net.attention) t = adain(fc, style_stages.back());
     if (net.config.recolour) recoloured = adain_with_stats(content, channel_stats(content), channel_stats(style));
   }
+  if (net.attention) t = net.attention->fuse(fc, style_stages.back());  // trained with the decoder: recorded
   Tensor out = net.decode(t);                              // g(t): (N, 3, H, W)
   if (net.config.recolour) out = add(recoloured, out);    // + R(c), the photo in the style's pixel statistics
   const std::vector<Tensor> out_stages = net.encode_stages(out);  // phi_i(g(t)), through the frozen encoder
   AdainLosses l;
-  l.content = mse_loss(out_stages.back(), t);
+  // AdaIN: the decoded image has the features t. Attention: t is learned,
+  // so it cannot be the target; the output keeps the content's normalised
+  // features instead (with AdaIN the same thing, as norm(t) = norm(f(c))).
+  const Tensor& out_features = out_stages.back();
+  l.content = net.attention ? mse_loss(normalize_channels(out_features, channel_stats(out_features)),
+                                       normalize_channels(fc, channel_stats(fc)))
+                            : mse_loss(out_features, t);
   l.style = adain_style_loss(out_stages, style_stages);
   l.colour = adain_style_loss({out}, {style});  // each output against its own style, pixel by pixel
   l.total = add(add(l.content, mul(l.style, style_weight)), mul(l.colour, colour_weight));

@@ -39,6 +39,7 @@ void save_adain(const std::string& path, const AdainNet& net, const optim::Optim
   metadata["adain_version"] = std::to_string(kAdainFormatVersion);
   metadata["width_divisor"] = std::to_string(net.config.width_divisor);
   metadata["head"] = net.config.recolour ? "recolour" : "decoder";
+  metadata["fusion"] = fusion_name(net.config.fusion);
   io::save_safetensors(path, tensors, metadata);
 }
 
@@ -59,6 +60,14 @@ AdainCheckpoint load_adain(const std::string& path) {
   config.width_divisor = metadata_int(file.metadata, "width_divisor", path);
   const auto head = file.metadata.find("head");  // absent in models made before the recolour head
   config.recolour = head != file.metadata.end() && head->second == "recolour";
+  const auto fusion = file.metadata.find("fusion");  // absent in models made before attention fusion
+  if (fusion != file.metadata.end()) {
+    try {
+      config.fusion = parse_fusion(fusion->second);
+    } catch (const Error& e) {
+      throw Error(detail::concat("load_adain: '", path, "' metadata 'fusion': ", e.what()));
+    }
+  }
   Rng unused(0);  // every weight is overwritten below
   AdainCheckpoint ckpt;
   ckpt.net = std::make_shared<AdainNet>(config, unused);
@@ -71,7 +80,7 @@ AdainCheckpoint load_adain(const std::string& path) {
     ckpt.net->load_state_dict(state);
   } catch (const Error& e) {
     throw Error(detail::concat("load_adain: '", path, "' does not match an AdaIN network with width_divisor ",
-                               config.width_divisor, ": ", e.what()));
+                               config.width_divisor, " and ", fusion_name(config.fusion), " fusion: ", e.what()));
   }
   ckpt.net->freeze_encoder();
   ckpt.metadata = std::move(file.metadata);

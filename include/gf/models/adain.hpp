@@ -42,6 +42,13 @@
 // Offline the plain decoder had to rebuild the whole photo from random
 // features and mostly did not (issue 11: SSIM 0.1, stripes).
 //
+// Attention fusion (AdainConfig::fusion = kAttention) replaces AdaIN in the
+// middle by a trained style-attention module (style_attention.hpp): each
+// content position takes a learned mix of the style positions that resemble
+// it, t = SA(f(c), f(s)); several styles mix as sum_k w_k SA(f(c), f(s_k)).
+// It trains with the decoder (adain_losses), its content term on normalised
+// features as in Park & Lee 2019: L_c = mean (norm(f(g(t))) - norm(f(c)))^2.
+//
 //   gf::Rng gen(1);
 //   auto net = std::make_shared<gf::models::AdainNet>(gf::models::AdainConfig{}, gen);
 //   net->load_vgg_weights("vgg19.safetensors");          // optional
@@ -55,53 +62,33 @@
 
 #include "gf/core/rng.hpp"
 #include "gf/io/safetensors.hpp"
+#include "gf/models/adain_op.hpp"
+#include "gf/models/style_attention.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/optim/optimizer.hpp"
 
 namespace gf::models {
 
-// ---- the AdaIN operation ------------------------------------------------------------
-
-/// Per (sample, channel) statistics over the spatial positions.
-struct ChannelStats {
-  Tensor mean;  // (N, C, 1, 1)
-  Tensor std;   // (N, C, 1, 1): sqrt(biased variance + eps)
-};
-
-/// features (N, C, H, W) -> their mean and standard deviation per (n, c).
-/// Differentiable; eps keeps sigma and its gradient finite on a flat channel.
-ChannelStats channel_stats(const Tensor& features, double eps = 1e-5);
-
-/// AdaIN(content, style) = sigma(style) (content - mu(content)) / sigma(content) + mu(style),
-/// statistics per (sample, channel) over H, W as in channel_stats (the same eps
-/// for both). content (N, C, H, W), style (N or 1, C, H', W') of any spatial
-/// size -> (N, C, H, W). Differentiable in both inputs.
-Tensor adain(const Tensor& content, const Tensor& style, double eps = 1e-5);
-
-/// AdaIN with the statistics given: sigma_s (content - mu_c) / sigma_c + mu_s,
-/// each statistic (N or 1, C, 1, 1). adain() is this with the statistics of
-/// its two inputs; tiled stylisation passes the whole image's statistics to
-/// every tile, so all tiles are normalised alike.
-Tensor adain_with_stats(const Tensor& content, const ChannelStats& content_stats, const ChannelStats& style_stats);
-
-/// Weighted mean of several styles' statistics, the weights (>= 0, not all 0)
-/// scaled to sum to 1: mu = sum_k w_k mu_k, sigma = sum_k w_k sigma_k.
-ChannelStats mix_stats(const std::vector<ChannelStats>& stats, const std::vector<double>& weights);
-
-/// Style interpolation (the paper's sum_k w_k AdaIN(content, styles[k]), with
-/// weights scaled to sum to 1). AdaIN is affine in the style's statistics, so
-/// this is AdaIN with the mixed statistics of mix_stats.
-Tensor adain_mix(const Tensor& content, const std::vector<Tensor>& styles, const std::vector<double>& weights,
-                 double eps = 1e-5);
-
 // ---- the network --------------------------------------------------------------------
 
 /// What stylising needs to know of an image: the per-channel statistics of
-/// its relu4_1 features, and of its pixels (for the recolour head).
+/// its relu4_1 features, and of its pixels (for the recolour head); of a
+/// style for attention fusion also its relu4_1 features themselves.
 struct ImageStats {
   ChannelStats features;  // (N or 1, C4, 1, 1)
   ChannelStats pixels;    // (N or 1, 3, 1, 1)
+  std::vector<Tensor> feature_maps = {};  // attention fusion, styles only: each style's (1, C4, h, w)
+  std::vector<double> weights = {};       // ... and its share (summing to 1)
 };
+
+/// How the content's relu4_1 features take the style: AdaIN's statistics, or
+/// a trained attention over the style's positions (style_attention.hpp).
+enum class FeatureFusion { kAdain, kAttention };
+
+/// "adain", "attention": the names the programs and model files use.
+std::string fusion_name(FeatureFusion fusion);
+/// Throws naming the accepted names.
+FeatureFusion parse_fusion(const std::string& name);
 
 struct AdainConfig {
   /// Every VGG-19 width (64, 128, 256, 512) and the decoder's mirror widths are
@@ -110,13 +97,15 @@ struct AdainConfig {
   std::int64_t width_divisor = 1;
   /// The recolour head (see the top of this file); false: the paper's decoder.
   bool recolour = false;
+  FeatureFusion fusion = FeatureFusion::kAdain;
   /// Throws naming the bad field.
   void validate() const;
 };
 
-/// Encoder (fixed) + AdaIN + decoder. Parameter names: "encoder.<i>.weight" /
-/// ".bias" with i the index in torchvision's vgg19().features (0 = conv1_1 ...
-/// 19 = conv4_1), and "decoder.<j>.conv.weight" / ".bias".
+/// Encoder (fixed) + AdaIN or attention + decoder. Parameter names:
+/// "encoder.<i>.weight" / ".bias" with i the index in torchvision's
+/// vgg19().features (0 = conv1_1 ... 19 = conv4_1), "decoder.<j>.conv.weight"
+/// / ".bias", and with attention fusion "attention.query_weight" ... (style_attention.hpp).
 class AdainNet : public nn::Module {
  public:
   /// Random encoder and decoder drawn from `gen`, He-initialised (weights
@@ -138,6 +127,11 @@ class AdainNet : public nn::Module {
   Tensor encode(const Tensor& images);
   /// features (N, 512/d, h, w) -> images (N, 3, 8h, 8w), not clamped.
   Tensor decode(const Tensor& features);
+  /// The content's features fc (N, 512/d, h, w), with statistics
+  /// `content_stats`, fused with the styles of `style_stats` (from
+  /// style_stats()): AdaIN to the mixed statistics, or the weighted sum of
+  /// the attention's output for each style.
+  Tensor fuse(const Tensor& fc, const ChannelStats& content_stats, const ImageStats& style_stats);
   /// The autoencoder path decode(encode(images)) (AdaIN with the content as
   /// its own style); H, W multiples of 8, >= 16.
   Tensor forward(const Tensor& images) override;
@@ -152,7 +146,8 @@ class AdainNet : public nn::Module {
                  double alpha = 1.0);
 
   // The same in pieces, for images stylised tile by tile (no graph recorded):
-  /// The mixed relu4_1 and pixel statistics of the styles (weights as in stylize).
+  /// The mixed relu4_1 and pixel statistics of the styles (weights as in
+  /// stylize); with attention fusion also each style's relu4_1 features.
   ImageStats style_stats(const std::vector<Tensor>& styles, const std::vector<double>& weights = {});
   /// relu4_1 statistics of the whole of `content` (1, 3, H, W) for images too
   /// large to encode at once: encoded in tile x tile squares (tile a multiple
@@ -179,6 +174,10 @@ class AdainNet : public nn::Module {
   const AdainConfig config;
   std::shared_ptr<nn::Sequential> encoder;  // VGG-19 features[0..20]: conv1_1 .. relu4_1
   std::shared_ptr<nn::Sequential> decoder;  // StyleConv stages, relu4_1 width -> 3
+  std::shared_ptr<StyleAttention> attention;  // attention fusion only, else null
+
+  /// What training updates: the decoder's parameters, then the attention's.
+  std::vector<Tensor> trainable_parameters() const;
 };
 
 // ---- training objective -------------------------------------------------------------
