@@ -34,10 +34,7 @@ if(NOT _gf_cuda_missing)
 endif()
 
 if(_gf_cuda_missing)
-  if(GF_CUDA STREQUAL "ON")
-    message(FATAL_ERROR "ganforge: GF_CUDA=ON but ${_gf_cuda_missing}")
-  endif()
-  message(STATUS "ganforge: CUDA backend OFF: ${_gf_cuda_missing}")
+  gf_backend_unavailable(CUDA GF_CUDA "${_gf_cuda_missing}")
   return()
 endif()
 

@@ -19,10 +19,9 @@ else()
     target_sources(ganforge PRIVATE ${_gf_mpi_sources})
     target_link_libraries(ganforge PRIVATE MPI::MPI_CXX)
     message(STATUS "ganforge: MPI backend ON: MPI ${MPI_CXX_VERSION} (${MPI_CXX_LIBRARIES}), launcher ${MPIEXEC_EXECUTABLE}")
-  elseif(GF_MPI STREQUAL "ON")
-    message(FATAL_ERROR "ganforge: GF_MPI=ON but MPI was not found (Debian: apt-get install libopenmpi-dev openmpi-bin)")
   else()
-    message(STATUS "ganforge: MPI backend OFF: MPI not found (Debian: libopenmpi-dev openmpi-bin); --distributed will say so")
+    gf_backend_unavailable(MPI GF_MPI "MPI was not found (Debian: apt-get install libopenmpi-dev openmpi-bin)"
+                           "--distributed will say so")
   endif()
 endif()
 
