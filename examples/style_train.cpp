@@ -20,7 +20,8 @@
 //     + w_tv L_tv(y)                         against pixel noise
 //     + w_range L_range(z)                   z = y before its clamp: no flat saturated blobs
 //     [+ w_content L_c + w_style L_s on VGG-19 features, with --vgg-weights: Johnson's perceptual losses]
-//   (the loss terms are those of gf/models/style_losses.hpp.)
+//   (the first six are gf::models::offline_style_loss, which stylize's patch GAN
+//   uses too; every term is in gf/models/style_losses.hpp.)
 //
 // Without --vgg-weights nothing pretrained is needed: texture comes from D,
 // structure and colour from the pixel terms. With pretrained VGG-19 weights
@@ -489,15 +490,13 @@ int main(int argc, char** argv) {
                                      gen));
         texture = div(texture, static_cast<double>(ys.size()));
       }
-      const Tensor col = models::color_stats_loss(y, style);
-      const Tensor low = models::lowpass_content_loss(y, c, o.lowpass_sigma);
-      const Tensor ssim_gap = relu(sub(models::ssim_loss(y, c), 1.0 - o.ssim_target));  // max(0, target - SSIM)
-      const Tensor edge = models::edge_loss(y, c);
-      const Tensor tv = models::total_variation_loss(y);
       const Tensor range = models::range_loss(unclamped);
-      Tensor loss = add(add(add(mul(adv, o.w_adv), mul(col, o.w_col)), add(mul(low, o.w_low), mul(ssim_gap, o.w_ssim))),
-                        add(add(mul(edge, o.w_edge), mul(tv, o.w_tv)),
-                            add(mul(texture, o.w_texture), mul(range, o.w_range))));
+      const models::OfflineStyleLoss terms = models::offline_style_loss(
+          y, c, adv, {style}, {1.0},
+          {.adversarial = o.w_adv, .color = o.w_col, .lowpass = o.w_low, .lowpass_sigma = o.lowpass_sigma,
+           .ssim = o.w_ssim, .ssim_target = o.ssim_target, .edge = o.w_edge, .tv = o.w_tv},
+          add(mul(texture, o.w_texture), mul(range, o.w_range)));
+      Tensor loss = terms.total;
       if (perceptual.vgg) {
         const auto fy = perceptual.vgg->extract(y, perceptual.layers());
         Tensor fc;
@@ -519,9 +518,9 @@ int main(int argc, char** argv) {
       Tensor mean_loss = loss.detach().to(DType::kFloat64).reshape({1});
       comm->all_reduce({mean_loss}, dist::ReduceOp::kMean);
 
-      const double ssim = 1.0 - models::ssim_loss(y.detach(), c).item();
-      bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"tex", texture.item()}, {"col", col.item()},
-                        {"low", low.item()}, {"range", range.item()}, {"ssim", ssim}, {"loss", loss.item()}});
+      bar.update(step, {{"D", loss_d.item()}, {"adv", adv.item()}, {"tex", texture.item()}, {"col", terms.color.item()},
+                        {"low", terms.lowpass.item()}, {"range", range.item()}, {"ssim", terms.ssim.item()},
+                        {"loss", loss.item()}});
       if (!std::isfinite(mean_loss.item())) throw Error(detail::concat("the loss became ", mean_loss.item(), " at step ",
                                                                        step, "; try a smaller --lr"));
       if (root && o.sample_every > 0 && step % o.sample_every == 0) write_sample(step);

@@ -105,6 +105,35 @@ TEST_SUITE("style_losses") {
     GF_CHECK_CONTAINS(test::error_of([&] { edge_loss(ramp, grey); }), "same shape");
   }
 
+  TEST_CASE("offline_style_loss: the six terms, their weighted sum, the SSIM hinge, two styles by weight") {
+    Rng g(7);
+    const Tensor x = rand({1, 3, 16, 16}, {DType::kFloat64}, &g), c = rand({1, 3, 16, 16}, {DType::kFloat64}, &g);
+    const Tensor s1 = rand({1, 3, 12, 20}, {DType::kFloat64}, &g), s2 = mul(rand({1, 3, 8, 8}, {DType::kFloat64}, &g), 0.2);
+    const Tensor adv = from_vector<double>({0.7}, {});
+    const OfflineStyleWeights w{.adversarial = 2, .color = 3, .lowpass = 5, .lowpass_sigma = 1.5, .ssim = 7,
+                                .ssim_target = 0.9, .edge = 11, .tv = 13};
+    const OfflineStyleLoss l = offline_style_loss(x, c, adv, {s1, s2}, {1.0, 3.0}, w, from_vector<double>({0.25}, {}));
+    const double col = 0.25 * color_stats_loss(x, s1).item() + 0.75 * color_stats_loss(x, s2).item();
+    const double ssim = 1.0 - ssim_loss(x, c).item();
+    CHECK(ssim < 0.9);  // random pictures: the hinge max(0, 0.9 - SSIM) acts
+    CHECK(l.color.item() == doctest::Approx(col).epsilon(1e-12));
+    CHECK(l.ssim.item() == doctest::Approx(ssim).epsilon(1e-12));
+    CHECK(l.lowpass.item() == doctest::Approx(lowpass_content_loss(x, c, 1.5).item()).epsilon(1e-12));
+    CHECK(l.edge.item() == doctest::Approx(edge_loss(x, c).item()).epsilon(1e-12));
+    CHECK(l.tv.item() == doctest::Approx(total_variation_loss(x).item()).epsilon(1e-12));
+    const double expected = 2 * 0.7 + 3 * col + 5 * l.lowpass.item() + 7 * (0.9 - ssim) + 11 * l.edge.item() +
+                            13 * l.tv.item() + 0.25;
+    CHECK(l.total.item() == doctest::Approx(expected).epsilon(1e-12));
+    // Above the target the SSIM term is 0; at weight 0 the edge term is not computed.
+    const OfflineStyleLoss same = offline_style_loss(c, c, adv, {s1}, {1.0}, {.ssim = 7, .ssim_target = 0.5});
+    CHECK(same.total.item() == doctest::Approx(0.0));
+    CHECK(same.edge.item() == 0.0);
+    GF_CHECK_CONTAINS(test::error_of([&] { offline_style_loss(x, c, adv, {s1}, {1.0, 2.0}, w); }),
+                      "offline_style_loss: 2 weights for 1 style images");
+    GF_CHECK_CONTAINS(test::error_of([&] { offline_style_loss(x, c, adv, {s1}, {0.0}, w); }),
+                      "the style weights sum to 0");
+  }
+
   TEST_CASE("range_loss: squared distance outside [0, 1], zero inside") {
     const Tensor z = from_vector<double>({-0.5, 0.0, 0.3, 1.0, 1.2, 3.0}, {6});
     CHECK(range_loss(z).item() == doctest::Approx((0.25 + 0.04 + 4.0) / 6.0));

@@ -122,21 +122,18 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
       adv = adv.defined() ? add(adv, term) : term;
     }
     adv = div(adv, static_cast<double>(scales));
-    const Tensor low = lowpass_content_loss(x, content, o.lowpass_sigma);
-    const TensorOptions scalar{content.dtype(), content.device()};
-    const Tensor edge = o.edge_weight > 0 ? edge_loss(x, content) : zeros({}, scalar);
-    const Tensor ssim_value = rsub(1.0, ssim_loss(x, content));       // SSIM(Y(x), Y(c))
-    const Tensor ssim_term = relu(rsub(o.ssim_target, ssim_value));  // max(0, target - SSIM)
-    Tensor color = zeros({}, scalar);
-    double weight_sum = 0.0;
-    for (const auto& s : styles) weight_sum += s.weight;
-    for (const auto& s : styles)
-      color = add(color, mul(color_stats_loss(x, rgb_image_batch(s.image, "patch_gan_transfer", "a style image")),
-                             s.weight / weight_sum));
-    const Tensor tv = total_variation_loss(x);
-    const Tensor total = add(add(add(mul(adv, o.adversarial_weight), mul(low, o.lowpass_weight)),
-                                 add(mul(edge, o.edge_weight), mul(ssim_term, o.ssim_weight))),
-                             add(mul(color, o.color_weight), mul(tv, o.tv_weight)));
+    std::vector<Tensor> style_images;
+    std::vector<double> style_weights;
+    for (const auto& s : styles) {
+      style_images.push_back(rgb_image_batch(s.image, "patch_gan_transfer", "a style image"));
+      style_weights.push_back(s.weight);
+    }
+    const OfflineStyleLoss l = offline_style_loss(
+        x, content, adv, style_images, style_weights,
+        {.adversarial = o.adversarial_weight, .color = o.color_weight, .lowpass = o.lowpass_weight,
+         .lowpass_sigma = o.lowpass_sigma, .ssim = o.ssim_weight, .ssim_target = o.ssim_target,
+         .edge = o.edge_weight, .tv = o.tv_weight});
+    const Tensor& total = l.total;
     total.backward();
     opt_x.step();
     {
@@ -145,12 +142,12 @@ Tensor patch_gan_transfer(const Tensor& content_image, const std::vector<Weighte
     }
     if (on_step)
       on_step(step, {{"D", loss_d.item()},
-                     {"adv", adv.item()},
-                     {"low", low.item()},
-                     {"edge", edge.item()},
-                     {"ssim", ssim_value.item()},
-                     {"color", color.item()},
-                     {"tv", tv.item()}});
+                     {"adv", l.adversarial.item()},
+                     {"low", l.lowpass.item()},
+                     {"edge", l.edge.item()},
+                     {"ssim", l.ssim.item()},
+                     {"color", l.color.item()},
+                     {"tv", l.tv.item()}});
   }
   NoGradGuard no_grad;
   return x.detach().clone();

@@ -106,6 +106,37 @@ Tensor range_loss(const Tensor& unclamped) {
   return mean(add(square(relu(sub(unclamped, 1.0))), square(relu(neg(unclamped)))));
 }
 
+OfflineStyleLoss offline_style_loss(const Tensor& image, const Tensor& content, const Tensor& adversarial,
+                                    const std::vector<Tensor>& styles, const std::vector<double>& style_weights,
+                                    const OfflineStyleWeights& w, const Tensor& further) {
+  GF_CHECK(!styles.empty() && styles.size() == style_weights.size(), "offline_style_loss: ", style_weights.size(),
+           " weights for ", styles.size(), " style images");
+  double weight_sum = 0.0;
+  for (const double v : style_weights) {
+    GF_CHECK(v >= 0.0, "offline_style_loss: style weights must be >= 0, got ", v);
+    weight_sum += v;
+  }
+  GF_CHECK(weight_sum > 0.0, "offline_style_loss: the style weights sum to 0");
+  const TensorOptions scalar{image.dtype(), image.device()};
+  OfflineStyleLoss l;
+  l.adversarial = adversarial;
+  for (std::size_t k = 0; k < styles.size(); ++k) {
+    const Tensor term = mul(color_stats_loss(image, styles[k]), style_weights[k] / weight_sum);
+    l.color = l.color.defined() ? add(l.color, term) : term;
+  }
+  l.lowpass = lowpass_content_loss(image, content, w.lowpass_sigma);
+  const Tensor dissimilarity = ssim_loss(image, content);             // 1 - SSIM
+  const Tensor ssim_gap = relu(sub(dissimilarity, 1.0 - w.ssim_target));  // max(0, target - SSIM)
+  l.ssim = rsub(1.0, dissimilarity);
+  l.edge = w.edge > 0 ? edge_loss(image, content) : zeros({}, scalar);
+  l.tv = total_variation_loss(image);
+  const Tensor smooth = add(mul(l.edge, w.edge), mul(l.tv, w.tv));
+  l.total = add(add(add(mul(l.adversarial, w.adversarial), mul(l.color, w.color)),
+                    add(mul(l.lowpass, w.lowpass), mul(ssim_gap, w.ssim))),
+                further.defined() ? add(smooth, further) : smooth);
+  return l;
+}
+
 Tensor sliced_wasserstein_loss(const Tensor& image, const Tensor& style, const SlicedWassersteinOptions& o,
                                Rng& gen) {
   GF_CHECK(image.dim() == 4 && image.shape() == style.shape(), "sliced_wasserstein_loss: image ", image.shape(),

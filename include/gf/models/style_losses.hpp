@@ -101,6 +101,40 @@ Tensor ssim_loss(const Tensor& image, const Tensor& content);
 /// flat saturated blob; this term pulls it back.
 Tensor range_loss(const Tensor& unclamped);
 
+// ---- the offline objective: one place for what both offline methods balance ----
+
+/// Weights of offline_style_loss (both offline methods set their own defaults).
+struct OfflineStyleWeights {
+  double adversarial = 0.0;    // w_adv
+  double color = 0.0;          // w_col
+  double lowpass = 0.0;        // w_low
+  double lowpass_sigma = 2.0;  // pixels, of L_low's blur
+  double ssim = 0.0;           // w_ssim
+  double ssim_target = 0.55;   // SSIM below which L_ssim acts: max(0, target - SSIM) never pulls all the way to c
+  double edge = 0.0;           // w_edge (L_edge is not computed at weight 0)
+  double tv = 0.0;             // w_tv
+};
+
+/// The six terms, unweighted, and their weighted sum.
+struct OfflineStyleLoss {
+  Tensor adversarial, color, lowpass, edge, tv;  // 0-D each
+  Tensor ssim;   // SSIM(Y(x), Y(c)) itself, to report (the total uses max(0, target - SSIM))
+  Tensor total;  // 0-D: call backward() on this
+};
+
+/// The objective of the offline methods (style_train's network, stylize's
+/// patch GAN), for the output `image` x and the `content` c (N, 3, H, W):
+///
+///   total = w_adv L_adv + w_col sum_k v_k L_col(x, s_k) + w_low L_low + w_ssim max(0, target - SSIM)
+///           + w_edge L_edge + w_tv L_tv + further
+///
+/// `adversarial` is the caller's L_adv (its discriminators differ), `styles`
+/// the style pictures s_k with weights v_k (scaled to sum to 1), `further`
+/// (optional, 0-D) whatever else the caller adds (style_train: texture and range).
+OfflineStyleLoss offline_style_loss(const Tensor& image, const Tensor& content, const Tensor& adversarial,
+                                    const std::vector<Tensor>& styles, const std::vector<double>& style_weights,
+                                    const OfflineStyleWeights& weights, const Tensor& further = Tensor());
+
 struct SlicedWassersteinOptions {
   std::int64_t patch = 5;        // k: patches are k x k
   std::int64_t directions = 64;  // M random unit directions per call
