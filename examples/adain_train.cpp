@@ -156,9 +156,12 @@ int main(int argc, char** argv) {
       "paper's: expect the style's brush strokes, textures and colours. Without them (offline) the encoder is a "
       "randomly initialised VGG-19 (narrowed by --width-divisor): with the default recolour head the output is the "
       "photo recoloured to the style's pixel statistics plus what the decoder learns, so expect the style's palette "
-      "over the whole photo and none of its shapes (measured figures in docs/style-transfer.md). Train on several "
-      "styles (a folder) to apply to styles never seen. The default --style-weight 1 keeps more of the photo than "
-      "the paper's 10 with a random encoder. On a busy machine set OMP_WAIT_POLICY=passive."};
+      "over the whole photo and none of its shapes. Measured with the defaults on 6 training styles, applied to "
+      "photos and styles never seen (docs/style-transfer.md, held-out evaluation, 2026-12-07): luminance SSIM to the "
+      "photo 0.82 (worst 0.68) and colour distance to the style 0.041 (worst 0.063) at --alpha 1, the photo itself at "
+      "--alpha 0; --fusion attention gave the same figures. Train on several styles (a folder) to apply to styles "
+      "never seen. The default --style-weight 1 keeps more of the photo than the paper's 10 with a random encoder. On "
+      "a busy machine set OMP_WAIT_POLICY=passive."};
   app.add_option("--content", o.content, "folder of content photos (searched recursively)")->required();
   app.add_option("--style", o.styles, "style image or folder of style images (repeat for several)")->required();
   app.add_option("--steps", o.steps, "training steps (iterations) in total")

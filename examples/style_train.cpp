@@ -181,7 +181,10 @@ int main(int argc, char** argv) {
       "style_train: trains a feed-forward style network for one style image on a folder of content photos "
       "(adversarial patch discriminator + colour / structure losses; Johnson's VGG perceptual losses too with "
       "--vgg-weights). Without pretrained weights expect the style's palette and local texture on a readable "
-      "photo; with them, the classic Johnson et al. look."};
+      "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
+      "(docs/style-transfer.md, held-out evaluation, 2026-12-07): luminance SSIM to the photo 0.65 (worst 0.51), "
+      "colour distance to the style 0.018 (worst 0.051); a style that is partly flat black itself (a dark surround) "
+      "blackens part of a photo with few dark areas."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
