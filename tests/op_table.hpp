@@ -29,13 +29,13 @@ struct Checks {
 
 /// One way of calling an op: a label, its inputs and how to run it.
 struct OpCase {
-  std::string what;              // "stride 2 pad 1 (DCGAN D)"
-  Inputs inputs;                 // float32 (or int64 labels) CPU tensors; undefined = an optional input left out
-  OpFn run;                      // our op on those inputs
-  OpFn reference;                // the same result by naive loops, in double on the CPU
+  std::string what;  // "stride 2 pad 1 (DCGAN D)"
+  Inputs inputs;     // float32 (or int64 labels) CPU tensors; undefined = an optional input left out
+  OpFn run;          // our op on those inputs
+  OpFn reference;    // the same result by naive loops, in double on the CPU
   Checks checks = {};
   std::set<std::size_t> constants = {};  // inputs that take no gradient (targets, running statistics)
-  double float32_rtol = 1e-4;    // forward, float32: of each element and of the largest |reference|
+  double float32_rtol = 1e-4;            // forward, float32: of each element and of the largest |reference|
 };
 
 /// Every case of one public op, under the op's name as declared.

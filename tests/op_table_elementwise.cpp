@@ -41,13 +41,17 @@ const std::vector<BinaryOp> kBinary = {
 OpCase binary_case(const BinaryOp& b, const Shape& sa, const Shape& sb, Draw& d) {
   const Tensor a = b.positive_a ? d.uniform(sa, 0.5, 2.0) : d.normal(sa);
   const Tensor c = b.positive_b ? d.uniform(sb, 0.5, 2.0) : d.normal(sb);
-  return {sa.str() + " with " + sb.str(), {a, c}, [op = b.op](const Inputs& in) { return op(in[0], in[1]); },
+  return {sa.str() + " with " + sb.str(),
+          {a, c},
+          [op = b.op](const Inputs& in) { return op(in[0], in[1]); },
           [f = b.f](const Inputs& in) { return naive::zip(in[0], in[1], f); }};
 }
 
 /// x op s for a fixed scalar s, as the op and as a naive map.
 OpCase scalar_case(const std::string& what, const Tensor& x, const OpFn& op, const std::function<double(double)>& f) {
-  return {what.empty() ? x.shape().str() : what + " " + x.shape().str(), {x}, op, [f](const Inputs& in) { return naive::map(in[0], f); }};
+  return {what.empty() ? x.shape().str() : what + " " + x.shape().str(), {x}, op, [f](const Inputs& in) {
+            return naive::map(in[0], f);
+          }};
 }
 
 struct UnaryOp {
@@ -81,11 +85,13 @@ Tensor naive_sum_to(const Tensor& grad, const Shape& shape) {
   for (std::int64_t d = 0; d < grad.dim(); ++d)
     if (d < lead || (shape[static_cast<std::size_t>(d - lead)] == 1 && grad.size(d) != 1)) dims.push_back(d);
   if (dims.empty()) return naive::tensor(naive::values(grad), shape);
-  return naive::reduce(grad, dims, true, [](const std::vector<double>& g) {
-           double s = 0;
-           for (double e : g) s += e;
-           return s;
-         }).reshape(shape);
+  return naive::reduce(grad, dims, true,
+                       [](const std::vector<double>& g) {
+                         double s = 0;
+                         for (double e : g) s += e;
+                         return s;
+                       })
+      .reshape(shape);
 }
 
 }  // namespace
@@ -108,22 +114,22 @@ std::vector<OpRow> elementwise_rows() {
   };
   for (const Shape& s : kShapes) {
     const Tensor x = d.normal(s), positive = d.uniform(s, 0.5, 2.0);
-    row_of("add").cases.push_back(scalar_case("+ 2.5", x, [](const Inputs& in) { return add(in[0], 2.5); },
-                                              [](double v) { return v + 2.5; }));
-    row_of("sub").cases.push_back(scalar_case("- -1.25", x, [](const Inputs& in) { return sub(in[0], -1.25); },
-                                              [](double v) { return v + 1.25; }));
-    row_of("mul").cases.push_back(scalar_case("* 3", x, [](const Inputs& in) { return mul(in[0], 3.0); },
-                                              [](double v) { return v * 3.0; }));
-    row_of("div").cases.push_back(scalar_case("/ 7", x, [](const Inputs& in) { return div(in[0], 7.0); },
-                                              [](double v) { return v / 7.0; }));
-    row_of("rsub").cases.push_back(scalar_case("1.5 -", x, [](const Inputs& in) { return rsub(1.5, in[0]); },
-                                               [](double v) { return 1.5 - v; }));
-    row_of("rdiv").cases.push_back(scalar_case("2 /", positive, [](const Inputs& in) { return rdiv(2.0, in[0]); },
-                                               [](double v) { return 2.0 / v; }));
-    row_of("pow").cases.push_back(scalar_case("^ 3", x, [](const Inputs& in) { return pow(in[0], 3.0); },
-                                              [](double v) { return v * v * v; }));
-    row_of("pow").cases.push_back(scalar_case("^ 0.5", positive, [](const Inputs& in) { return pow(in[0], 0.5); },
-                                              [](double v) { return std::sqrt(v); }));
+    row_of("add").cases.push_back(scalar_case(
+        "+ 2.5", x, [](const Inputs& in) { return add(in[0], 2.5); }, [](double v) { return v + 2.5; }));
+    row_of("sub").cases.push_back(scalar_case(
+        "- -1.25", x, [](const Inputs& in) { return sub(in[0], -1.25); }, [](double v) { return v + 1.25; }));
+    row_of("mul").cases.push_back(scalar_case(
+        "* 3", x, [](const Inputs& in) { return mul(in[0], 3.0); }, [](double v) { return v * 3.0; }));
+    row_of("div").cases.push_back(scalar_case(
+        "/ 7", x, [](const Inputs& in) { return div(in[0], 7.0); }, [](double v) { return v / 7.0; }));
+    row_of("rsub").cases.push_back(scalar_case(
+        "1.5 -", x, [](const Inputs& in) { return rsub(1.5, in[0]); }, [](double v) { return 1.5 - v; }));
+    row_of("rdiv").cases.push_back(scalar_case(
+        "2 /", positive, [](const Inputs& in) { return rdiv(2.0, in[0]); }, [](double v) { return 2.0 / v; }));
+    row_of("pow").cases.push_back(scalar_case(
+        "^ 3", x, [](const Inputs& in) { return pow(in[0], 3.0); }, [](double v) { return v * v * v; }));
+    row_of("pow").cases.push_back(scalar_case(
+        "^ 0.5", positive, [](const Inputs& in) { return pow(in[0], 0.5); }, [](double v) { return std::sqrt(v); }));
   }
 
   // Ops defined on all reals get 3 N(0, 1) inputs; log and sqrt positive ones.
@@ -131,26 +137,33 @@ std::vector<OpRow> elementwise_rows() {
     OpRow row{u.name, {}};
     for (const Shape& s : kShapes) {
       const Tensor x = u.positive ? d.uniform(s, 0.1, 4.0) : mul(d.normal(s), 3.0);
-      row.cases.push_back(scalar_case("", x, [op = u.op](const Inputs& in) { return op(in[0]); }, u.f));
+      row.cases.push_back(scalar_case(
+          "", x, [op = u.op](const Inputs& in) { return op(in[0]); }, u.f));
     }
     rows.push_back(row);
   }
   OpRow leaky{"leaky_relu", {}}, clamped{"clamp", {}};
   for (const Shape& s : kShapes) {
     const Tensor x = mul(d.normal(s), 3.0);
-    leaky.cases.push_back(scalar_case("slope 0.2", x, [](const Inputs& in) { return leaky_relu(in[0], 0.2); },
-                                      [](double v) { return v > 0 ? v : 0.2 * v; }));
-    clamped.cases.push_back(scalar_case("to [-0.5, 0.7]", x, [](const Inputs& in) { return clamp(in[0], -0.5, 0.7); },
-                                        [](double v) { return std::min(std::max(v, -0.5), 0.7); }));
+    leaky.cases.push_back(scalar_case(
+        "slope 0.2", x, [](const Inputs& in) { return leaky_relu(in[0], 0.2); },
+        [](double v) { return v > 0 ? v : 0.2 * v; }));
+    clamped.cases.push_back(scalar_case(
+        "to [-0.5, 0.7]", x, [](const Inputs& in) { return clamp(in[0], -0.5, 0.7); },
+        [](double v) { return std::min(std::max(v, -0.5), 0.7); }));
   }
   rows.push_back(leaky);
   rows.push_back(clamped);
 
   OpRow to{"sum_to", {}};
-  for (const auto& [from, shape] : std::vector<std::pair<Shape, Shape>>{
-           {{4, 5}, {4, 5}}, {{3, 4, 5}, {4, 5}}, {{3, 4, 5}, {3, 1, 5}}, {{2, 3, 4}, {1}}, {{6, 7}, {}},
-           {{2, 5, 3, 6}, {5, 1, 1}}}) {
-    to.cases.push_back({from.str() + " to " + shape.str(), {d.normal(from)},
+  for (const auto& [from, shape] : std::vector<std::pair<Shape, Shape>>{{{4, 5}, {4, 5}},
+                                                                        {{3, 4, 5}, {4, 5}},
+                                                                        {{3, 4, 5}, {3, 1, 5}},
+                                                                        {{2, 3, 4}, {1}},
+                                                                        {{6, 7}, {}},
+                                                                        {{2, 5, 3, 6}, {5, 1, 1}}}) {
+    to.cases.push_back({from.str() + " to " + shape.str(),
+                        {d.normal(from)},
                         [shape](const Inputs& in) { return sum_to(in[0], shape); },
                         [shape](const Inputs& in) { return naive_sum_to(in[0], shape); }});
   }

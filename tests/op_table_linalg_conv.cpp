@@ -11,9 +11,9 @@ namespace {
 /// (batch) dims broadcast against each other.
 Tensor naive_matmul(const Tensor& a, const Tensor& b) {
   const std::int64_t M = a.size(-2), K = a.size(-1), N = b.size(-1);
-  Shape batch = broadcast_shapes(Shape(std::vector<std::int64_t>(a.shape().begin(), a.shape().end() - 2)),
-                                 Shape(std::vector<std::int64_t>(b.shape().begin(), b.shape().end() - 2)),
-                                 "naive_matmul");
+  Shape batch =
+      broadcast_shapes(Shape(std::vector<std::int64_t>(a.shape().begin(), a.shape().end() - 2)),
+                       Shape(std::vector<std::int64_t>(b.shape().begin(), b.shape().end() - 2)), "naive_matmul");
   Shape sa = batch, sb = batch, sy = batch;
   sa.insert(sa.end(), {M, K}), sb.insert(sb.end(), {K, N}), sy.insert(sy.end(), {M, N});
   const std::vector<double> va = naive::values(a.expand(sa)), vb = naive::values(b.expand(sb));
@@ -48,10 +48,10 @@ Tensor reference_conv2d(const Inputs& in, const Conv2dParams& p) {
 /// conv_transpose2d is conv2d's input gradient with x in the role of dy.
 Tensor reference_conv_transpose2d(const Inputs& in, const ConvTranspose2dParams& p) {
   const Tensor &x = in[0], &w = in[1];
-  const std::int64_t h = (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (w.size(2) - 1) +
-                         p.output_pad_h + 1;
-  const std::int64_t wd = (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (w.size(3) - 1) +
-                          p.output_pad_w + 1;
+  const std::int64_t h =
+      (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (w.size(2) - 1) + p.output_pad_h + 1;
+  const std::int64_t wd =
+      (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (w.size(3) - 1) + p.output_pad_w + 1;
   const Tensor y = empty({x.size(0), w.size(1) * p.groups, h, wd}, {DType::kFloat64});
   cpu::reference::conv2d_backward_input(
       y, x.detach().contiguous(), w.detach().contiguous(),
@@ -67,12 +67,12 @@ std::vector<OpRow> linalg_conv_rows() {
   const OpFn matmul_op = [](const Inputs& in) { return matmul(in[0], in[1]); };
   const OpFn matmul_ref = [](const Inputs& in) { return naive_matmul(in[0], in[1]); };
   for (const auto& [a, b] : std::vector<std::pair<Shape, Shape>>{{{37, 53}, {53, 29}},
-                                                                  {{1, 1}, {1, 1}},
-                                                                  {{64, 128}, {128, 96}},
-                                                                  {{3, 17, 19}, {3, 19, 5}},
-                                                                  {{4, 7, 9}, {9, 6}},
-                                                                  {{7, 9}, {4, 9, 6}},
-                                                                  {{3, 4}, {4, 5}}})
+                                                                 {{1, 1}, {1, 1}},
+                                                                 {{64, 128}, {128, 96}},
+                                                                 {{3, 17, 19}, {3, 19, 5}},
+                                                                 {{4, 7, 9}, {9, 6}},
+                                                                 {{7, 9}, {4, 9, 6}},
+                                                                 {{3, 4}, {4, 5}}})
     mm.cases.push_back({a.str() + " @ " + b.str(), {d.normal(a), d.normal(b)}, matmul_op, matmul_ref});
   mm.cases.push_back({"transposed operands (13, 21)^T @ (11, 13)^T",
                       {d.normal({13, 21}), d.normal({11, 13})},
@@ -80,8 +80,12 @@ std::vector<OpRow> linalg_conv_rows() {
                       [](const Inputs& in) { return naive_matmul(in[0].t(), in[1].t()); }});
   mm.cases.push_back({"batched with a permuted operand",
                       {d.normal({2, 8, 5}), d.normal({2, 8, 3})},
-                      [](const Inputs& in) { return matmul(in[0].permute({0, 2, 1}), in[1]); },
-                      [](const Inputs& in) { return naive_matmul(in[0].permute({0, 2, 1}), in[1]); }});
+                      [](const Inputs& in) {
+                        return matmul(in[0].permute({0, 2, 1}), in[1]);
+                      },
+                      [](const Inputs& in) {
+                        return naive_matmul(in[0].permute({0, 2, 1}), in[1]);
+                      }});
 
   const OpFn linear_op = [](const Inputs& in) { return linear(in[0], in[1], in[2]); };
   const OpFn linear_ref = [](const Inputs& in) {
@@ -89,12 +93,12 @@ std::vector<OpRow> linalg_conv_rows() {
     if (!in[2].defined()) return y;
     return naive::zip(y, in[2], [](double a, double b) { return a + b; });
   };
-  lin.cases.push_back({"(9, 31) -> 17 with bias", {d.normal({9, 31}), d.normal({17, 31}), d.normal({17})},
-                       linear_op, linear_ref});
-  lin.cases.push_back({"(1, 31) -> 17 with bias", {d.normal({1, 31}), d.normal({17, 31}), d.normal({17})},
-                       linear_op, linear_ref});
-  lin.cases.push_back({"(6, 10) -> 3 without bias", {d.normal({6, 10}), d.normal({3, 10}), Tensor()}, linear_op,
-                       linear_ref});
+  lin.cases.push_back(
+      {"(9, 31) -> 17 with bias", {d.normal({9, 31}), d.normal({17, 31}), d.normal({17})}, linear_op, linear_ref});
+  lin.cases.push_back(
+      {"(1, 31) -> 17 with bias", {d.normal({1, 31}), d.normal({17, 31}), d.normal({17})}, linear_op, linear_ref});
+  lin.cases.push_back(
+      {"(6, 10) -> 3 without bias", {d.normal({6, 10}), d.normal({3, 10}), Tensor()}, linear_op, linear_ref});
 
   struct ConvCase {
     const char* what;

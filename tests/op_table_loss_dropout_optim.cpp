@@ -23,9 +23,8 @@ double bce_of(double p, double t) { return -(t * std::log(p) + (1 - t) * std::lo
 /// log_softmax along `dim` as log(exp(x_i) / sum_j exp(x_j)), shifted by the
 /// line's max so nothing overflows.
 Tensor naive_log_softmax(const Tensor& x, std::int64_t dim) {
-  const Tensor m = naive::reduce(x, {dim}, true, [](const std::vector<double>& v) {
-    return *std::max_element(v.begin(), v.end());
-  });
+  const Tensor m =
+      naive::reduce(x, {dim}, true, [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
   const Tensor shifted = naive::zip(x, m, [](double a, double b) { return a - b; });
   const Tensor log_sum = naive::reduce(shifted, {dim}, true, [](const std::vector<double>& v) {
     double s = 0;
@@ -103,15 +102,20 @@ std::vector<OpRow> loss_dropout_optim_rows() {
       const auto loss = [how](double (*f)(double, double)) {
         return [how, f](const Inputs& in) { return naive_reduce_loss(naive::zip(in[0], in[1], f), how); };
       };
-      logits_bce.cases.push_back({what, {mul(d.normal(s), 3.0), d.uniform(s, 0.0, 1.0)},
+      logits_bce.cases.push_back({what,
+                                  {mul(d.normal(s), 3.0), d.uniform(s, 0.0, 1.0)},
                                   [how](const Inputs& in) { return bce_with_logits(in[0], in[1], how); },
                                   loss(bce_with_logits_of)});
-      prob_bce.cases.push_back({what, {d.uniform(s, 0.05, 0.95), d.uniform(s, 0.0, 1.0)},
-                                [how](const Inputs& in) { return bce(in[0], in[1], how); }, loss(bce_of)});
-      mse.cases.push_back({what, {d.normal(s), d.normal(s)},
+      prob_bce.cases.push_back({what,
+                                {d.uniform(s, 0.05, 0.95), d.uniform(s, 0.0, 1.0)},
+                                [how](const Inputs& in) { return bce(in[0], in[1], how); },
+                                loss(bce_of)});
+      mse.cases.push_back({what,
+                           {d.normal(s), d.normal(s)},
                            [how](const Inputs& in) { return mse_loss(in[0], in[1], how); },
                            loss([](double x, double y) { return (x - y) * (x - y); })});
-      l1.cases.push_back({what, {d.normal(s), d.normal(s)},
+      l1.cases.push_back({what,
+                          {d.normal(s), d.normal(s)},
                           [how](const Inputs& in) { return l1_loss(in[0], in[1], how); },
                           loss([](double x, double y) { return std::abs(x - y); })});
     }
@@ -121,12 +125,14 @@ std::vector<OpRow> loss_dropout_optim_rows() {
     const std::string size = "(" + std::to_string(n) + ", " + std::to_string(c) + ")";
     for (const auto& [name, r] : reductions) {
       const Reduction how = r;
-      ce.cases.push_back({size + " " + name, {logits, labels},
+      ce.cases.push_back({size + " " + name,
+                          {logits, labels},
                           [how](const Inputs& in) { return cross_entropy(in[0], in[1], how); },
                           [how](const Inputs& in) { return naive_cross_entropy(in[0], in[1], how); }});
     }
     for (std::int64_t dim : {0, 1})
-      lsm.cases.push_back({size + " dim " + std::to_string(dim), {logits},
+      lsm.cases.push_back({size + " dim " + std::to_string(dim),
+                           {logits},
                            [dim](const Inputs& in) { return log_softmax(in[0], dim); },
                            [dim](const Inputs& in) { return naive_log_softmax(in[0], dim); }});
   }
@@ -136,7 +142,8 @@ std::vector<OpRow> loss_dropout_optim_rows() {
   // the reference redraws that stream to keep u >= p, scaled by 1 / (1 - p).
   OpRow drop{"dropout", {}};
   for (const Shape& s : std::vector<Shape>{{7}, {3, 5}, {2, 3, 17}, {4, 1, 9, 11}, {129, 1031}}) {
-    drop.cases.push_back({"p 0.3 " + s.str(), {d.normal(s)},
+    drop.cases.push_back({"p 0.3 " + s.str(),
+                          {d.normal(s)},
                           [](const Inputs& in) {
                             Rng g(42);
                             return dropout(in[0], 0.3, true, &g);
@@ -147,7 +154,8 @@ std::vector<OpRow> loss_dropout_optim_rows() {
                             return naive::zip(in[0], u, [](double x, double v) { return v >= 0.3 ? x / 0.7 : 0.0; });
                           }});
   }
-  drop.cases.push_back({"eval mode is the identity", {d.normal({3, 5})},
+  drop.cases.push_back({"eval mode is the identity",
+                        {d.normal({3, 5})},
                         [](const Inputs& in) { return dropout(in[0], 0.5, false); },
                         [](const Inputs& in) { return naive::map(in[0], [](double x) { return x; }); }});
 
@@ -164,7 +172,8 @@ std::vector<OpRow> loss_dropout_optim_rows() {
                               adam_update_({t}, step);
                               return stack({t.param, t.exp_avg, t.exp_avg_sq});
                             },
-                            [step](const Inputs& in) { return naive_adam(in, step); }, no_grad});
+                            [step](const Inputs& in) { return naive_adam(in, step); },
+                            no_grad});
     }
   }
   for (const SgdStep& step : {SgdStep{0.1, 0.0, 0.0, 0.0, false, false}, SgdStep{0.05, 0.9, 0.0, 1e-4, false, true},
@@ -175,8 +184,7 @@ std::vector<OpRow> loss_dropout_optim_rows() {
       if (momentum) inputs.push_back(d.normal(s));
       const std::string how = std::string(momentum ? "momentum" : "plain") + (step.nesterov ? ", nesterov" : "") +
                               (step.first ? ", first step" : "") + (step.dampening != 0.0 ? ", dampening" : "");
-      sgd.cases.push_back({how + " " + s.str(),
-                           inputs,
+      sgd.cases.push_back({how + " " + s.str(), inputs,
                            [step, momentum](const Inputs& in) {
                              const SgdTensors t{in[0].clone(), in[1], momentum ? in[2].clone() : Tensor()};
                              sgd_update_({t}, step);

@@ -26,7 +26,8 @@ Tensor zip(const Tensor& a, const Tensor& b, const std::function<double(double, 
 std::int64_t offset(const Shape& shape, const std::vector<std::int64_t>& position);
 
 /// Calls f(position, i) for every element i of `shape` in row-major order.
-void for_each_position(const Shape& shape, const std::function<void(const std::vector<std::int64_t>&, std::int64_t)>& f);
+void for_each_position(const Shape& shape,
+                       const std::function<void(const std::vector<std::int64_t>&, std::int64_t)>& f);
 
 /// Groups the elements of x by their coordinates outside `dims` (all dims
 /// when `dims` is empty) and folds each group with `fold`; the reduced dims

@@ -11,15 +11,15 @@ namespace {
 /// (x - mean) / sqrt(var + eps) * weight + bias, the statistics over `dims`
 /// (biased variance), or over the given per-channel `mean` and `var`;
 /// weight and bias are per channel (dim 1) or undefined.
-Tensor naive_normalise(const Tensor& x, const std::vector<std::int64_t>& dims, const Tensor& weight,
-                       const Tensor& bias, double eps, const Tensor& given_mean = {}, const Tensor& given_var = {}) {
+Tensor naive_normalise(const Tensor& x, const std::vector<std::int64_t>& dims, const Tensor& weight, const Tensor& bias,
+                       double eps, const Tensor& given_mean = {}, const Tensor& given_var = {}) {
   Shape channel(static_cast<std::size_t>(x.dim()), 1);
   channel[1] = x.size(1);
   const Tensor m = given_mean.defined() ? given_mean.reshape(channel) : naive::reduce(x, dims, true, naive::mean_of);
-  const Tensor v = given_var.defined() ? given_var.reshape(channel)
-                                       : naive::reduce(x, dims, true, [](const std::vector<double>& g) {
-                                           return naive::var_of(g, false);
-                                         });
+  const Tensor v =
+      given_var.defined()
+          ? given_var.reshape(channel)
+          : naive::reduce(x, dims, true, [](const std::vector<double>& g) { return naive::var_of(g, false); });
   Tensor y = naive::zip(x, m, [](double a, double b) { return a - b; });
   y = naive::zip(y, v, [eps](double a, double b) { return a / std::sqrt(b + eps); });
   if (weight.defined()) y = naive::zip(y, weight.reshape(channel), [](double a, double b) { return a * b; });
@@ -108,53 +108,72 @@ std::vector<OpRow> norm_pool_rows() {
     // by training, and no input of the result's gradient).
     const Inputs inputs = {add(mul(d.normal(s), 2.0), 0.5), d.uniform({C}, 0.5, 1.5), d.normal({C}), d.normal({C}),
                            d.uniform({C}, 0.5, 2.0)};
-    bn.cases.push_back({"training " + s.str(), inputs,
+    bn.cases.push_back({"training " + s.str(),
+                        inputs,
                         [](const Inputs& t) { return batch_norm(t[0], t[1], t[2], t[3], t[4], true, 0.1, 1e-5); },
                         [](const Inputs& t) { return naive_normalise(t[0], all_but_channels(t[0]), t[1], t[2], 1e-5); },
-                        {}, {3, 4}});
-    bn.cases.push_back({"eval " + s.str(), inputs,
+                        {},
+                        {3, 4}});
+    bn.cases.push_back({"eval " + s.str(),
+                        inputs,
                         [](const Inputs& t) { return batch_norm(t[0], t[1], t[2], t[3], t[4], false); },
                         [](const Inputs& t) { return naive_normalise(t[0], {}, t[1], t[2], 1e-5, t[3], t[4]); },
-                        {}, {3, 4}});
+                        {},
+                        {3, 4}});
   }
-  bn.cases.push_back({"training without affine or running statistics", {d.normal({5, 3, 4, 4})},
+  bn.cases.push_back({"training without affine or running statistics",
+                      {d.normal({5, 3, 4, 4})},
                       [](const Inputs& t) { return batch_norm(t[0], Tensor(), Tensor(), Tensor(), Tensor(), true); },
                       [](const Inputs& t) { return naive_normalise(t[0], all_but_channels(t[0]), {}, {}, 1e-5); }});
-  for (const Shape& s : std::vector<Shape>{{2, 3, 5, 7}, {1, 8, 16, 16}, {3, 4, 9}, {2, 3, 3, 2}, {1, 2, 7, 3}, {3, 1, 2, 2}}) {
+  for (const Shape& s :
+       std::vector<Shape>{{2, 3, 5, 7}, {1, 8, 16, 16}, {3, 4, 9}, {2, 3, 3, 2}, {1, 2, 7, 3}, {3, 1, 2, 2}}) {
     const std::int64_t C = s[1];
-    in_norm.cases.push_back({"affine " + s.str(), {d.normal(s), d.uniform({C}, 0.5, 1.5), d.normal({C})},
+    in_norm.cases.push_back({"affine " + s.str(),
+                             {d.normal(s), d.uniform({C}, 0.5, 1.5), d.normal({C})},
                              [](const Inputs& t) { return instance_norm(t[0], t[1], t[2]); },
                              [](const Inputs& t) { return naive_normalise(t[0], spatial(t[0]), t[1], t[2], 1e-5); }});
-    in_norm.cases.push_back({"plain " + s.str(), {d.normal(s)}, [](const Inputs& t) { return instance_norm(t[0]); },
+    in_norm.cases.push_back({"plain " + s.str(),
+                             {d.normal(s)},
+                             [](const Inputs& t) { return instance_norm(t[0]); },
                              [](const Inputs& t) { return naive_normalise(t[0], spatial(t[0]), {}, {}, 1e-5); }});
   }
 
   OpRow max_pool{"max_pool2d", {}}, avg_pool{"avg_pool2d", {}}, up{"upsample2d", {}};
-  for (const PoolCase& c : std::vector<PoolCase>{{{2, 3, 6, 6}, 2, 0, 0},   {{1, 2, 7, 5}, 3, 2, 1},
-                                                 {{2, 1, 5, 9}, 3, 1, 0},   {{1, 1, 4, 4}, 4, 0, 2},
-                                                 {{3, 2, 9, 7}, 2, 3, 1},   {{2, 3, 9, 11}, 2, 0, 0},
-                                                 {{1, 4, 8, 8}, 3, 2, 1},   {{3, 2, 17, 6}, 3, 2, 1},
+  for (const PoolCase& c : std::vector<PoolCase>{{{2, 3, 6, 6}, 2, 0, 0},
+                                                 {{1, 2, 7, 5}, 3, 2, 1},
+                                                 {{2, 1, 5, 9}, 3, 1, 0},
+                                                 {{1, 1, 4, 4}, 4, 0, 2},
+                                                 {{3, 2, 9, 7}, 2, 3, 1},
+                                                 {{2, 3, 9, 11}, 2, 0, 0},
+                                                 {{1, 4, 8, 8}, 3, 2, 1},
+                                                 {{3, 2, 17, 6}, 3, 2, 1},
                                                  {{4, 8, 24, 23}, 3, 2, 1}}) {  // the last spreads over threads
     const std::string what = c.shape.str() + " kernel " + std::to_string(c.kernel) + " stride " +
                              std::to_string(c.stride) + " pad " + std::to_string(c.padding);
     const std::int64_t k = c.kernel, s = c.stride, pad = c.padding, step = s == 0 ? k : s;
     const Tensor x = d.normal(c.shape);
-    max_pool.cases.push_back({what, {x}, [k, s, pad](const Inputs& in) { return max_pool2d(in[0], k, s, pad); },
+    max_pool.cases.push_back({what,
+                              {x},
+                              [k, s, pad](const Inputs& in) { return max_pool2d(in[0], k, s, pad); },
                               [k, step, pad](const Inputs& in) { return naive_pool(in[0], k, step, pad, true); }});
-    avg_pool.cases.push_back({what, {x}, [k, s, pad](const Inputs& in) { return avg_pool2d(in[0], k, s, pad); },
+    avg_pool.cases.push_back({what,
+                              {x},
+                              [k, s, pad](const Inputs& in) { return avg_pool2d(in[0], k, s, pad); },
                               [k, step, pad](const Inputs& in) { return naive_pool(in[0], k, step, pad, false); }});
   }
-  max_pool.cases.push_back({"a strided (transposed) input", {d.normal({2, 3, 5, 6})},
+  max_pool.cases.push_back({"a strided (transposed) input",
+                            {d.normal({2, 3, 5, 6})},
                             [](const Inputs& in) { return max_pool2d(in[0].transpose(2, 3), 3, 2, 1); },
                             [](const Inputs& in) { return naive_pool(in[0].transpose(2, 3), 3, 2, 1, true); }});
-  for (const Shape& s : std::vector<Shape>{{2, 3, 4, 5}, {1, 1, 1, 3}, {1, 2, 5, 1}, {2, 2, 3, 4}, {4, 8, 12, 11},
-                                           {2, 3, 9, 11}, {3, 2, 17, 6}}) {
+  for (const Shape& s : std::vector<Shape>{
+           {2, 3, 4, 5}, {1, 1, 1, 3}, {1, 2, 5, 1}, {2, 2, 3, 4}, {4, 8, 12, 11}, {2, 3, 9, 11}, {3, 2, 17, 6}}) {
     const Tensor x = d.normal(s);
     for (std::int64_t f : {1, 2, 3})
-      for (const auto& [name, mode] : {std::pair{"nearest", UpsampleMode::kNearest},
-                                       std::pair{"bilinear", UpsampleMode::kBilinear}}) {
+      for (const auto& [name, mode] :
+           {std::pair{"nearest", UpsampleMode::kNearest}, std::pair{"bilinear", UpsampleMode::kBilinear}}) {
         const UpsampleMode m = mode;
-        up.cases.push_back({std::string(name) + " x" + std::to_string(f) + " " + s.str(), {x},
+        up.cases.push_back({std::string(name) + " x" + std::to_string(f) + " " + s.str(),
+                            {x},
                             [f, m](const Inputs& in) { return upsample2d(in[0], f, m); },
                             [f, m](const Inputs& in) { return naive_upsample(in[0], f, m); }});
       }

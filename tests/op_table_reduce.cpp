@@ -23,8 +23,9 @@ double argmax_of(const std::vector<double>& v) {
 
 OpCase reduce_case(const std::string& what, const Tensor& x, const OpFn& op, std::vector<std::int64_t> dims,
                    bool keepdim, Fold fold) {
-  return {what + " " + x.shape().str(), {x}, op,
-          [dims, keepdim, fold](const Inputs& in) { return naive::reduce(in[0], dims, keepdim, fold); }};
+  return {what + " " + x.shape().str(), {x}, op, [dims, keepdim, fold](const Inputs& in) {
+            return naive::reduce(in[0], dims, keepdim, fold);
+          }};
 }
 
 }  // namespace
@@ -37,36 +38,45 @@ std::vector<OpRow> reduce_rows() {
     const Tensor x = d.normal(s);
     const Fold unbiased = [](const std::vector<double>& v) { return naive::var_of(v, true); };
     const Fold biased = [](const std::vector<double>& v) { return naive::var_of(v, false); };
-    sums.cases.push_back(reduce_case("all", x, [](const Inputs& in) { return sum(in[0]); }, {}, false, sum_of));
-    means.cases.push_back(
-        reduce_case("all", x, [](const Inputs& in) { return mean(in[0]); }, {}, false, naive::mean_of));
-    vars.cases.push_back(reduce_case("all", x, [](const Inputs& in) { return var(in[0]); }, {}, false, unbiased));
-    maxes.cases.push_back(reduce_case("all", x, [](const Inputs& in) { return max(in[0]); }, {}, false, max_of));
-    argmaxes.cases.push_back(
-        reduce_case("all", x, [](const Inputs& in) { return argmax(in[0]); }, {}, false, argmax_of));
+    sums.cases.push_back(reduce_case(
+        "all", x, [](const Inputs& in) { return sum(in[0]); }, {}, false, sum_of));
+    means.cases.push_back(reduce_case(
+        "all", x, [](const Inputs& in) { return mean(in[0]); }, {}, false, naive::mean_of));
+    vars.cases.push_back(reduce_case(
+        "all", x, [](const Inputs& in) { return var(in[0]); }, {}, false, unbiased));
+    maxes.cases.push_back(reduce_case(
+        "all", x, [](const Inputs& in) { return max(in[0]); }, {}, false, max_of));
+    argmaxes.cases.push_back(reduce_case(
+        "all", x, [](const Inputs& in) { return argmax(in[0]); }, {}, false, argmax_of));
     argmaxes.cases.back().checks = no_grad;
     for (std::int64_t dim = 0; dim < s.dim(); ++dim) {
       const std::string at = "dim " + std::to_string(dim);
-      sums.cases.push_back(
-          reduce_case(at, x, [dim](const Inputs& in) { return sum(in[0], {dim}); }, {dim}, false, sum_of));
-      means.cases.push_back(reduce_case(at + " keepdim", x,
-                                        [dim](const Inputs& in) { return mean(in[0], {dim}, true); }, {dim}, true,
-                                        naive::mean_of));
-      vars.cases.push_back(reduce_case(at + " biased", x,
-                                       [dim](const Inputs& in) { return var(in[0], {dim}, false); }, {dim}, false,
-                                       biased));
-      maxes.cases.push_back(
-          reduce_case(at, x, [dim](const Inputs& in) { return max(in[0], dim); }, {dim}, false, max_of));
-      argmaxes.cases.push_back(reduce_case(at + " keepdim", x,
-                                           [dim](const Inputs& in) { return argmax(in[0], dim, true); }, {dim},
-                                           true, argmax_of));
+      sums.cases.push_back(reduce_case(
+          at, x, [dim](const Inputs& in) { return sum(in[0], {dim}); }, {dim}, false, sum_of));
+      means.cases.push_back(reduce_case(
+          at + " keepdim", x, [dim](const Inputs& in) { return mean(in[0], {dim}, true); }, {dim}, true,
+          naive::mean_of));
+      vars.cases.push_back(reduce_case(
+          at + " biased", x, [dim](const Inputs& in) { return var(in[0], {dim}, false); }, {dim}, false, biased));
+      maxes.cases.push_back(reduce_case(
+          at, x, [dim](const Inputs& in) { return max(in[0], dim); }, {dim}, false, max_of));
+      argmaxes.cases.push_back(reduce_case(
+          at + " keepdim", x, [dim](const Inputs& in) { return argmax(in[0], dim, true); }, {dim}, true, argmax_of));
       argmaxes.cases.back().checks = no_grad;
     }
     if (s.dim() >= 3) {  // several dims at once, not adjacent
-      sums.cases.push_back(
-          reduce_case("dims {0, 2}", x, [](const Inputs& in) { return sum(in[0], {0, 2}); }, {0, 2}, false, sum_of));
-      vars.cases.push_back(reduce_case("dims {0, 2}", x, [](const Inputs& in) { return var(in[0], {0, 2}); },
-                                       {0, 2}, false, unbiased));
+      sums.cases.push_back(reduce_case(
+          "dims {0, 2}", x,
+          [](const Inputs& in) {
+            return sum(in[0], {0, 2});
+          },
+          {0, 2}, false, sum_of));
+      vars.cases.push_back(reduce_case(
+          "dims {0, 2}", x,
+          [](const Inputs& in) {
+            return var(in[0], {0, 2});
+          },
+          {0, 2}, false, unbiased));
     }
   }
   return {sums, means, vars, maxes, argmaxes};

@@ -20,7 +20,8 @@ Tensor naive_cat(const Inputs& parts, std::int64_t dim) {
     std::vector<std::int64_t> p = position;
     std::size_t k = 0;
     while (p[at] >= parts[k].size(dim)) p[at] -= parts[k++].size(dim);
-    out[static_cast<std::size_t>(i)] = naive::values(parts[k])[static_cast<std::size_t>(naive::offset(parts[k].shape(), p))];
+    out[static_cast<std::size_t>(i)] =
+        naive::values(parts[k])[static_cast<std::size_t>(naive::offset(parts[k].shape(), p))];
   });
   return naive::tensor(out, shape);
 }
@@ -70,7 +71,8 @@ Tensor naive_sort(const Tensor& x, std::int64_t dim, bool descending, bool indic
       out[start + k] = indices ? static_cast<double>(order[k]) : v[start + static_cast<std::size_t>(order[k])];
   }
   std::vector<std::int64_t> back(static_cast<std::size_t>(x.dim()));  // the inverse of to_last
-  for (std::size_t i = 0; i < back.size(); ++i) back[static_cast<std::size_t>(to_last[i])] = static_cast<std::int64_t>(i);
+  for (std::size_t i = 0; i < back.size(); ++i)
+    back[static_cast<std::size_t>(to_last[i])] = static_cast<std::int64_t>(i);
   return naive::tensor(out, lines.shape()).permute(back);
 }
 
@@ -83,11 +85,17 @@ std::vector<OpRow> shape_sort_rows() {
     Shape a{4, 5, 6}, b{4, 5, 6}, c{4, 5, 6};
     a[static_cast<std::size_t>(dim)] = 1, b[static_cast<std::size_t>(dim)] = 3;
     const std::string at = "dim " + std::to_string(dim);
-    cats.cases.push_back({at, {d.normal(a), d.normal(b), d.normal(c)},
-                          [dim](const Inputs& in) { return cat({in[0], in[1], in[2]}, dim); },
+    cats.cases.push_back({at,
+                          {d.normal(a), d.normal(b), d.normal(c)},
+                          [dim](const Inputs& in) {
+                            return cat({in[0], in[1], in[2]}, dim);
+                          },
                           [dim](const Inputs& in) { return naive_cat(in, dim); }});
-    stacks.cases.push_back({at, {d.normal(c), d.normal(c)},
-                            [dim](const Inputs& in) { return stack({in[0], in[1]}, dim); },
+    stacks.cases.push_back({at,
+                            {d.normal(c), d.normal(c)},
+                            [dim](const Inputs& in) {
+                              return stack({in[0], in[1]}, dim);
+                            },
                             [dim](const Inputs& in) {
                               return naive_cat({in[0].unsqueeze(dim), in[1].unsqueeze(dim)}, dim);
                             }});
@@ -98,19 +106,21 @@ std::vector<OpRow> shape_sort_rows() {
     std::int64_t left, right, top, bottom;
     PadMode mode;
   };
-  for (const PadCase& c : std::vector<PadCase>{{"zero (1, 2, 3, 0)", {2, 3, 5, 6}, 1, 2, 3, 0, PadMode::kZero},
-                                               {"reflect (2, 1, 1, 3)", {2, 3, 5, 6}, 2, 1, 1, 3, PadMode::kReflect},
-                                               {"reflect (4, 4, 4, 4) of a 3-D image", {3, 7, 9}, 4, 4, 4, 4,
-                                                PadMode::kReflect},
-                                               {"reflect (1, 2, 2, 1), small", {1, 2, 4, 4}, 1, 2, 2, 1,
-                                                PadMode::kReflect}}) {
-    pads.cases.push_back({c.what, {d.normal(c.x)},
-                          [c](const Inputs& in) { return pad2d(in[0], c.left, c.right, c.top, c.bottom, c.mode); },
-                          [c](const Inputs& in) { return naive_pad2d(in[0], c.left, c.right, c.top, c.bottom, c.mode); }});
+  for (const PadCase& c :
+       std::vector<PadCase>{{"zero (1, 2, 3, 0)", {2, 3, 5, 6}, 1, 2, 3, 0, PadMode::kZero},
+                            {"reflect (2, 1, 1, 3)", {2, 3, 5, 6}, 2, 1, 1, 3, PadMode::kReflect},
+                            {"reflect (4, 4, 4, 4) of a 3-D image", {3, 7, 9}, 4, 4, 4, 4, PadMode::kReflect},
+                            {"reflect (1, 2, 2, 1), small", {1, 2, 4, 4}, 1, 2, 2, 1, PadMode::kReflect}}) {
+    pads.cases.push_back(
+        {c.what,
+         {d.normal(c.x)},
+         [c](const Inputs& in) { return pad2d(in[0], c.left, c.right, c.top, c.bottom, c.mode); },
+         [c](const Inputs& in) { return naive_pad2d(in[0], c.left, c.right, c.top, c.bottom, c.mode); }});
   }
   for (const auto& [start, end] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, -1}, {1, 2}, {1, -1}}) {
     const std::int64_t s = start, e = end;
-    flat.cases.push_back({"dims " + std::to_string(s) + " to " + std::to_string(e), {d.normal({2, 3, 4, 5})},
+    flat.cases.push_back({"dims " + std::to_string(s) + " to " + std::to_string(e),
+                          {d.normal({2, 3, 4, 5})},
                           [s, e](const Inputs& in) { return flatten(in[0], s, e); },
                           [s, e](const Inputs& in) {
                             const Shape& x = in[0].shape();
@@ -130,10 +140,13 @@ std::vector<OpRow> shape_sort_rows() {
     for (std::int64_t dim = 0; dim < s.dim(); ++dim)
       for (const bool descending : {false, true}) {
         const std::string at = s.str() + " dim " + std::to_string(dim) + (descending ? " descending" : "");
-        sorts.cases.push_back({"values " + at, {x},
-                               [dim, descending](const Inputs& in) { return sort(in[0], dim, descending).values; },
-                               [dim, descending](const Inputs& in) { return naive_sort(in[0], dim, descending, false); }});
-        sorts.cases.push_back({"indices " + at, {x},
+        sorts.cases.push_back(
+            {"values " + at,
+             {x},
+             [dim, descending](const Inputs& in) { return sort(in[0], dim, descending).values; },
+             [dim, descending](const Inputs& in) { return naive_sort(in[0], dim, descending, false); }});
+        sorts.cases.push_back({"indices " + at,
+                               {x},
                                [dim, descending](const Inputs& in) { return sort(in[0], dim, descending).indices; },
                                [dim, descending](const Inputs& in) { return naive_sort(in[0], dim, descending, true); },
                                {.grad = false}});

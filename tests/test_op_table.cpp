@@ -35,8 +35,7 @@ std::int64_t total_elements(const Inputs& inputs) {
 /// doctest subcase named after it.
 template <typename Wanted, typename Check>
 void for_each_case(Wanted wanted, Check check) {
-  for (const OpRow& row : test::op_table())
-    SUBCASE(row.op.c_str()) {
+  for (const OpRow& row : test::op_table()) SUBCASE(row.op.c_str()) {
       for (const OpCase& c : row.cases) {
         if (!wanted(c)) continue;
         INFO(row.op, " ", c.what);
@@ -70,19 +69,22 @@ TEST_SUITE("op_table") {
       CHECK_MESSAGE(rows.insert(row.op).second, "two rows for ", row.op);
       CHECK_MESSAGE(!row.cases.empty(), row.op, " has no cases");
     }
-    for (const std::string& op : declared) CHECK_MESSAGE(rows.count(op), op, " is declared in include/gf/ops/ but has no row in tests/op_table_*.cpp");
-    for (const std::string& op : rows) CHECK_MESSAGE(declared.count(op), op, " has a row but is not declared in include/gf/ops/");
+    for (const std::string& op : declared)
+      CHECK_MESSAGE(rows.count(op), op, " is declared in include/gf/ops/ but has no row in tests/op_table_*.cpp");
+    for (const std::string& op : rows)
+      CHECK_MESSAGE(declared.count(op), op, " has a row but is not declared in include/gf/ops/");
   }
 
   TEST_CASE("forward: float64 and float32 against the naive reference") {
-    for_each_case([](const OpCase& c) { return c.checks.forward; }, [](const OpCase& c) {
-      const Tensor expected = c.reference(copies(c.inputs, DType::kFloat64));
-      const double scale = test::max_abs(expected);
-      const Tensor y64 = c.run(copies(c.inputs, DType::kFloat64));
-      GF_CHECK_CLOSE(y64, expected, 1e-10, 1e-10 * scale);
-      const Tensor y32 = c.run(copies(c.inputs, DType::kFloat32));
-      GF_CHECK_CLOSE(y32, expected, c.float32_rtol, c.float32_rtol * scale);
-    });
+    for_each_case([](const OpCase& c) { return c.checks.forward; },
+                  [](const OpCase& c) {
+                    const Tensor expected = c.reference(copies(c.inputs, DType::kFloat64));
+                    const double scale = test::max_abs(expected);
+                    const Tensor y64 = c.run(copies(c.inputs, DType::kFloat64));
+                    GF_CHECK_CLOSE(y64, expected, 1e-10, 1e-10 * scale);
+                    const Tensor y32 = c.run(copies(c.inputs, DType::kFloat32));
+                    GF_CHECK_CLOSE(y32, expected, c.float32_rtol, c.float32_rtol * scale);
+                  });
   }
 
   TEST_CASE("float64 gradcheck of every floating input") {

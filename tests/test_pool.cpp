@@ -31,8 +31,7 @@ TEST_SUITE("pool") {
     // input pixel centres sit at output coordinates 1.5 and 3.5 (x2); edges clamp
     CHECK(upsample2d(x, 2, UpsampleMode::kBilinear).to_vector<double>() ==
           std::vector<double>{1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0});
-    CHECK(upsample2d(x, 2).to_vector<double>() ==
-          std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+    CHECK(upsample2d(x, 2).to_vector<double>() == std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
     GF_CHECK_CLOSE(upsample2d(x, 1, UpsampleMode::kBilinear), x, 0, 0);
   }
 
