@@ -1,6 +1,7 @@
-// The op table's shape rows (cat, stack, pad2d, flatten) and sort.
+// The op table's shape rows (cat, stack, pad2d, flatten), sort and embedding.
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include "op_table.hpp"
 #include "op_table_naive.hpp"
@@ -74,6 +75,16 @@ Tensor naive_sort(const Tensor& x, std::int64_t dim, bool descending, bool indic
   for (std::size_t i = 0; i < back.size(); ++i)
     back[static_cast<std::size_t>(to_last[i])] = static_cast<std::int64_t>(i);
   return naive::tensor(out, lines.shape()).permute(back);
+}
+
+/// Row labels[n] of weight for every n, copied value by value.
+Tensor naive_embedding(const Tensor& weight, const Tensor& labels) {
+  const std::vector<double> w = naive::values(weight), l = naive::values(labels);
+  const auto d = static_cast<std::size_t>(weight.size(1));
+  std::vector<double> out;
+  for (double label : l)
+    for (std::size_t c = 0; c < d; ++c) out.push_back(w[static_cast<std::size_t>(label) * d + c]);
+  return naive::tensor(out, {labels.size(0), weight.size(1)});
 }
 
 }  // namespace
@@ -152,7 +163,16 @@ std::vector<OpRow> shape_sort_rows() {
                                {.grad = false}});
       }
   }
-  return {cats, stacks, pads, flat, sorts};
+  // Labels repeat (more rows than classes), so the backward sums rows.
+  OpRow lookup{"embedding", {}};
+  for (const auto& [k, dim, n] : std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>{
+           {10, 100, 64}, {10, 784, 16}, {3, 5, 7}, {1, 4, 3}, {6, 1, 9}}) {
+    lookup.cases.push_back({std::to_string(n) + " labels of " + std::to_string(k) + " rows of " + std::to_string(dim),
+                            {ds.normal({k, dim}), ds.labels({n}, k)},
+                            [](const Inputs& in) { return embedding(in[0], in[1]); },
+                            [](const Inputs& in) { return naive_embedding(in[0], in[1]); }});
+  }
+  return {cats, stacks, pads, flat, sorts, lookup};
 }
 
 }  // namespace gf::test

@@ -3,7 +3,7 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/nn/init.hpp"
-#include "gf/ops/linalg.hpp"
+#include "gf/ops/embedding.hpp"
 
 namespace gf::nn {
 
@@ -31,9 +31,7 @@ Embedding::Embedding(const EmbeddingOptions& o) : num_embeddings(o.num_embedding
   register_parameter("weight", weight);
 }
 
-Tensor Embedding::forward(const Tensor& labels) {
-  return matmul(one_hot(labels, num_embeddings, weight.dtype()).to(weight.device()), weight);
-}
+Tensor Embedding::forward(const Tensor& labels) { return embedding(weight, labels.to(weight.device())); }
 
 std::string Embedding::extra_repr() const {
   return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);

@@ -15,8 +15,9 @@ struct EmbeddingOptions {
 };
 
 /// labels (N,) int64 in [0, num_embeddings) -> (N, embedding_dim): row
-/// labels[i] of the table. Computed as one_hot(labels) @ weight, so the
-/// gradient reaches exactly the rows that were used. Init N(0, 1) like PyTorch.
+/// labels[i] of the table, by the gather op gf::embedding (labels are moved
+/// to the table's device first; the gradient reaches exactly the rows that
+/// were used). Init N(0, 1) like PyTorch.
 class Embedding : public Module {
  public:
   using Options = EmbeddingOptions;
