@@ -333,4 +333,26 @@ TEST_SUITE("nn") {
     CHECK(d(img).shape() == Shape{2, 64, 14, 14});
     CHECK(d.str() == "Conv2d(1, 64, kernel_size=4, stride=2, padding=1, bias=false)");
   }
+
+  TEST_CASE("Embedding looks up rows; repeated labels sum their gradients; bad labels are named") {
+    Rng gen(5);
+    nn::Embedding table({.num_embeddings = 4, .embedding_dim = 3, .gen = &gen});
+    const Tensor labels = from_vector<std::int64_t>({2, 0, 2}, {3});
+    const Tensor rows = table(labels);
+    CHECK(rows.shape() == Shape{3, 3});
+    GF_CHECK_CLOSE(rows.select(0, 0), table.weight.select(0, 2), 0, 0);
+    GF_CHECK_CLOSE(rows.select(0, 1), table.weight.select(0, 0), 0, 0);
+    sum(rows * from_vector<float>({1, 1, 1, 10, 10, 10, 100, 100, 100}, {3, 3})).backward();
+    // row 2 was read twice (weights 1 and 100), row 0 once (10), rows 1 and 3 never
+    CHECK(table.weight.grad().to_vector<float>() == std::vector<float>{10, 10, 10, 0, 0, 0, 101, 101, 101, 0, 0, 0});
+    CHECK_THROWS_WITH_AS(table(from_vector<std::int64_t>({1, 4}, {2})),
+                         doctest::Contains("embedding: label 4 at index 1 is outside [0, 4)"), gf::Error);
+  }
+
+  TEST_CASE("one_hot puts a 1 at each label and names a bad one") {
+    CHECK(nn::one_hot(from_vector<std::int64_t>({1, 0}, {2}), 3).to_vector<float>() ==
+          std::vector<float>{0, 1, 0, 1, 0, 0});
+    CHECK_THROWS_WITH_AS(nn::one_hot(from_vector<std::int64_t>({-1}, {1}), 3),
+                         doctest::Contains("one_hot: label -1 at index 0 is outside [0, 3)"), gf::Error);
+  }
 }
