@@ -4,22 +4,20 @@
 #include "cuda_helpers.hpp"
 
 using namespace gf;
-using gf::test::check_on_gpu;
-using gf::test::Draw;
-using gf::test::Inputs;
+using namespace gf::test;
 
 TEST_SUITE("cuda_ops") {
   TEST_CASE("matmul and conv2d with TF32 allowed stay within 1e-2") {
     GF_SKIP_WITHOUT_GPU("cuda_ops");
-    const test::Tf32Guard tf32(true);
+    const Tf32Guard tf32(true);
     Draw d(6);
     check_on_gpu(
         "TF32 matmul (256, 512) @ (512, 384)", [](const Inputs& in) { return matmul(in[0], in[1]); },
-        {d.normal({256, 512}), d.normal({512, 384})}, test::kTf32Rtol);
+        {d.normal({256, 512}), d.normal({512, 384})}, kTf32Rtol);
     check_on_gpu(
         "TF32 conv2d (8, 64, 16, 16) * (128, 64, 4, 4) stride 2",
         [](const Inputs& in) { return conv2d(in[0], in[1], Tensor(), Conv2dParams::make(2, 1)); },
-        {d.normal({8, 64, 16, 16}), d.normal({128, 64, 4, 4})}, test::kTf32Rtol);
+        {d.normal({8, 64, 16, 16}), d.normal({128, 64, 4, 4})}, kTf32Rtol);
   }
 
   TEST_CASE("batch_norm training updates the running statistics like the CPU") {
@@ -33,10 +31,10 @@ TEST_SUITE("cuda_ops") {
       const auto train =
           check_on_gpu("batch_norm training " + s.str(),
                        [](const Inputs& t) { return batch_norm(t[0], t[1], t[2], t[3], t[4], true, 0.1, 1e-5); }, in,
-                       test::kGpuRtol, {3, 4});
+                       kGpuRtol, {3, 4});
       INFO("running statistics after training ", s);
-      test::check_gpu_matches(train.gpu[3], train.cpu[3]);
-      test::check_gpu_matches(train.gpu[4], train.cpu[4]);
+      check_gpu_matches(train.gpu[3], train.cpu[3]);
+      check_gpu_matches(train.gpu[4], train.cpu[4]);
     }
   }
 }

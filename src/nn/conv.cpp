@@ -29,7 +29,7 @@ std::string conv_repr(std::int64_t in, std::int64_t out, std::int64_t kernel, st
 
 }  // namespace
 
-Conv2d::Conv2d(const Conv2dOptions& o)
+Conv2d::Conv2d(const Options& o)
     : in_channels(o.in),
       out_channels(o.out),
       kernel_size(o.kernel),
@@ -51,7 +51,7 @@ std::string Conv2d::extra_repr() const {
                    params.groups, bias.defined());
 }
 
-ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& o)
+ConvTranspose2d::ConvTranspose2d(const Options& o)
     : in_channels(o.in),
       out_channels(o.out),
       kernel_size(o.kernel),

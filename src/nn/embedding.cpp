@@ -20,7 +20,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes, DType dtype) {
   return from_vector<float>(rows, {labels.size(0), num_classes}, {dtype, labels.device()});
 }
 
-Embedding::Embedding(const EmbeddingOptions& o) : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim) {
+Embedding::Embedding(const Options& o) : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim) {
   GF_CHECK(num_embeddings > 0 && embedding_dim > 0, "Embedding: sizes must be positive, got ", num_embeddings, " x ",
            embedding_dim);
   weight = empty({num_embeddings, embedding_dim});

@@ -6,7 +6,7 @@
 
 namespace gf::nn {
 
-Linear::Linear(const LinearOptions& o) : in_features(o.in), out_features(o.out) {
+Linear::Linear(const Options& o) : in_features(o.in), out_features(o.out) {
   GF_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in_features=", in_features,
            ", out_features=", out_features);
   weight = empty({out_features, in_features});

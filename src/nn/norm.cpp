@@ -8,7 +8,7 @@
 
 namespace gf::nn {
 
-BatchNorm2d::BatchNorm2d(const BatchNorm2dOptions& o) : num_features(o.features), eps(o.eps), momentum(o.momentum) {
+BatchNorm2d::BatchNorm2d(const Options& o) : num_features(o.features), eps(o.eps), momentum(o.momentum) {
   GF_CHECK(num_features > 0, "BatchNorm2d: num_features must be positive, got ", num_features);
   if (o.affine) {
     weight = ones({num_features});
@@ -45,7 +45,7 @@ std::string BatchNorm2d::extra_repr() const {
                         ", track_running_stats=", running_mean.defined() ? "true" : "false");
 }
 
-InstanceNorm2d::InstanceNorm2d(const InstanceNorm2dOptions& o) : num_features(o.features), eps(o.eps) {
+InstanceNorm2d::InstanceNorm2d(const Options& o) : num_features(o.features), eps(o.eps) {
   GF_CHECK(num_features > 0, "InstanceNorm2d: num_features must be positive, got ", num_features);
   if (o.affine) {
     weight = ones({num_features});

@@ -15,22 +15,6 @@ namespace gf::nn {
 // keep PyTorch's defaults. Conv2dParams::make and ConvTranspose2dParams::make
 // take their arguments in the same order.
 
-struct Conv2dOptions {
-  std::int64_t in = 0, out = 0, kernel = 0;
-  std::int64_t stride = 1, padding = 0;
-  std::int64_t dilation = 1, groups = 1;
-  bool bias = true;
-  Rng* gen = nullptr;
-};
-
-struct ConvTranspose2dOptions {
-  std::int64_t in = 0, out = 0, kernel = 0;
-  std::int64_t stride = 1, padding = 0, output_padding = 0;
-  std::int64_t dilation = 1, groups = 1;
-  bool bias = true;
-  Rng* gen = nullptr;
-};
-
 /// Conv2d({.in = 1, .out = 64, .kernel = 4, .stride = 2, .padding = 1}):
 /// (N, 1, 28, 28) -> (N, 64, 14, 14).
 /// H_out = (H + 2 padding - dilation (kernel - 1) - 1) / stride + 1.
@@ -38,8 +22,14 @@ struct ConvTranspose2dOptions {
 /// fan_in = in_channels / groups * kernel^2.
 class Conv2d : public Module {
  public:
-  using Options = Conv2dOptions;
-  explicit Conv2d(const Conv2dOptions& options);
+  struct Options {
+    std::int64_t in = 0, out = 0, kernel = 0;
+    std::int64_t stride = 1, padding = 0;
+    std::int64_t dilation = 1, groups = 1;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit Conv2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Conv2d"; }
@@ -58,8 +48,14 @@ class Conv2d : public Module {
 /// out_channels / groups * kernel^2 (dim 1 of the weight).
 class ConvTranspose2d : public Module {
  public:
-  using Options = ConvTranspose2dOptions;
-  explicit ConvTranspose2d(const ConvTranspose2dOptions& options);
+  struct Options {
+    std::int64_t in = 0, out = 0, kernel = 0;
+    std::int64_t stride = 1, padding = 0, output_padding = 0;
+    std::int64_t dilation = 1, groups = 1;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit ConvTranspose2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "ConvTranspose2d"; }

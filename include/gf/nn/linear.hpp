@@ -7,21 +7,19 @@
 
 namespace gf::nn {
 
-/// Linear({.in = 128, .out = 10}): features in and out, a bias or not, and the
-/// generator of the initial weights (null: the default generator).
-struct LinearOptions {
-  std::int64_t in = 0, out = 0;
-  bool bias = true;
-  Rng* gen = nullptr;
-};
-
 /// x (N, in_features) -> (N, out_features); extra leading dims (*, in) are
 /// carried through. Weight and bias start uniform in +-1/sqrt(in_features),
 /// PyTorch's default (kaiming_uniform with a = sqrt(5)).
 class Linear : public Module {
  public:
-  using Options = LinearOptions;
-  explicit Linear(const LinearOptions& options);
+  /// Linear({.in = 128, .out = 10}): features in and out, a bias or not, and the
+  /// generator of the initial weights (null: the default generator).
+  struct Options {
+    std::int64_t in = 0, out = 0;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit Linear(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Linear"; }

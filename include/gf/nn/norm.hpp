@@ -8,28 +8,19 @@
 
 namespace gf::nn {
 
-/// BatchNorm2d({.features = 64}); PyTorch's defaults otherwise.
-struct BatchNorm2dOptions {
-  std::int64_t features = 0;
-  double eps = 1e-5, momentum = 0.1;
-  bool affine = true, track_running_stats = true;
-};
-
-/// InstanceNorm2d({.features = 32, .affine = true}); PyTorch's defaults otherwise.
-struct InstanceNorm2dOptions {
-  std::int64_t features = 0;
-  double eps = 1e-5;
-  bool affine = false;
-};
-
 /// Batch norm over (N, C, H, W), or (N, C). Training normalises with the
 /// batch's statistics and updates the running ones; eval uses the running
 /// ones. Without track_running_stats it always uses batch statistics.
 /// gamma starts at 1, beta at 0.
 class BatchNorm2d : public Module {
  public:
-  using Options = BatchNorm2dOptions;
-  explicit BatchNorm2d(const BatchNorm2dOptions& options);
+  /// BatchNorm2d({.features = 64}); PyTorch's defaults otherwise.
+  struct Options {
+    std::int64_t features = 0;
+    double eps = 1e-5, momentum = 0.1;
+    bool affine = true, track_running_stats = true;
+  };
+  explicit BatchNorm2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "BatchNorm2d"; }
@@ -52,8 +43,13 @@ class BatchNorm2d : public Module {
 /// training and eval alike (no running statistics). Optional affine.
 class InstanceNorm2d : public Module {
  public:
-  using Options = InstanceNorm2dOptions;
-  explicit InstanceNorm2d(const InstanceNorm2dOptions& options);
+  /// InstanceNorm2d({.features = 32, .affine = true}); PyTorch's defaults otherwise.
+  struct Options {
+    std::int64_t features = 0;
+    double eps = 1e-5;
+    bool affine = false;
+  };
+  explicit InstanceNorm2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "InstanceNorm2d"; }
