@@ -1,4 +1,5 @@
-// CUDA gather / scatter-add along one dim: twins of src/cpu/index.cpp.
+// CUDA gather / scatter-add along one dim, and of whole rows (embedding
+// lookups): twins of src/cpu/index.cpp.
 //
 // One thread per picked position p = (o, 0, i) of the (outer, 1, inner)
 // tensor, touching element (o, index[p], i) of the (outer, K, inner) one.
@@ -28,6 +29,22 @@ __global__ void scatter_add_kernel(kernels::Fibres f, T* out, const T* src, cons
   GF_CUDA_KERNEL_LOOP(p, f.outer * f.inner) { out[picked(f, index, p)] += src[p]; }
 }
 
+// out[r, c] = table[index[r], c]   out (N, D); table (K, D)
+template <typename T>
+__global__ void gather_rows_kernel(std::int64_t d, T* out, const T* table, const std::int64_t* index, std::int64_t n) {
+  GF_CUDA_KERNEL_LOOP(p, n * d) { out[p] = table[index[p / d] * d + p % d]; }
+}
+
+// out[index[r], c] += src[r, c] for r = 0 .. n-1 in order: one thread per
+// column c, so rows with the same index never race and the sum's order is fixed.
+template <typename T>
+__global__ void scatter_add_rows_kernel(std::int64_t d, T* out, const T* src, const std::int64_t* index,
+                                        std::int64_t n) {
+  GF_CUDA_KERNEL_LOOP(c, d) {
+    for (std::int64_t r = 0; r < n; ++r) out[index[r] * d + c] += src[r * d + c];
+  }
+}
+
 }  // namespace
 
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim) {
@@ -51,6 +68,28 @@ void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, 
     scatter_add_kernel<scalar_t><<<blocks_for(n), kThreadsPerBlock, 0, stream(out)>>>(
         f, out.data<scalar_t>(), src.data<scalar_t>(), index.data<std::int64_t>());
     GF_CUDA_CHECK_LAUNCH("scatter_add_dim");
+  });
+}
+
+void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
+  const std::int64_t n = index.numel(), d = table.size(1);
+  GF_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
+    if (n * d == 0) return;
+    DeviceGuard guard(out);
+    gather_rows_kernel<scalar_t><<<blocks_for(n * d), kThreadsPerBlock, 0, stream(out)>>>(
+        d, out.data<scalar_t>(), table.data<scalar_t>(), index.data<std::int64_t>(), n);
+    GF_CUDA_CHECK_LAUNCH("gather_rows");
+  });
+}
+
+void scatter_add_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
+  const std::int64_t n = index.numel(), d = out.size(1);
+  GF_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
+    if (n * d == 0) return;
+    DeviceGuard guard(out);
+    scatter_add_rows_kernel<scalar_t><<<blocks_for(d), kThreadsPerBlock, 0, stream(out)>>>(
+        d, out.data<scalar_t>(), src.data<scalar_t>(), index.data<std::int64_t>(), n);
+    GF_CUDA_CHECK_LAUNCH("scatter_add_rows");
   });
 }
 

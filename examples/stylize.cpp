@@ -247,7 +247,11 @@ int main(int argc, char** argv) {
       result = clamp(image::match_color_stats(content, styles.front().image), 0.0, 1.0);
     } else {
       io::ProgressBar bar(o.steps, gatys ? "gatys" : "patch-gan");
-      auto on_step = [&](std::int64_t step, const std::vector<io::Metric>& losses) { bar.update(step, losses); };
+      auto on_step = [&](std::int64_t step, const std::vector<models::LossValue>& losses) {
+        std::vector<io::Metric> shown;
+        for (const auto& [name, value] : losses) shown.push_back({name, value});
+        bar.update(step, shown);
+      };
       if (gatys) {
         Rng gen(o.seed);
         auto vgg = std::make_shared<models::Vgg19Features>(

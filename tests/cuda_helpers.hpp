@@ -9,13 +9,13 @@
 // Tolerances are relative to the output's magnitude: an element may differ by
 // rtol |cpu| + rtol max|cpu|, so a sum of many terms that happens to be near
 // zero is judged by the size of the terms, not by the near-zero result.
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "gf/core/cuda_info.hpp"
 #include "gf/core/determinism.hpp"
+#include "draw.hpp"
 #include "helpers.hpp"
 
 namespace gf::test {
@@ -65,21 +65,6 @@ inline void check_identical(const Tensor& a, const Tensor& b) {
   CHECK(a.shape() == b.shape());
   CHECK(a.to_vector<double>() == b.to_vector<double>());
 }
-
-/// Random CPU inputs from one seeded stream: every run draws the same tensors.
-class Draw {
- public:
-  explicit Draw(std::uint64_t seed) : gen_(seed) {}
-  Tensor normal(const Shape& shape) { return randn(shape, {}, &gen_); }
-  Tensor uniform(const Shape& shape, double lo, double hi) { return add(mul(rand(shape, {}, &gen_), hi - lo), lo); }
-  Tensor labels(const Shape& shape, std::int64_t classes) { return randint(0, classes, shape, {DType::kInt64}, &gen_); }
-
- private:
-  Rng gen_;
-};
-
-using Inputs = std::vector<Tensor>;
-using OpFn = std::function<Tensor(const Inputs&)>;
 
 /// The leaves one check_on_gpu call made, after its backward pass: inspect
 /// them for state an op updates in place (batch norm's running statistics).

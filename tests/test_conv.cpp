@@ -125,16 +125,32 @@ TEST_SUITE("conv") {
     };
     const std::vector<TCase> cases = {
         {"DCGAN-28 G layer 1: ConvT(100,256,k7,s1,p0) on 1x1", {2, 100, 1, 1}, 256, 7, {}, {2, 256, 7, 7}},
-        {"DCGAN-28 G layer 2: ConvT(256,128,k4,s2,p1)", {2, 256, 7, 7}, 128, 4,
-         ConvTranspose2dParams::make(2, 1), {2, 128, 14, 14}},
-        {"DCGAN-28 G layer 3: ConvT(128,1,k4,s2,p1)", {3, 128, 14, 14}, 1, 4, ConvTranspose2dParams::make(2, 1),
+        {"DCGAN-28 G layer 2: ConvT(256,128,k4,s2,p1)",
+         {2, 256, 7, 7},
+         128,
+         4,
+         ConvTranspose2dParams::make(2, 1),
+         {2, 128, 14, 14}},
+        {"DCGAN-28 G layer 3: ConvT(128,1,k4,s2,p1)",
+         {3, 128, 14, 14},
+         1,
+         4,
+         ConvTranspose2dParams::make(2, 1),
          {3, 1, 28, 28}},
         {"DCGAN-64 G layer 1: ConvT(100,512,k4,s1,p0)", {2, 100, 1, 1}, 512, 4, {}, {2, 512, 4, 4}},
         {"output_padding 1", {2, 3, 5, 5}, 4, 3, ConvTranspose2dParams::make(2, 1, 1), {2, 4, 10, 10}},
-        {"stride 3, output_padding 2, odd sizes", {1, 2, 4, 3}, 3, 2, ConvTranspose2dParams::make(3, 0, 2),
+        {"stride 3, output_padding 2, odd sizes",
+         {1, 2, 4, 3},
+         3,
+         2,
+         ConvTranspose2dParams::make(3, 0, 2),
          {1, 3, 13, 10}},
-        {"groups 2", {2, 4, 5, 6}, 6, 3, ConvTranspose2dParams::make(2, 1, 0, 2), {2, 6, 9, 11}},
-        {"dilation 2, output_padding < dilation", {2, 3, 4, 5}, 2, 3, ConvTranspose2dParams::make(1, 1, 1, 1, 2),
+        {"groups 2", {2, 4, 5, 6}, 6, 3, ConvTranspose2dParams::make(2, 1, 0, 1, 2), {2, 6, 9, 11}},
+        {"dilation 2, output_padding < dilation",
+         {2, 3, 4, 5},
+         2,
+         3,
+         ConvTranspose2dParams::make(1, 1, 1, 2),
          {2, 2, 7, 8}},
     };
     Rng g(22);
@@ -173,8 +189,8 @@ TEST_SUITE("conv") {
     const TensorOptions f64{DType::kFloat64};
     const ConvTranspose2dParams configs[] = {
         ConvTranspose2dParams::make(2, 1, 1),        // stride 2, padding, output_padding
-        ConvTranspose2dParams::make(1, 0, 0, 2),     // groups 2
-        ConvTranspose2dParams::make(2, 1, 0, 1, 2),  // dilation 2
+        ConvTranspose2dParams::make(1, 0, 0, 1, 2),  // groups 2
+        ConvTranspose2dParams::make(2, 1, 0, 2),     // dilation 2
     };
     for (const ConvTranspose2dParams& p : configs) {
       CAPTURE(p.groups);
@@ -189,7 +205,7 @@ TEST_SUITE("conv") {
     const TensorOptions f64{DType::kFloat64};
     GF_CHECK_GRAD([](auto& in) { return conv2d(in[0], in[1], in[2], Conv2dParams::make(1, 0, 1, 2)); },
                   leaves({randn({2, 4, 3, 3}, f64, &g), randn({6, 2, 3, 3}, f64, &g), randn({6}, f64, &g)}));
-    const auto grouped = ConvTranspose2dParams::make(1, 0, 0, 2);
+    const auto grouped = ConvTranspose2dParams::make(1, 0, 0, 1, 2);
     GF_CHECK_GRAD([grouped](auto& in) { return conv_transpose2d(in[0], in[1], in[2], grouped); },
                   leaves({randn({2, 4, 1, 1}, f64, &g), randn({4, 3, 3, 3}, f64, &g), randn({6}, f64, &g)}));
   }

@@ -108,7 +108,7 @@ TEST_SUITE("dcgan") {
   TEST_CASE("spectral norm divides the weight by its largest singular value") {
     Rng gen(6);
     // A weight with known singular values: diag(3, 1) as a 2x2 linear map.
-    auto lin = std::make_shared<nn::Linear>(2, 2, false, &gen);
+    auto lin = nn::make<nn::Linear>({.in = 2, .out = 2, .bias = false, .gen = &gen});
     {
       NoGradGuard no_grad;
       lin->weight.copy_(from_vector<float>({3, 0, 0, 1}, {2, 2}));

@@ -30,7 +30,7 @@ struct Trace {
   std::int64_t calls = 0;
 };
 StepCallback tracer(Trace& t, const std::string& metric) {
-  return [&t, metric](std::int64_t, const std::vector<io::Metric>& losses) {
+  return [&t, metric](std::int64_t, const std::vector<LossValue>& losses) {
     for (const auto& m : losses)
       if (m.name == metric) (t.calls++ == 0 ? t.first : t.last) = m.value;
   };

@@ -12,9 +12,9 @@ namespace {
 // Linear(3, 4) -> BatchNorm2d(4) on (N, 4) -> ReLU -> Linear(4, 2, no bias)
 std::shared_ptr<nn::Sequential> small_net(std::uint64_t seed) {
   Rng gen(seed);
-  return std::make_shared<nn::Sequential>(std::make_shared<nn::Linear>(3, 4, true, &gen),
-                                          std::make_shared<nn::BatchNorm2d>(4), std::make_shared<nn::ReLU>(),
-                                          std::make_shared<nn::Linear>(4, 2, false, &gen));
+  return std::make_shared<nn::Sequential>(nn::make<nn::Linear>({.in = 3, .out = 4, .gen = &gen}),
+                                          nn::make<nn::BatchNorm2d>({.features = 4}), std::make_shared<nn::ReLU>(),
+                                          nn::make<nn::Linear>({.in = 4, .out = 2, .bias = false, .gen = &gen}));
 }
 
 // A model with a member of its own and a nested Sequential, like DCGAN's.
@@ -190,7 +190,7 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("BatchNorm2d updates running statistics in training, uses them in eval") {
-    nn::BatchNorm2d bn(2);
+    nn::BatchNorm2d bn({.features = 2});
     Tensor x = from_vector<float>({1, 2, 3, 6}, {2, 2});  // channel means (2, 4), unbiased vars (2, 8)
     bn(x);
     CHECK(bn.running_mean.to_vector<float>()[1] == doctest::Approx(0.4));
@@ -204,7 +204,7 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("InstanceNorm2d normalises each plane; affine is optional") {
-    nn::InstanceNorm2d plain(3), affine(3, 1e-5, true);
+    nn::InstanceNorm2d plain({.features = 3}), affine({.features = 3, .affine = true});
     CHECK(plain.named_parameters().empty());
     CHECK(names_of(affine.named_parameters()) == std::vector<std::string>{"weight", "bias"});
     Tensor x = randn({2, 3, 4, 4}) * 5.0 + 2.0;
@@ -239,7 +239,7 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("Linear computes x W^T + b, also for extra leading dims") {
-    nn::Linear lin(3, 2);
+    nn::Linear lin({.in = 3, .out = 2});
     Tensor x = randn({4, 3});
     const auto w = lin.weight.to_vector<double>(), b = lin.bias.to_vector<double>(), xv = x.to_vector<double>();
     std::vector<double> want;
@@ -256,16 +256,17 @@ TEST_SUITE("nn") {
 
   TEST_CASE("default init is PyTorch's: uniform in +-1/sqrt(fan_in)") {
     Rng gen(3);
-    nn::Linear lin(100, 50, true, &gen);
+    nn::Linear lin({.in = 100, .out = 50, .gen = &gen});
     CHECK(max_abs(lin.weight) <= 0.1);
     CHECK(max_abs(lin.weight) > 0.099);  // fills the range
     CHECK(max_abs(lin.bias) <= 0.1);
-    nn::Conv2d conv(4, 8, 3, 1, 1, 1, 1, true, &gen);  // fan_in 4 * 9 = 36
+    nn::Conv2d conv({.in = 4, .out = 8, .kernel = 3, .padding = 1, .gen = &gen});  // fan_in 4 * 9 = 36
     CHECK(max_abs(conv.weight) <= 1.0 / 6.0);
     CHECK(max_abs(conv.weight) > 0.16);
     // Same seed, same weights.
     Rng g1(5), g2(5);
-    GF_CHECK_CLOSE(nn::Linear(4, 4, true, &g1).weight, nn::Linear(4, 4, true, &g2).weight, 0, 0);
+    GF_CHECK_CLOSE(nn::Linear({.in = 4, .out = 4, .gen = &g1}).weight,
+                   nn::Linear({.in = 4, .out = 4, .gen = &g2}).weight, 0, 0);
   }
 
   TEST_CASE("init: gains, fans, xavier and kaiming spreads") {
@@ -291,9 +292,10 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("dcgan_init: conv weights N(0, 0.02), batch-norm gamma N(1, 0.02), beta 0") {
-    auto g = std::make_shared<nn::Sequential>(std::make_shared<nn::ConvTranspose2d>(16, 64, 4, 1, 0, 0, 1, false),
-                                              std::make_shared<nn::BatchNorm2d>(64), std::make_shared<nn::ReLU>(),
-                                              std::make_shared<nn::Conv2d>(64, 32, 3, 1, 1, 1, 1, false));
+    auto g = std::make_shared<nn::Sequential>(
+        nn::make<nn::ConvTranspose2d>({.in = 16, .out = 64, .kernel = 4, .bias = false}),
+        nn::make<nn::BatchNorm2d>({.features = 64}), std::make_shared<nn::ReLU>(),
+        nn::make<nn::Conv2d>({.in = 64, .out = 32, .kernel = 3, .padding = 1, .bias = false}));
     Rng gen(9);
     nn::init::dcgan_init(*g, gen);
     for (std::size_t i : {0u, 3u}) {
@@ -309,10 +311,12 @@ TEST_SUITE("nn") {
   TEST_CASE("conv layers: DCGAN-28 generator shapes, parameter count and gradients") {
     // G of DCGAN-28: ConvT(100,256,7,1,0)+BN+ReLU -> ConvT(256,128,4,2,1)+BN+ReLU -> ConvT(128,1,4,2,1)+Tanh
     auto g = std::make_shared<nn::Sequential>(
-        std::make_shared<nn::ConvTranspose2d>(100, 256, 7, 1, 0, 0, 1, false), std::make_shared<nn::BatchNorm2d>(256),
-        std::make_shared<nn::ReLU>(), std::make_shared<nn::ConvTranspose2d>(256, 128, 4, 2, 1, 0, 1, false),
-        std::make_shared<nn::BatchNorm2d>(128), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::ConvTranspose2d>(128, 1, 4, 2, 1, 0, 1, false), std::make_shared<nn::Tanh>());
+        nn::make<nn::ConvTranspose2d>({.in = 100, .out = 256, .kernel = 7, .bias = false}),
+        nn::make<nn::BatchNorm2d>({.features = 256}), std::make_shared<nn::ReLU>(),
+        nn::make<nn::ConvTranspose2d>({.in = 256, .out = 128, .kernel = 4, .stride = 2, .padding = 1, .bias = false}),
+        nn::make<nn::BatchNorm2d>({.features = 128}), std::make_shared<nn::ReLU>(),
+        nn::make<nn::ConvTranspose2d>({.in = 128, .out = 1, .kernel = 4, .stride = 2, .padding = 1, .bias = false}),
+        std::make_shared<nn::Tanh>());
     CHECK(g->num_parameters() == 100 * 256 * 49 + 2 * 256 + 256 * 128 * 16 + 2 * 128 + 128 * 16);
     Tensor z = randn({2, 100, 1, 1});
     Tensor img = (*g)(z);
@@ -325,8 +329,30 @@ TEST_SUITE("nn") {
     sum(img).backward();
     for (const auto& [name, p] : g->named_parameters()) CHECK_MESSAGE(p.grad().defined(), name);
 
-    nn::Conv2d d(1, 64, 4, 2, 1, 1, 1, false);
+    nn::Conv2d d({.in = 1, .out = 64, .kernel = 4, .stride = 2, .padding = 1, .bias = false});
     CHECK(d(img).shape() == Shape{2, 64, 14, 14});
     CHECK(d.str() == "Conv2d(1, 64, kernel_size=4, stride=2, padding=1, bias=false)");
+  }
+
+  TEST_CASE("Embedding looks up rows; repeated labels sum their gradients; bad labels are named") {
+    Rng gen(5);
+    nn::Embedding table({.num_embeddings = 4, .embedding_dim = 3, .gen = &gen});
+    const Tensor labels = from_vector<std::int64_t>({2, 0, 2}, {3});
+    const Tensor rows = table(labels);
+    CHECK(rows.shape() == Shape{3, 3});
+    GF_CHECK_CLOSE(rows.select(0, 0), table.weight.select(0, 2), 0, 0);
+    GF_CHECK_CLOSE(rows.select(0, 1), table.weight.select(0, 0), 0, 0);
+    sum(rows * from_vector<float>({1, 1, 1, 10, 10, 10, 100, 100, 100}, {3, 3})).backward();
+    // row 2 was read twice (weights 1 and 100), row 0 once (10), rows 1 and 3 never
+    CHECK(table.weight.grad().to_vector<float>() == std::vector<float>{10, 10, 10, 0, 0, 0, 101, 101, 101, 0, 0, 0});
+    CHECK_THROWS_WITH_AS(table(from_vector<std::int64_t>({1, 4}, {2})),
+                         doctest::Contains("embedding: label 4 at index 1 is outside [0, 4)"), gf::Error);
+  }
+
+  TEST_CASE("one_hot puts a 1 at each label and names a bad one") {
+    CHECK(nn::one_hot(from_vector<std::int64_t>({1, 0}, {2}), 3).to_vector<float>() ==
+          std::vector<float>{0, 1, 0, 1, 0, 0});
+    CHECK_THROWS_WITH_AS(nn::one_hot(from_vector<std::int64_t>({-1}, {1}), 3),
+                         doctest::Contains("one_hot: label -1 at index 0 is outside [0, 3)"), gf::Error);
   }
 }

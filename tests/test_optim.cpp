@@ -212,7 +212,7 @@ TEST_SUITE("optim") {
     Tensor x = randn({256, 3}, {}, &gen);
     Tensor w_true = from_vector<float>({2, -3, 0.5f}, {3, 1});
     Tensor y = add(matmul(x, w_true), 1.0) + randn({256, 1}, {}, &gen) * 0.01;
-    nn::Linear model(3, 1, true, &gen);
+    nn::Linear model({.in = 3, .out = 1, .gen = &gen});
     optim::Adam opt(model.parameters(), {.lr = 0.05});
     double first = 0, last = 0;
     for (int it = 0; it < 300; ++it) {

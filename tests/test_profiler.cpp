@@ -20,9 +20,10 @@ constexpr std::int64_t kN = 2;
 std::shared_ptr<nn::Sequential> small_net() {
   Rng gen(7);
   return std::make_shared<nn::Sequential>(
-      std::make_shared<nn::ConvTranspose2d>(3, 4, 3, 2, 1, 0, 1, true, 1, &gen),
-      std::make_shared<nn::Conv2d>(4, 6, 3, 2, 1, 1, 2, true, &gen), std::make_shared<nn::ReLU>(),
-      std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(96, 5, true, &gen));
+      nn::make<nn::ConvTranspose2d>({.in = 3, .out = 4, .kernel = 3, .stride = 2, .padding = 1, .gen = &gen}),
+      nn::make<nn::Conv2d>({.in = 4, .out = 6, .kernel = 3, .stride = 2, .padding = 1, .groups = 2, .gen = &gen}),
+      std::make_shared<nn::ReLU>(), std::make_shared<nn::Flatten>(),
+      nn::make<nn::Linear>({.in = 96, .out = 5, .gen = &gen}));
 }
 
 // One forward and backward of `net` on a fixed input that takes no gradient.

@@ -47,4 +47,33 @@ void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, 
   });
 }
 
+void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
+  const std::int64_t n = index.numel(), d = table.size(1);
+  GF_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
+    const scalar_t* pt = table.data<scalar_t>();
+    const std::int64_t* pi = index.data<std::int64_t>();
+    scalar_t* po = out.data<scalar_t>();
+    const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(d, 1));
+    parallel_for(0, n, grain, [&](std::int64_t r0, std::int64_t r1) {
+      for (std::int64_t r = r0; r < r1; ++r) std::copy(pt + pi[r] * d, pt + (pi[r] + 1) * d, po + r * d);
+    });
+  });
+}
+
+void scatter_add_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
+  const std::int64_t n = index.numel(), d = out.size(1);
+  GF_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
+    const scalar_t* ps = src.data<scalar_t>();
+    const std::int64_t* pi = index.data<std::int64_t>();
+    scalar_t* po = out.data<scalar_t>();
+    // Threads split the columns: two rows of src with the same index add
+    // into the same row of out, but never into the same column.
+    const std::int64_t grain = std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1));
+    parallel_for(0, d, grain, [&](std::int64_t c0, std::int64_t c1) {
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t c = c0; c < c1; ++c) po[pi[r] * d + c] += ps[r * d + c];
+    });
+  });
+}
+
 }  // namespace gf::cpu

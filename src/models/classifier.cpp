@@ -8,15 +8,16 @@
 namespace gf::models {
 
 FashionClassifier::FashionClassifier(Rng& gen, std::int64_t num_classes) {
-  body = register_module("body", std::make_shared<nn::Sequential>(
-      std::make_shared<nn::Conv2d>(1, 32, 3, 1, 1, 1, 1, true, &gen), std::make_shared<nn::ReLU>(),
-      std::make_shared<nn::MaxPool2d>(2),
-      std::make_shared<nn::Conv2d>(32, 64, 3, 1, 1, 1, 1, true, &gen), std::make_shared<nn::ReLU>(),
-      std::make_shared<nn::MaxPool2d>(2),
-      std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(64 * 7 * 7, 128, true, &gen),
-      std::make_shared<nn::ReLU>()));
-  head = register_module("head", std::make_shared<nn::Sequential>(
-      std::make_shared<nn::Dropout>(0.3, gen.seed() + 17), std::make_shared<nn::Linear>(128, num_classes, true, &gen)));
+  body = register_module(
+      "body", std::make_shared<nn::Sequential>(
+                  nn::make<nn::Conv2d>({.in = 1, .out = 32, .kernel = 3, .padding = 1, .gen = &gen}),
+                  std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2),
+                  nn::make<nn::Conv2d>({.in = 32, .out = 64, .kernel = 3, .padding = 1, .gen = &gen}),
+                  std::make_shared<nn::ReLU>(), std::make_shared<nn::MaxPool2d>(2), std::make_shared<nn::Flatten>(),
+                  nn::make<nn::Linear>({.in = 64 * 7 * 7, .out = 128, .gen = &gen}), std::make_shared<nn::ReLU>()));
+  head = register_module(
+      "head", std::make_shared<nn::Sequential>(std::make_shared<nn::Dropout>(0.3, gen.seed() + 17),
+                                               nn::make<nn::Linear>({.in = 128, .out = num_classes, .gen = &gen})));
 }
 
 Tensor FashionClassifier::features(const Tensor& images) {

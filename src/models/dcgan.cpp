@@ -25,11 +25,6 @@ Layout layout_for(std::int64_t image_size) {
   }
 }
 
-template <typename Layer, typename... Args>
-std::shared_ptr<Layer> make(Args&&... args) {
-  return std::make_shared<Layer>(std::forward<Args>(args)...);
-}
-
 }  // namespace
 
 std::string DcganConfig::name() const {
@@ -97,21 +92,28 @@ DcganConfig dcgan_config_by_name(const std::string& arch) {
 DcganGenerator::DcganGenerator(const DcganConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   const Layout L = layout_for(config.image_size);
-  main = register_module("main", make<nn::Sequential>());
+  main = register_module("main", std::make_shared<nn::Sequential>());
   std::int64_t in = config.nz + (config.conditional() ? config.embed_dim : 0);
   for (std::size_t i = 0; i < L.g_mult.size(); ++i) {
     const std::int64_t out = config.ngf * L.g_mult[i];
     // First stage: 1x1 -> start_size x start_size; later stages double H and W.
-    if (i == 0) main->push_back(make<nn::ConvTranspose2d>(in, out, L.start_size, 1, 0, 0, 1, false, 1, &gen));
-    else main->push_back(make<nn::ConvTranspose2d>(in, out, 4, 2, 1, 0, 1, false, 1, &gen));
-    main->push_back(make<nn::BatchNorm2d>(out));
-    main->push_back(make<nn::ReLU>());
+    if (i == 0)
+      main->push_back(
+          nn::make<nn::ConvTranspose2d>({.in = in, .out = out, .kernel = L.start_size, .bias = false, .gen = &gen}));
+    else
+      main->push_back(nn::make<nn::ConvTranspose2d>(
+          {.in = in, .out = out, .kernel = 4, .stride = 2, .padding = 1, .bias = false, .gen = &gen}));
+    main->push_back(nn::make<nn::BatchNorm2d>({.features = out}));
+    main->push_back(std::make_shared<nn::ReLU>());
     in = out;
   }
-  main->push_back(make<nn::ConvTranspose2d>(in, config.channels, 4, 2, 1, 0, 1, false, 1, &gen));
-  main->push_back(make<nn::Tanh>());
+  main->push_back(nn::make<nn::ConvTranspose2d>(
+      {.in = in, .out = config.channels, .kernel = 4, .stride = 2, .padding = 1, .bias = false, .gen = &gen}));
+  main->push_back(std::make_shared<nn::Tanh>());
   if (config.conditional())
-    label_embedding = register_module("label_embedding", make<nn::Embedding>(config.num_classes, config.embed_dim, &gen));
+    label_embedding = register_module(
+        "label_embedding", nn::make<nn::Embedding>(
+                               {.num_embeddings = config.num_classes, .embedding_dim = config.embed_dim, .gen = &gen}));
   nn::init::dcgan_init(*this, gen);
 }
 
@@ -140,27 +142,31 @@ Tensor DcganGenerator::forward(const Tensor& z, const Tensor& labels) {
 DcganDiscriminator::DcganDiscriminator(const DcganConfig& cfg, Rng& gen) : config(cfg) {
   config.validate();
   const Layout L = layout_for(config.image_size);
-  main = register_module("main", make<nn::Sequential>());
+  main = register_module("main", std::make_shared<nn::Sequential>());
   // Optionally wraps a conv in spectral normalisation.
-  auto conv = [&](std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s, std::int64_t p)
-      -> std::shared_ptr<nn::Module> {
-    auto c = make<nn::Conv2d>(in, out, k, s, p, 1, 1, false, &gen);
+  auto conv = [&](std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t s,
+                  std::int64_t p) -> std::shared_ptr<nn::Module> {
+    auto c = nn::make<nn::Conv2d>(
+        {.in = in, .out = out, .kernel = k, .stride = s, .padding = p, .bias = false, .gen = &gen});
     if (!config.spectral_norm) return c;
-    return make<nn::SpectralNorm>(c, c->weight, gen);
+    return std::make_shared<nn::SpectralNorm>(c, c->weight, gen);
   };
   std::int64_t in = config.channels + (config.conditional() ? 1 : 0);
   for (std::size_t i = 0; i < L.d_mult.size(); ++i) {
     const std::int64_t out = config.ndf * L.d_mult[i];
     main->push_back(conv(in, out, 4, 2, 1));
-    if (i > 0) main->push_back(make<nn::BatchNorm2d>(out));  // none on the input layer (Radford et al.)
-    main->push_back(make<nn::LeakyReLU>(0.2));
+    if (i > 0)
+      main->push_back(nn::make<nn::BatchNorm2d>({.features = out}));  // none on the input layer (Radford et al.)
+    main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
     in = out;
   }
   // The last feature map is start_size^2 (7 for 28x28, else 4): one kernel covers it.
   main->push_back(conv(in, 1, L.start_size, 1, 0));
   if (config.conditional())
-    label_embedding = register_module(
-        "label_embedding", make<nn::Embedding>(config.num_classes, config.image_size * config.image_size, &gen));
+    label_embedding = register_module("label_embedding",
+                                      nn::make<nn::Embedding>({.num_embeddings = config.num_classes,
+                                                               .embedding_dim = config.image_size * config.image_size,
+                                                               .gen = &gen}));
   nn::init::dcgan_init(*this, gen);
 }
 

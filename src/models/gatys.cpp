@@ -80,7 +80,7 @@ Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content_image, const std
   }
   x.requires_grad_();
 
-  std::vector<io::Metric> last;
+  std::vector<LossValue> last;
   auto objective = [&] {
     const auto f = vgg.extract(x, all_layers);
     Tensor lc = zeros({}, {content.dtype(), content.device()});

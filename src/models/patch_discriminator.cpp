@@ -19,7 +19,8 @@ constexpr std::int64_t kMinLevelSide = 8;  // a pyramid level smaller than this 
 // Appends conv (+ spectral norm) to `seq`.
 void add_conv(nn::Sequential& seq, std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
               bool spectral, Rng& gen) {
-  auto conv = std::make_shared<nn::Conv2d>(in, out, kernel, stride, 1, 1, 1, true, &gen);
+  auto conv =
+      nn::make<nn::Conv2d>({.in = in, .out = out, .kernel = kernel, .stride = stride, .padding = 1, .gen = &gen});
   if (spectral) seq.push_back(std::make_shared<nn::SpectralNorm>(conv, conv->weight, gen));
   else seq.push_back(conv);
 }

@@ -100,9 +100,11 @@ StyleConv::StyleConv(std::int64_t in_channels, std::int64_t out_channels, std::i
                      Rng& gen)
     : options(options) {
   // Padding is done by reflection in forward(), so the convolution itself pads nothing.
-  conv = register_module("conv", std::make_shared<nn::Conv2d>(in_channels, out_channels, kernel, options.stride, 0,
-                                                              1, 1, /*bias=*/true, &gen));
-  if (options.norm) norm = register_module("norm", std::make_shared<nn::InstanceNorm2d>(out_channels, 1e-5, true));
+  conv = register_module(
+      "conv", nn::make<nn::Conv2d>(
+                  {.in = in_channels, .out = out_channels, .kernel = kernel, .stride = options.stride, .gen = &gen}));
+  if (options.norm)
+    norm = register_module("norm", nn::make<nn::InstanceNorm2d>({.features = out_channels, .affine = true}));
 }
 
 Tensor StyleConv::forward(const Tensor& x) {

@@ -63,7 +63,7 @@ Vgg19Features::Vgg19Features(const Vgg19Config& cfg, Rng& gen) : config(cfg) {
       continue;
     }
     const std::int64_t out = ch / config.width_divisor;
-    features->push_back(std::make_shared<nn::Conv2d>(in, out, 3, 1, 1, 1, 1, true, &gen));
+    features->push_back(nn::make<nn::Conv2d>({.in = in, .out = out, .kernel = 3, .padding = 1, .gen = &gen}));
     features->push_back(std::make_shared<nn::ReLU>());
     in = out;
   }

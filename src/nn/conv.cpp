@@ -29,16 +29,17 @@ std::string conv_repr(std::int64_t in, std::int64_t out, std::int64_t kernel, st
 
 }  // namespace
 
-Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size, std::int64_t stride,
-               std::int64_t padding, std::int64_t dilation, std::int64_t groups, bool bias, Rng* gen)
-    : in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size),
-      params(Conv2dParams::make(stride, padding, dilation, groups)) {
-  check_channels("Conv2d", in_channels, out_channels, kernel_size, groups);
-  weight = empty({out_channels, in_channels / groups, kernel_size, kernel_size});
-  if (bias) this->bias = empty({out_channels});
-  reset_parameters(gen ? *gen : default_rng());
+Conv2d::Conv2d(const Options& o)
+    : in_channels(o.in),
+      out_channels(o.out),
+      kernel_size(o.kernel),
+      params(Conv2dParams::make(o.stride, o.padding, o.dilation, o.groups)) {
+  check_channels("Conv2d", in_channels, out_channels, kernel_size, o.groups);
+  weight = empty({out_channels, in_channels / o.groups, kernel_size, kernel_size});
+  if (o.bias) bias = empty({out_channels});
+  reset_parameters(o.gen ? *o.gen : default_rng());
   register_parameter("weight", weight);
-  register_parameter("bias", this->bias);
+  register_parameter("bias", bias);
 }
 
 void Conv2d::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }
@@ -50,17 +51,17 @@ std::string Conv2d::extra_repr() const {
                    params.groups, bias.defined());
 }
 
-ConvTranspose2d::ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
-                                 std::int64_t stride, std::int64_t padding, std::int64_t output_padding,
-                                 std::int64_t groups, bool bias, std::int64_t dilation, Rng* gen)
-    : in_channels(in_channels), out_channels(out_channels), kernel_size(kernel_size),
-      params(ConvTranspose2dParams::make(stride, padding, output_padding, groups, dilation)) {
-  check_channels("ConvTranspose2d", in_channels, out_channels, kernel_size, groups);
-  weight = empty({in_channels, out_channels / groups, kernel_size, kernel_size});
-  if (bias) this->bias = empty({out_channels});
-  reset_parameters(gen ? *gen : default_rng());
+ConvTranspose2d::ConvTranspose2d(const Options& o)
+    : in_channels(o.in),
+      out_channels(o.out),
+      kernel_size(o.kernel),
+      params(ConvTranspose2dParams::make(o.stride, o.padding, o.output_padding, o.dilation, o.groups)) {
+  check_channels("ConvTranspose2d", in_channels, out_channels, kernel_size, o.groups);
+  weight = empty({in_channels, out_channels / o.groups, kernel_size, kernel_size});
+  if (o.bias) bias = empty({out_channels});
+  reset_parameters(o.gen ? *o.gen : default_rng());
   register_parameter("weight", weight);
-  register_parameter("bias", this->bias);
+  register_parameter("bias", bias);
 }
 
 void ConvTranspose2d::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }

@@ -3,7 +3,7 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/nn/init.hpp"
-#include "gf/ops/linalg.hpp"
+#include "gf/ops/embedding.hpp"
 
 namespace gf::nn {
 
@@ -20,21 +20,18 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes, DType dtype) {
   return from_vector<float>(rows, {labels.size(0), num_classes}, {dtype, labels.device()});
 }
 
-Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Rng* gen)
-    : num_embeddings(num_embeddings), embedding_dim(embedding_dim) {
+Embedding::Embedding(const Options& o) : num_embeddings(o.num_embeddings), embedding_dim(o.embedding_dim) {
   GF_CHECK(num_embeddings > 0 && embedding_dim > 0, "Embedding: sizes must be positive, got ", num_embeddings, " x ",
            embedding_dim);
   weight = empty({num_embeddings, embedding_dim});
   {
     NoGradGuard no_grad;
-    init::normal_(weight, gen ? *gen : default_rng());
+    init::normal_(weight, o.gen ? *o.gen : default_rng());
   }
   register_parameter("weight", weight);
 }
 
-Tensor Embedding::forward(const Tensor& labels) {
-  return matmul(one_hot(labels, num_embeddings, weight.dtype()).to(weight.device()), weight);
-}
+Tensor Embedding::forward(const Tensor& labels) { return embedding(weight, labels.to(weight.device())); }
 
 std::string Embedding::extra_repr() const {
   return std::to_string(num_embeddings) + ", " + std::to_string(embedding_dim);

@@ -6,15 +6,14 @@
 
 namespace gf::nn {
 
-Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool bias, Rng* gen)
-    : in_features(in_features), out_features(out_features) {
+Linear::Linear(const Options& o) : in_features(o.in), out_features(o.out) {
   GF_CHECK(in_features > 0 && out_features > 0, "Linear: features must be positive, got in_features=", in_features,
            ", out_features=", out_features);
   weight = empty({out_features, in_features});
-  if (bias) this->bias = empty({out_features});
-  reset_parameters(gen ? *gen : default_rng());
+  if (o.bias) bias = empty({out_features});
+  reset_parameters(o.gen ? *o.gen : default_rng());
   register_parameter("weight", weight);
-  register_parameter("bias", this->bias);
+  register_parameter("bias", bias);
 }
 
 void Linear::reset_parameters(Rng& gen) { init::default_layer_init_(weight, bias, gen); }

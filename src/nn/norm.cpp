@@ -8,15 +8,13 @@
 
 namespace gf::nn {
 
-BatchNorm2d::BatchNorm2d(std::int64_t num_features, double eps, double momentum, bool affine,
-                         bool track_running_stats)
-    : num_features(num_features), eps(eps), momentum(momentum) {
+BatchNorm2d::BatchNorm2d(const Options& o) : num_features(o.features), eps(o.eps), momentum(o.momentum) {
   GF_CHECK(num_features > 0, "BatchNorm2d: num_features must be positive, got ", num_features);
-  if (affine) {
+  if (o.affine) {
     weight = ones({num_features});
     bias = zeros({num_features});
   }
-  if (track_running_stats) {
+  if (o.track_running_stats) {
     running_mean = zeros({num_features});
     running_var = ones({num_features});
     num_batches_tracked = zeros({}, {DType::kInt64});
@@ -47,10 +45,9 @@ std::string BatchNorm2d::extra_repr() const {
                         ", track_running_stats=", running_mean.defined() ? "true" : "false");
 }
 
-InstanceNorm2d::InstanceNorm2d(std::int64_t num_features, double eps, bool affine)
-    : num_features(num_features), eps(eps) {
+InstanceNorm2d::InstanceNorm2d(const Options& o) : num_features(o.features), eps(o.eps) {
   GF_CHECK(num_features > 0, "InstanceNorm2d: num_features must be positive, got ", num_features);
-  if (affine) {
+  if (o.affine) {
     weight = ones({num_features});
     bias = zeros({num_features});
   }

@@ -40,7 +40,7 @@ Tensor optimise(const Tensor& photo, const Tensor& style, JobContext& context) {
   models::PatchGanStyleOptions options;
   options.steps = kOptimiseSteps;
   return models::patch_gan_transfer(photo, {{style, 1.0}}, options,
-                                    [&](std::int64_t step, const std::vector<io::Metric>&) {
+                                    [&](std::int64_t step, const std::vector<models::LossValue>&) {
                                       context.set_progress(static_cast<double>(step) / kOptimiseSteps);
                                       context.stop_if_asked();
                                     });

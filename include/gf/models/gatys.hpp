@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "gf/io/progress.hpp"
+#include "gf/models/step_report.hpp"
 #include "gf/models/vgg.hpp"
 
 namespace gf::models {
@@ -47,12 +47,9 @@ struct GatysOptions {
   std::uint64_t seed = 1;       // noise init
 };
 
-/// Called after every step with the step number (1-based) and the current
-/// losses: "content", "style", "tv", "total".
-using StepCallback = std::function<void(std::int64_t step, const std::vector<io::Metric>& losses)>;
-
 /// Stylises `content` (1, 3, H, W) or (3, H, W) in [0, 1]; returns (1, 3, H, W)
 /// in [0, 1]. The feature network runs in eval mode and is not trained.
+/// `on_step` gets the losses "content", "style", "tv" and "total".
 Tensor gatys_transfer(Vgg19Features& vgg, const Tensor& content, const std::vector<WeightedStyle>& styles,
                       const GatysOptions& options, const StepCallback& on_step = {});
 

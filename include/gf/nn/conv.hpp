@@ -8,15 +8,28 @@
 
 namespace gf::nn {
 
-/// Conv2d(1, 64, 4, 2, 1): (N, 1, 28, 28) -> (N, 64, 14, 14).
+// Both layers take their settings as an option struct with named fields, in
+// one order: channels in and out, the (square) kernel's side, then stride,
+// padding, [output padding], dilation, groups, bias, and the generator that
+// draws the initial weights (null: the default generator). Fields left out
+// keep PyTorch's defaults. Conv2dParams::make and ConvTranspose2dParams::make
+// take their arguments in the same order.
+
+/// Conv2d({.in = 1, .out = 64, .kernel = 4, .stride = 2, .padding = 1}):
+/// (N, 1, 28, 28) -> (N, 64, 14, 14).
 /// H_out = (H + 2 padding - dilation (kernel - 1) - 1) / stride + 1.
 /// Default init like PyTorch: weight and bias uniform in +-1/sqrt(fan_in),
-/// fan_in = in_channels / groups * kernel^2; `gen` null uses the default generator.
+/// fan_in = in_channels / groups * kernel^2.
 class Conv2d : public Module {
  public:
-  Conv2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size, std::int64_t stride = 1,
-         std::int64_t padding = 0, std::int64_t dilation = 1, std::int64_t groups = 1, bool bias = true,
-         Rng* gen = nullptr);
+  struct Options {
+    std::int64_t in = 0, out = 0, kernel = 0;
+    std::int64_t stride = 1, padding = 0;
+    std::int64_t dilation = 1, groups = 1;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit Conv2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Conv2d"; }
@@ -29,15 +42,20 @@ class Conv2d : public Module {
   Tensor bias;    // (out_channels,) or undefined
 };
 
-/// ConvTranspose2d(100, 256, 7, 1, 0): (N, 100, 1, 1) -> (N, 256, 7, 7).
+/// ConvTranspose2d({.in = 100, .out = 256, .kernel = 7}): (N, 100, 1, 1) -> (N, 256, 7, 7).
 /// H_out = (H - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1.
 /// Default init like PyTorch, whose fan_in for this weight layout is
 /// out_channels / groups * kernel^2 (dim 1 of the weight).
 class ConvTranspose2d : public Module {
  public:
-  ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size,
-                  std::int64_t stride = 1, std::int64_t padding = 0, std::int64_t output_padding = 0,
-                  std::int64_t groups = 1, bool bias = true, std::int64_t dilation = 1, Rng* gen = nullptr);
+  struct Options {
+    std::int64_t in = 0, out = 0, kernel = 0;
+    std::int64_t stride = 1, padding = 0, output_padding = 0;
+    std::int64_t dilation = 1, groups = 1;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit ConvTranspose2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "ConvTranspose2d"; }

@@ -8,11 +8,18 @@
 namespace gf::nn {
 
 /// labels (N,) int64 in [0, num_embeddings) -> (N, embedding_dim): row
-/// labels[i] of the table. Computed as one_hot(labels) @ weight, so the
-/// gradient reaches exactly the rows that were used. Init N(0, 1) like PyTorch.
+/// labels[i] of the table, by the gather op gf::embedding (labels are moved
+/// to the table's device first; the gradient reaches exactly the rows that
+/// were used). Init N(0, 1) like PyTorch.
 class Embedding : public Module {
  public:
-  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Rng* gen = nullptr);
+  /// Embedding({.num_embeddings = 10, .embedding_dim = 100, .gen = &gen}); `gen`
+  /// draws the initial table (null: the default generator).
+  struct Options {
+    std::int64_t num_embeddings = 0, embedding_dim = 0;
+    Rng* gen = nullptr;
+  };
+  explicit Embedding(const Options& options);
 
   Tensor forward(const Tensor& labels) override;
   std::string type_name() const override { return "Embedding"; }

@@ -9,11 +9,17 @@ namespace gf::nn {
 
 /// x (N, in_features) -> (N, out_features); extra leading dims (*, in) are
 /// carried through. Weight and bias start uniform in +-1/sqrt(in_features),
-/// PyTorch's default (kaiming_uniform with a = sqrt(5)); `gen` null uses the
-/// default generator.
+/// PyTorch's default (kaiming_uniform with a = sqrt(5)).
 class Linear : public Module {
  public:
-  Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Rng* gen = nullptr);
+  /// Linear({.in = 128, .out = 10}): features in and out, a bias or not, and the
+  /// generator of the initial weights (null: the default generator).
+  struct Options {
+    std::int64_t in = 0, out = 0;
+    bool bias = true;
+    Rng* gen = nullptr;
+  };
+  explicit Linear(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Linear"; }

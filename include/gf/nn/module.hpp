@@ -7,7 +7,7 @@
 //     std::shared_ptr<gf::nn::Linear> fc;
 //     Tensor scale;                                             // a parameter of our own
 //     Net() {
-//       fc = register_module("fc", std::make_shared<gf::nn::Linear>(4, 2));
+//       fc = register_module("fc", gf::nn::make<gf::nn::Linear>({.in = 4, .out = 2}));
 //       scale = gf::ones({2});
 //       register_parameter("scale", scale);
 //     }
@@ -131,5 +131,13 @@ class Module {
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
+
+/// A shared layer from its option struct, the fields named in braces:
+///   nn::make<nn::Conv2d>({.in = 1, .out = 64, .kernel = 4, .stride = 2, .padding = 1})
+/// (std::make_shared cannot take a braced list; layers without options use it).
+template <typename Layer>
+std::shared_ptr<Layer> make(const typename Layer::Options& options) {
+  return std::make_shared<Layer>(options);
+}
 
 }  // namespace gf::nn

@@ -14,8 +14,13 @@ namespace gf::nn {
 /// gamma starts at 1, beta at 0.
 class BatchNorm2d : public Module {
  public:
-  explicit BatchNorm2d(std::int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true,
-                       bool track_running_stats = true);
+  /// BatchNorm2d({.features = 64}); PyTorch's defaults otherwise.
+  struct Options {
+    std::int64_t features = 0;
+    double eps = 1e-5, momentum = 0.1;
+    bool affine = true, track_running_stats = true;
+  };
+  explicit BatchNorm2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "BatchNorm2d"; }
@@ -38,7 +43,13 @@ class BatchNorm2d : public Module {
 /// training and eval alike (no running statistics). Optional affine.
 class InstanceNorm2d : public Module {
  public:
-  explicit InstanceNorm2d(std::int64_t num_features, double eps = 1e-5, bool affine = false);
+  /// InstanceNorm2d({.features = 32, .affine = true}); PyTorch's defaults otherwise.
+  struct Options {
+    std::int64_t features = 0;
+    double eps = 1e-5;
+    bool affine = false;
+  };
+  explicit InstanceNorm2d(const Options& options);
 
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "InstanceNorm2d"; }

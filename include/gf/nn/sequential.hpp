@@ -2,8 +2,8 @@
 // Sequential: runs its children one after another.
 //
 //   auto net = std::make_shared<gf::nn::Sequential>(
-//       std::make_shared<gf::nn::Linear>(2, 16), std::make_shared<gf::nn::ReLU>(),
-//       std::make_shared<gf::nn::Linear>(16, 1));
+//       gf::nn::make<gf::nn::Linear>({.in = 2, .out = 16}), std::make_shared<gf::nn::ReLU>(),
+//       gf::nn::make<gf::nn::Linear>({.in = 16, .out = 1}));
 //   Tensor y = (*net)(x);            // children named "0", "1", "2"
 //   net->at<gf::nn::Linear>(2)->weight;
 #include <memory>

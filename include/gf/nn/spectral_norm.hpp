@@ -9,7 +9,8 @@
 // u and v are buffers (saved in checkpoints, not trained). The gradient flows
 // through sigma = u^T W v with u, v held constant, as in the paper.
 //
-//   auto conv = std::make_shared<gf::nn::Conv2d>(64, 128, 4, 2, 1, 1, 1, false);
+//   auto conv = gf::nn::make<gf::nn::Conv2d>(
+//       {.in = 64, .out = 128, .kernel = 4, .stride = 2, .padding = 1, .bias = false});
 //   auto sn = std::make_shared<gf::nn::SpectralNorm>(conv, conv->weight, gen);
 #include <memory>
 

@@ -17,8 +17,10 @@ struct ConvTranspose2dParams {
   std::int64_t output_pad_h = 0, output_pad_w = 0;
   std::int64_t dilation_h = 1, dilation_w = 1;
   std::int64_t groups = 1;
+  /// Square shorthand, in Conv2dParams::make's order with the output padding
+  /// after the padding: make(stride, pad, output_pad, dilation, groups).
   static ConvTranspose2dParams make(std::int64_t stride, std::int64_t pad = 0, std::int64_t output_pad = 0,
-                                    std::int64_t groups = 1, std::int64_t dilation = 1) {
+                                    std::int64_t dilation = 1, std::int64_t groups = 1) {
     return {stride, stride, pad, pad, output_pad, output_pad, dilation, dilation, groups};
   }
 };

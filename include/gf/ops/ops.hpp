@@ -3,6 +3,7 @@
 #include "gf/ops/conv.hpp"
 #include "gf/ops/dropout.hpp"
 #include "gf/ops/elementwise.hpp"
+#include "gf/ops/embedding.hpp"
 #include "gf/ops/linalg.hpp"
 #include "gf/ops/loss.hpp"
 #include "gf/ops/norm.hpp"
