@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
       "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
       "(docs/style-transfer.md, held-out evaluation, 2026-12-07): luminance SSIM to the photo 0.65 (worst 0.51), "
       "colour distance to the style 0.018 (worst 0.051); a style that is partly flat black itself (a dark surround) "
-      "blackens part of a photo with few dark areas."};
+      "blackens part of a photo with few dark areas. The defaults train in about 11 minutes on 2 cores."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
