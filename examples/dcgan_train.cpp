@@ -9,11 +9,19 @@
 // One step is GanTrainer::train_step (src/models/gan_trainer.cpp); this file
 // is the program around it: data, progress, pictures, metrics, checkpoints.
 //
+// Gradient penalties (docs/dcgan.md; both differentiate through D's backward):
+//   --loss wgan-gp   Wasserstein loss + lambda E[(||grad D(x_hat)||_2 - 1)^2] on
+//                    interpolates (Gulrajani et al. 2017), a critic without batch
+//                    norm, n_critic D steps per G step, Adam (0, 0.9) at 1e-4
+//   --r1 GAMMA       gamma / 2 E[||grad D(x)||^2] on real images, with any loss
+//                    (Mescheder et al. 2018); --r1-every K: lazy R1, times K
+//
 // Everything goes to --out:
 //   samples/epoch_NNN.png   the same 64 latent vectors, decoded after each epoch
 //   samples/step_NNNNNN.png with --sample-every
 //   metrics.csv             one row per step, on disk as soon as the step ends
-//   loss_curve.png          loss_D and loss_G; d_outputs.png: D(x) and D(G(z))
+//   loss_curve.png          loss_D and loss_G (and the penalty, when one is on);
+//                           d_outputs.png: D(x) and D(G(z))
 //   checkpoint.safetensors  everything needed for --resume and dcgan_sample
 // A checkpoint already there is only continued (--resume) or replaced on
 // request (--overwrite); a killed run is continued by --resume, which drops
@@ -58,8 +66,12 @@ struct Options {
   std::int64_t steps = 0;       // > 0 overrides epochs
   std::int64_t batch_size = 64;
   double lr = 2e-4, lr_g = 0, lr_d = 0;
-  double beta1 = 0.5;
+  double beta1 = 0.5, beta2 = 0.999;
   std::string loss = "nonsaturating";
+  double gp_lambda = 10;        // --loss wgan-gp only
+  std::int64_t n_critic = 1;    // wgan-gp: 5 unless given
+  double r1_gamma = 0;          // 0: no R1
+  std::int64_t r1_every = 1;
   double real_label = 1.0;
   double ema_decay = 0.999;
   bool spectral_norm = false;
@@ -100,17 +112,21 @@ std::shared_ptr<const data::Dataset> open_dataset(const Options& o, int& channel
 }
 
 // metrics.csv's columns; the rows come from GanTrainer::train_step's StepStats.
-const std::vector<std::string> kMetricsColumns = {"step",   "epoch",       "loss_d",      "loss_g",      "d_real",
-                                                  "d_fake", "grad_norm_d", "grad_norm_g", "images_per_s"};
+// `penalty` is the gradient penalty in D's loss (0 without one); loss_d is D's
+// loss without it.
+const std::vector<std::string> kMetricsColumns = {"step",        "epoch",       "loss_d", "loss_g",      "d_real", "d_fake",
+                                                  "grad_norm_d", "grad_norm_g", "penalty", "images_per_s"};
 
-void save_curves(const fs::path& dir, const io::MetricsLog& log) {
+void save_curves(const fs::path& dir, const io::MetricsLog& log, bool with_penalty) {
   if (log.rows().empty()) return;
   const std::vector<double> steps = log.column("step");
   const io::Series loss_d{"loss_D", steps, log.column("loss_d"), std::nullopt};
   const io::Series loss_g{"loss_G", steps, log.column("loss_g"), std::nullopt};
   const io::Series d_real{"D(x)", steps, log.column("d_real"), std::nullopt};
   const io::Series d_fake{"D(G(z))", steps, log.column("d_fake"), std::nullopt};
-  io::save_plot((dir / "loss_curve.png").string(), {loss_d, loss_g},
+  std::vector<io::Series> losses{loss_d, loss_g};
+  if (with_penalty) losses.push_back({"penalty", steps, log.column("penalty"), std::nullopt});
+  io::save_plot((dir / "loss_curve.png").string(), losses,
                 {.title = "DCGAN losses", .x_label = "step", .y_label = "loss", .smoothing = kCurveSmoothing});
   io::save_plot((dir / "d_outputs.png").string(), {d_real, d_fake},
                 {.title = "Discriminator outputs", .x_label = "step", .y_label = "mean probability",
@@ -221,7 +237,23 @@ int main(int argc, char** argv) {
   app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
   app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
   app.add_option("--beta1", o.beta1, "Adam beta1")->check(cli::in_range(0.0, 0.999))->capture_default_str();
-  app.add_option("--loss", o.loss, "nonsaturating, minimax, lsgan or hinge")->capture_default_str();
+  app.add_option("--beta2", o.beta2, "Adam beta2")->check(cli::in_range(0.0, 0.9999))->capture_default_str();
+  app.add_option("--loss", o.loss,
+                 "nonsaturating, minimax, lsgan, hinge, wgan or wgan-gp (Wasserstein loss + gradient penalty, a critic "
+                 "without batch norm; unless given, --lr 1e-4 --beta1 0 --beta2 0.9 --n-critic 5, as in Gulrajani et "
+                 "al.)")
+      ->capture_default_str();
+  app.add_option("--gp-lambda", o.gp_lambda, "with --loss wgan-gp: the gradient penalty's weight lambda")
+      ->check(cli::in_range(0.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--n-critic", o.n_critic, "D steps per G step (default 1; 5 with --loss wgan-gp)")
+      ->check(cli::in_range(1, 100));
+  app.add_option("--r1", o.r1_gamma, "R1 penalty gamma / 2 E[|grad D(x)|^2] on real images, any loss (0: off)")
+      ->check(cli::in_range(0.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--r1-every", o.r1_every, "lazy R1: the penalty every K-th D step only, weighted by K")
+      ->check(cli::in_range(1, 1000))
+      ->capture_default_str();
   app.add_option("--real-label", o.real_label, "target for real images in D's loss; 0.9 = one-sided label smoothing")
       ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
@@ -293,10 +325,24 @@ int main(int argc, char** argv) {
       GF_CHECK(!dataset->class_names().empty(), "--conditional needs a dataset with classes");
       t.model.num_classes = static_cast<std::int64_t>(dataset->class_names().size());
     }
-    t.loss = models::parse_gan_loss(o.loss);
+    const bool wgan_gp = o.loss == "wgan-gp";
+    GF_CHECK(wgan_gp || app.count("--gp-lambda") == 0, "--gp-lambda needs --loss wgan-gp, got --loss ", o.loss);
+    t.loss = models::parse_gan_loss(wgan_gp ? "wgan" : o.loss);
+    if (wgan_gp) {  // the paper's settings, each unless given
+      t.model.d_batch_norm = false;
+      t.gp_lambda = o.gp_lambda;
+      if (app.count("--n-critic") == 0) o.n_critic = 5;
+      if (app.count("--lr") == 0) o.lr = 1e-4;
+      if (app.count("--beta1") == 0) o.beta1 = 0.0;
+      if (app.count("--beta2") == 0) o.beta2 = 0.9;
+    }
+    t.n_critic = o.n_critic;
+    t.r1_gamma = o.r1_gamma;
+    t.r1_every = o.r1_every;
     t.lr_g = o.lr_g > 0 ? o.lr_g : o.lr;
     t.lr_d = o.lr_d > 0 ? o.lr_d : o.lr;
     t.beta1 = o.beta1;
+    t.beta2 = o.beta2;
     t.real_label = o.real_label;
     t.ema_decay = o.ema_decay;
     t.seed = o.seed;
@@ -333,6 +379,10 @@ int main(int argc, char** argv) {
               << " images, " << per_epoch << " steps/epoch), G " << trainer.generator().num_parameters()
               << " params, D " << trainer.discriminator().num_parameters() << " params, loss "
               << models::gan_loss_name(t.loss) << ", " << t.device << ", " << num_threads() << " threads\n";
+    if (t.gp_lambda > 0 || t.r1_gamma > 0 || t.n_critic > 1)
+      say << "gradient penalty: WGAN-GP lambda " << t.gp_lambda << ", R1 gamma " << t.r1_gamma << " every "
+          << t.r1_every << " step(s); " << t.n_critic << " D step(s) per G step\n";
+    const bool with_penalty = t.gp_lambda > 0 || t.r1_gamma > 0;
     if (comm->size() > 1)
       say << "data parallel: " << comm->size() << " ranks (" << comm->backend() << ") x " << o.batch_size
           << " images = " << global_batch << " per step, batch norm "
@@ -368,11 +418,13 @@ int main(int argc, char** argv) {
         bar.set_label("epoch " + std::to_string(epoch + 1));
         for (auto& batch : loader.epoch(epoch, trainer.step() % per_epoch)) {
           const auto stats = trainer.train_step(batch.images, t.model.conditional() ? batch.labels : Tensor());
-          bar.update(stats.step, {{"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real},
-                                  {"D(G(z))", stats.d_fake}});
+          std::vector<io::Metric> shown{
+              {"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real}, {"D(G(z))", stats.d_fake}};
+          if (with_penalty) shown.push_back({"penalty", stats.penalty});
+          bar.update(stats.step, shown);
           if (log)
             log->append(stats.step, {static_cast<double>(epoch), stats.loss_d, stats.loss_g, stats.d_real,
-                                     stats.d_fake, stats.grad_norm_d, stats.grad_norm_g,
+                                     stats.d_fake, stats.grad_norm_d, stats.grad_norm_g, stats.penalty,
                                      bar.view().steps_per_s * static_cast<double>(global_batch)});
           if (root && o.sample_every > 0 && stats.step % o.sample_every == 0)
             save_grid(trainer, out / "samples" / ("step_" + zero_padded(stats.step, 6) + ".png"));
@@ -381,7 +433,7 @@ int main(int argc, char** argv) {
         // End of an epoch (or of the run): pictures and a checkpoint.
         if (root) {
           save_grid(trainer, out / "samples" / ("epoch_" + zero_padded(epoch + 1, 3) + ".png"));
-          save_curves(out, *log);
+          save_curves(out, *log, with_penalty);
         }
         save_checkpoint();
       }
@@ -389,7 +441,7 @@ int main(int argc, char** argv) {
       bar.finish();
       save_checkpoint();  // the failing loss changed no weight: this is the last good state
       if (!root) return 2;  // every rank saw the same averaged loss
-      save_curves(out, *log);
+      save_curves(out, *log, with_penalty);
       std::cerr << "dcgan_train: " << e.what() << "\nlast good state saved to " << checkpoint.string() << "\n";
       return 2;
     }

@@ -1,5 +1,6 @@
 // The op table's matrix and convolution rows: matmul (2-D, batched,
-// broadcast, transposed operands), linear, conv2d and conv_transpose2d.
+// broadcast, transposed operands), linear, conv2d, conv_transpose2d and
+// conv2d_weight_grad (conv2d's weight gradient as an op, for double backward).
 #include "cpu/reference/conv_reference.hpp"
 #include "op_table.hpp"
 #include "op_table_naive.hpp"
@@ -59,11 +60,21 @@ Tensor reference_conv_transpose2d(const Inputs& in, const ConvTranspose2dParams&
   return plus_channel_bias(y, in[2]);
 }
 
+/// conv2d's weight gradient from x (in[0]) and the output gradient (in[1])
+/// through the direct-loop reference twin, in double.
+Tensor reference_conv2d_weight_grad(const Inputs& in, std::int64_t kh, std::int64_t kw, const Conv2dParams& p) {
+  const Tensor &x = in[0], &g = in[1];
+  const Tensor gw = empty({g.size(1), x.size(1) / p.groups, kh, kw}, {DType::kFloat64});
+  cpu::reference::conv2d_backward_weight(gw, x.detach().contiguous(), g.detach().contiguous(), p);
+  return gw;
+}
+
 }  // namespace
 
 std::vector<OpRow> linalg_conv_rows() {
   Draw d(5);
-  OpRow mm{"matmul", {}}, lin{"linear", {}}, conv{"conv2d", {}}, convt{"conv_transpose2d", {}};
+  OpRow mm{"matmul", {}}, lin{"linear", {}}, conv{"conv2d", {}}, convt{"conv_transpose2d", {}},
+      convw{"conv2d_weight_grad", {}};
   const OpFn matmul_op = [](const Inputs& in) { return matmul(in[0], in[1]); };
   const OpFn matmul_ref = [](const Inputs& in) { return naive_matmul(in[0], in[1]); };
   for (const auto& [a, b] : std::vector<std::pair<Shape, Shape>>{{{37, 53}, {53, 29}},
@@ -143,7 +154,25 @@ std::vector<OpRow> linalg_conv_rows() {
                            [p](const Inputs& in) { return conv_transpose2d(in[0], in[1], in[2], p); },
                            [p](const Inputs& in) { return reference_conv_transpose2d(in, p); }});
   }
-  return {mm, lin, conv, convt};
+  struct WeightGradCase {
+    const char* what;
+    Shape x, g;  // g (N, C_out, H_out, W_out): the output gradient of conv2d(x, w, p)
+    std::int64_t kh, kw;
+    Conv2dParams p;
+  };
+  for (const WeightGradCase& c : std::vector<WeightGradCase>{
+           {"4x4 stride 2 pad 1 (DCGAN D)", {2, 3, 8, 8}, {2, 5, 4, 4}, 4, 4, Conv2dParams::make(2, 1)},
+           {"3x3, dilation 2, groups 2", {1, 4, 9, 9}, {1, 6, 5, 5}, 3, 3, Conv2dParams::make(1, 0, 2, 2)},
+           {"odd input, stride 2 (rows the conv never reads)", {1, 2, 7, 6}, {1, 3, 3, 3}, 3, 2, Conv2dParams::make(2)},
+       }) {
+    const Conv2dParams p = c.p;
+    const std::int64_t kh = c.kh, kw = c.kw;
+    convw.cases.push_back({c.what,
+                           {d.normal(c.x), d.normal(c.g)},
+                           [=](const Inputs& in) { return conv2d_weight_grad(in[0], in[1], kh, kw, p); },
+                           [=](const Inputs& in) { return reference_conv2d_weight_grad(in, kh, kw, p); }});
+  }
+  return {mm, lin, conv, convt, convw};
 }
 
 }  // namespace gf::test

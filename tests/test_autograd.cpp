@@ -1,6 +1,7 @@
 // The autograd engine: recording, topological backward, accumulation,
 // retain_graph, no-grad, detach, DOT export, gradcheck itself.
 #include "helpers.hpp"
+#include "io_helpers.hpp"
 
 using namespace gf;
 
@@ -16,6 +17,35 @@ TEST_SUITE("autograd") {
     // dy/da = b + 1, dy/db = a
     CHECK(a.grad().to_vector<double>() == std::vector<double>{4, 5});
     CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 2});
+  }
+
+  TEST_CASE("worked example of docs/autograd.md, double backward: a one-layer D and its R1 penalty") {
+    // D(x) = tanh(x w^T), x = [1, 2], w = [0.5, 0.25]: s = x.w = 1, t = tanh(1).
+    // g = dD/dx = (1 - t^2) w;  P = |g|^2 = (1 - t^2)^2 |w|^2 (R1 with gamma = 2 on one sample).
+    // By hand, with |w|^2 = 0.3125 and d(1 - t^2)/ds = -2 t (1 - t^2):
+    //   dP/dw = 2 (1 - t^2)^2 w - 4 |w|^2 t (1 - t^2)^2 x
+    //   dP/dx = -4 |w|^2 t (1 - t^2)^2 w
+    // The printed values were also reproduced with torch.autograd.grad(create_graph=True).
+    Tensor x = from_vector<double>({1, 2}, {1, 2}).requires_grad_();
+    Tensor w = from_vector<double>({0.5, 0.25}, {1, 2}).requires_grad_();
+    x.set_name("x");
+    w.set_name("w");
+    const Tensor D = tanh(linear(x, w));
+    CHECK(D.item() == doctest::Approx(0.7615941559557649).epsilon(1e-15));
+    const Tensor g = autograd::grad({D}, {x}, {}, /*create_graph=*/true)[0];
+    const auto gv = g.to_vector<double>();
+    CHECK(gv[0] == doctest::Approx(0.20998717080701307).epsilon(1e-15));
+    CHECK(gv[1] == doctest::Approx(0.10499358540350653).epsilon(1e-15));
+    const Tensor P = sum(square(g));
+    CHECK(P.item() == doctest::Approx(0.05511826487941711).epsilon(1e-15));
+    P.backward();
+    const auto dw = w.grad().to_vector<double>(), dx = x.grad().to_vector<double>();
+    CHECK(dw[0] == doctest::Approx(0.008467453939790953).epsilon(1e-13));
+    CHECK(dw[1] == doctest::Approx(-0.2476327635416202).epsilon(1e-13));
+    CHECK(dx[0] == doctest::Approx(-0.08395549683717189).epsilon(1e-13));
+    CHECK(dx[1] == doctest::Approx(-0.041977748418585946).epsilon(1e-13));
+    // The graph of the graph, as the page shows it.
+    CHECK(autograd::to_dot(P) == test::read_bytes(GF_SOURCE_DIR "/docs/images/double_backward_graph.dot"));
   }
 
   TEST_CASE("a shared subexpression receives the sum of both paths") {

@@ -71,11 +71,19 @@ TEST_SUITE("gan_loss") {
     CHECK(generator_loss(GanLoss::kHinge, logits({-50, 10})).item() == doctest::Approx(20.0));
   }
 
+  TEST_CASE("wasserstein") {
+    // D: E[l(G(z))] - E[l(x)] = 0.25 - (0.5 + 1.5) / 2 = -0.75; G: -E[l(G(z))].
+    CHECK(discriminator_loss(GanLoss::kWasserstein, logits({0.5, 1.5}), logits({0.25})).item() ==
+          doctest::Approx(-0.75));
+    CHECK(generator_loss(GanLoss::kWasserstein, logits({-50, 10})).item() == doctest::Approx(20.0));
+  }
+
   TEST_CASE("every loss passes gradcheck") {
     Rng g(3);
     Tensor r = randn({5}, {DType::kFloat64}, &g).requires_grad_();
     Tensor f = randn({4}, {DType::kFloat64}, &g).requires_grad_();
-    for (GanLoss loss : {GanLoss::kMinimax, GanLoss::kNonSaturating, GanLoss::kLeastSquares, GanLoss::kHinge}) {
+    for (GanLoss loss : {GanLoss::kMinimax, GanLoss::kNonSaturating, GanLoss::kLeastSquares, GanLoss::kHinge,
+                         GanLoss::kWasserstein}) {
       CAPTURE(gan_loss_name(loss));
       GF_CHECK_GRAD([loss](auto& in) { return discriminator_loss(loss, in[0], in[1], 0.9); },
                     (std::vector<Tensor>{r, f}));
@@ -84,7 +92,8 @@ TEST_SUITE("gan_loss") {
   }
 
   TEST_CASE("names parse both ways") {
-    for (GanLoss loss : {GanLoss::kMinimax, GanLoss::kNonSaturating, GanLoss::kLeastSquares, GanLoss::kHinge})
+    for (GanLoss loss : {GanLoss::kMinimax, GanLoss::kNonSaturating, GanLoss::kLeastSquares, GanLoss::kHinge,
+                         GanLoss::kWasserstein})
       CHECK(parse_gan_loss(gan_loss_name(loss)) == loss);
     CHECK_THROWS_WITH_AS(parse_gan_loss("wasserstein"), doctest::Contains("hinge"), gf::Error);
   }

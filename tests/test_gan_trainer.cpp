@@ -24,6 +24,16 @@ GanTrainerOptions small_options(std::uint64_t seed = 11) {
   return o;
 }
 
+// The small DCGAN as WGAN-GP: Wasserstein loss, a critic without batch norm, the penalty.
+GanTrainerOptions wgan_gp_options(double gp_lambda, std::int64_t n_critic) {
+  GanTrainerOptions o = small_options();
+  o.loss = GanLoss::kWasserstein;
+  o.model.d_batch_norm = false;
+  o.gp_lambda = gp_lambda;
+  o.n_critic = n_critic;
+  return o;
+}
+
 // Synthetic "blobs": background -1 with one bright 8x8 square at a random
 // place. A fixed function of (seed, batch index), so every run sees the same data.
 Tensor blob_batch(std::int64_t index, std::int64_t n = 16) {
@@ -197,5 +207,92 @@ TEST_SUITE("gan_trainer") {
     CHECK(std::isfinite(st.loss_g));
     CHECK(trainer.sample_fixed().shape() == Shape{16, 1, 28, 28});
     CHECK_THROWS_WITH_AS(trainer.train_step(blob_batch(0)), doctest::Contains("labels"), gf::Error);
+  }
+
+  TEST_CASE("WGAN-GP: a critic without batch norm, n_critic D steps per G step, a finite penalty") {
+    GanTrainerOptions o = wgan_gp_options(10.0, 3);
+    o.lr_g = o.lr_d = 1e-4;  // the paper's Adam
+    o.beta1 = 0.0;
+    o.beta2 = 0.9;
+    GanTrainer trainer(o);
+    for (const auto& [name, module] : trainer.discriminator().named_modules())
+      CHECK_MESSAGE(module->type_name() != "BatchNorm2d", name);
+    const auto g_before = trainer.generator().state_dict()[0].second.to_vector<float>();
+    for (std::int64_t s = 0; s < 6; ++s) {
+      const StepStats st = trainer.train_step(blob_batch(s));
+      CAPTURE(s);
+      CHECK(std::isfinite(st.loss_d));
+      CHECK(std::isfinite(st.loss_g));
+      CHECK(std::isfinite(st.penalty));
+      CHECK(st.penalty > 0.0);  // a fresh critic's input gradients are far from norm 1
+      CHECK(st.g_step == ((s + 1) % 3 == 0));
+      // G moves on its steps only.
+      const bool g_moved = trainer.generator().state_dict()[0].second.to_vector<float>() != g_before;
+      CHECK(g_moved == (s >= 2));
+    }
+  }
+
+  TEST_CASE("R1 (lazy) with the default loss: the penalty every k-th step, resumed exactly") {
+    GanTrainerOptions o = small_options();
+    o.r1_gamma = 1.0;
+    o.r1_every = 2;
+    GanTrainer straight(o);
+    for (std::int64_t s = 0; s < 4; ++s) {
+      const StepStats st = straight.train_step(blob_batch(s));
+      CAPTURE(s);
+      CHECK(std::isfinite(st.loss_d));
+      CHECK(std::isfinite(st.penalty));
+      CHECK((st.penalty > 0.0) == (s % 2 == 0));
+    }
+    const test::TempDir dir("r1");
+    const std::string path = dir.file("r1.safetensors");
+    GanTrainer first(o);
+    for (std::int64_t s = 0; s < 3; ++s) first.train_step(blob_batch(s));
+    first.save(path);
+    const GanTrainerOptions back = read_trainer_options(io::load_safetensors(path), path);
+    CHECK(back.r1_gamma == 1.0);
+    CHECK(back.r1_every == 2);
+    GanTrainer resumed(back);
+    resumed.load(path);
+    const StepStats last = resumed.train_step(blob_batch(3));
+    CHECK(last.penalty == 0.0);  // step 4 is not an R1 step
+    CHECK(resumed.discriminator().state_dict()[0].second.to_vector<float>() ==
+          straight.discriminator().state_dict()[0].second.to_vector<float>());
+  }
+
+  TEST_CASE("penalty and critic settings survive a checkpoint; older checkpoints keep the defaults") {
+    GanTrainer trainer(wgan_gp_options(7.5, 4));
+    const test::TempDir dir("gp_config");
+    const std::string path = dir.file("gp.safetensors");
+    trainer.save(path);
+    const GanTrainerOptions back = read_trainer_options(io::load_safetensors(path), path);
+    CHECK(back.loss == GanLoss::kWasserstein);
+    CHECK_FALSE(back.model.d_batch_norm);
+    CHECK(back.gp_lambda == 7.5);
+    CHECK(back.n_critic == 4);
+    // A run with batch norm in D cannot continue a critic's checkpoint.
+    GanTrainer with_bn(small_options());
+    CHECK_THROWS_WITH_AS(with_bn.load(path), doctest::Contains(("checkpoint " + path).c_str()), gf::Error);
+    // A checkpoint from before these fields existed reads with the defaults.
+    const std::string old_path = dir.file("old.safetensors");
+    with_bn.save(old_path);
+    io::SafetensorsFile old_file = io::load_safetensors(old_path);
+    for (const char* key : {"d_batch_norm", "gp_lambda", "n_critic", "r1_gamma", "r1_every"})
+      CHECK(old_file.metadata.erase(key) == 1);
+    const GanTrainerOptions old = read_trainer_options(old_file, old_path);
+    CHECK(old.model.d_batch_norm);
+    CHECK(old.gp_lambda == 0.0);
+    CHECK(old.n_critic == 1);
+    CHECK(old.r1_gamma == 0.0);
+    CHECK(old.r1_every == 1);
+  }
+
+  TEST_CASE("bad penalty settings are refused, naming them") {
+    GanTrainerOptions o = small_options();
+    o.n_critic = 0;
+    CHECK_THROWS_WITH_AS(GanTrainer{o}, doctest::Contains("n_critic (0)"), gf::Error);
+    o = small_options();
+    o.r1_gamma = -1;
+    CHECK_THROWS_WITH_AS(GanTrainer{o}, doctest::Contains("r1_gamma (-1)"), gf::Error);
   }
 }

@@ -5,6 +5,7 @@
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -22,18 +23,36 @@ std::int64_t count_lines(const fs::path& p) {
   return std::count(s.begin(), s.end(), '\n');
 }
 
-// The steps of metrics.csv's rows, checking that each row is whole: 9 fields, a newline.
+// The steps of metrics.csv's rows, checking that each row is whole: 10 fields, a newline.
 std::vector<std::int64_t> metrics_steps(const fs::path& p) {
   std::istringstream in(read_all(p));
   std::string line;
   std::getline(in, line);  // the header
   std::vector<std::int64_t> steps;
   while (std::getline(in, line)) {
-    CHECK_MESSAGE(std::count(line.begin(), line.end(), ',') == 8, line);
+    CHECK_MESSAGE(std::count(line.begin(), line.end(), ',') == 9, line);
     steps.push_back(std::stoll(line));
   }
   CHECK(read_all(p).back() == '\n');
   return steps;
+}
+
+// One column of metrics.csv, by its header name.
+std::vector<double> metrics_column(const fs::path& p, const std::string& name) {
+  std::istringstream in(read_all(p));
+  std::string line, field;
+  std::getline(in, line);
+  std::istringstream header(line);
+  std::size_t index = 0;
+  while (std::getline(header, field, ',') && field != name) ++index;
+  REQUIRE_MESSAGE(field == name, "no column " << name << " in " << line);
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    for (std::size_t i = 0; i <= index; ++i) std::getline(row, field, ',');
+    values.push_back(std::stod(field));
+  }
+  return values;
 }
 
 // A folder of 40 small grey PNGs with a bright square, plus one broken file.
@@ -73,7 +92,7 @@ TEST_SUITE("programs") {
     // What a kill after the checkpoint leaves: a row the checkpoint never saw, a
     // torn row, half-written temporaries of a process that is gone.
     test::write_bytes((out / "metrics.csv").string(),
-                      read_all(out / "metrics.csv") + "4,0,1,1,0.5,0.5,1,1,100\n5,0,1.2");
+                      read_all(out / "metrics.csv") + "4,0,1,1,0.5,0.5,1,1,0,100\n5,0,1.2");
     const pid_t dead = test::pid_of_a_finished_process();
     const fs::path stale = out / test::temporary_name("checkpoint.safetensors", dead);
     const fs::path stale_sample = out / "samples" / test::temporary_name("epoch_002.png", dead);
@@ -120,6 +139,40 @@ TEST_SUITE("programs") {
                               dir / "log7.txt") == 0);
     CHECK(read_all(dir / "log7.txt").find("FID") == std::string::npos);
     CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2});
+  }
+
+  TEST_CASE("dcgan_train --loss wgan-gp and --r1 log a finite penalty and resume" * doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir scratch("programs_penalty");
+    const fs::path& dir = scratch.path();
+    const fs::path data = make_image_folder(dir / "data");
+    const std::string common = "--dataset folder --data " + data.string() +
+                               " --channels 1 --batch-size 8 --fid-samples 0 --seed 5 --out ";
+    for (const auto& [name, flags] : {std::pair{"wgan-gp", " --loss wgan-gp --steps 6"},
+                                      std::pair{"r1", " --r1 0.5 --r1-every 2 --steps 4"}}) {
+      CAPTURE(name);
+      const fs::path out = dir / name;
+      REQUIRE(test::run_program("dcgan_train", common + out.string() + flags, dir / "log.txt") == 0);
+      GF_CHECK_CONTAINS(read_all(dir / "log.txt"), "gradient penalty:");
+      const std::vector<double> penalty = metrics_column(out / "metrics.csv", "penalty");
+      const std::vector<double> loss_d = metrics_column(out / "metrics.csv", "loss_d");
+      REQUIRE(!penalty.empty());
+      for (std::size_t i = 0; i < penalty.size(); ++i) {
+        CHECK(std::isfinite(penalty[i]));
+        CHECK(std::isfinite(loss_d[i]));
+      }
+      CHECK(penalty[0] > 0.0);
+      CHECK(fs::exists(out / "loss_curve.png"));
+    }
+    // The R1 run is lazy: steps 2 and 4 add no penalty. It resumes with its settings.
+    CHECK(metrics_column(dir / "r1" / "metrics.csv", "penalty")[1] == 0.0);
+    REQUIRE(test::run_program("dcgan_train", common + (dir / "r1").string() + " --steps 5 --resume " +
+                                                 (dir / "r1" / "checkpoint.safetensors").string(),
+                              dir / "log2.txt") == 0);
+    CHECK(metrics_column(dir / "r1" / "metrics.csv", "penalty")[4] > 0.0);  // step 5: an R1 step
+    // --gp-lambda belongs to wgan-gp.
+    CHECK(test::run_program("dcgan_train", common + (dir / "bad").string() + " --gp-lambda 5 --steps 1",
+                            dir / "log3.txt") == 1);
+    GF_CHECK_CONTAINS(read_all(dir / "log3.txt"), "--gp-lambda needs --loss wgan-gp");
   }
 
   TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *

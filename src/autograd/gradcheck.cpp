@@ -3,10 +3,12 @@
 #include <cmath>
 #include <sstream>
 
+#include "gf/autograd/engine.hpp"
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
+#include "gf/ops/shape.hpp"
 
 namespace gf {
 namespace {
@@ -81,6 +83,38 @@ GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inpu
   }
   report << "gradcheck: max |analytic - numeric| = " << result.max_abs_error;
   result.report = report.str();
+  return result;
+}
+
+GradcheckResult gradgradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, GradcheckOptions options) {
+  // The output direction v is one more input, so the check also covers how
+  // the gradient depends on the output gradient (the chain through layers).
+  Shape out_shape;
+  {
+    NoGradGuard no_grad;
+    out_shape = fn(inputs).shape();
+  }
+  Rng gen(options.seed + 1);
+  const Tensor v = randn(out_shape, {DType::kFloat64, inputs.empty() ? Device::cpu() : inputs[0].device()}, &gen)
+                       .requires_grad_();
+  std::vector<Tensor> inputs_and_v = inputs;
+  inputs_and_v.push_back(v);
+
+  // x, v -> the first-order gradients d<v, f(x)>/dx, flattened and joined.
+  auto first_order_gradient = [&fn](const std::vector<Tensor>& in) {
+    GradModeGuard grad_on(true);  // gradcheck's numeric side runs this under NoGradGuard
+    const std::vector<Tensor> xs(in.begin(), in.end() - 1);
+    std::vector<Tensor> wrt;
+    for (const Tensor& x : xs)
+      if (x.defined() && x.requires_grad()) wrt.push_back(x);
+    std::vector<Tensor> flat;
+    for (const Tensor& g : autograd::grad({fn(xs)}, wrt, {in.back()}, /*create_graph=*/true))
+      flat.push_back(g.reshape({-1}));
+    return cat(flat, 0);
+  };
+  GradcheckResult result = gradcheck(first_order_gradient, inputs_and_v, options);
+  result.report = "gradgradcheck (input " + std::to_string(inputs.size()) + " is the output direction v): " +
+                  result.report;
   return result;
 }
 

@@ -8,10 +8,14 @@
 // leaf's .grad) is the engine's: src/autograd/engine.cpp.
 namespace gf::autograd {
 
-std::vector<Tensor> Node::apply(const Tensor& grad_output) {
+std::vector<Tensor> Node::apply(const Tensor& grad_output, bool create_graph) {
   GF_CHECK(!released_, "backward: the graph through '", name_,
            "' was already freed by an earlier backward(); pass retain_graph=true to the first call");
-  std::vector<Tensor> grads = backward_(grad_output);
+  GF_CHECK(!create_graph || backward_is_differentiable_ || differentiable_backward_, "backward with create_graph: op '",
+           name_, "' has no differentiable backward, so the gradient through it cannot be differentiated again "
+           "(docs/autograd.md lists the ops that have one)");
+  std::vector<Tensor> grads =
+      create_graph && !backward_is_differentiable_ ? differentiable_backward_(grad_output) : backward_(grad_output);
   GF_CHECK(grads.size() == next_.size(), "backward of '", name_, "' returned ", grads.size(), " gradients for ",
            next_.size(), " inputs");
   for (std::size_t i = 0; i < grads.size(); ++i) {
@@ -22,13 +26,20 @@ std::vector<Tensor> Node::apply(const Tensor& grad_output) {
   return grads;
 }
 
-std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shared_ptr<Node>> next,
-                                         std::vector<Shape> input_shapes, Node::BackwardFn backward) {
-  return std::shared_ptr<Node>(new Node(std::move(name), std::move(next), std::move(input_shapes), std::move(backward)));
-}
+// Node's constructor is protected (only record() makes function nodes); this
+// friend is the one place that calls it.
+struct NodeFactory {
+  static std::shared_ptr<Node> make(std::string name, std::vector<std::shared_ptr<Node>> next,
+                                    std::vector<Shape> input_shapes, Node::BackwardFn backward,
+                                    bool backward_is_differentiable, Node::BackwardFn differentiable_backward) {
+    return std::shared_ptr<Node>(new Node(std::move(name), std::move(next), std::move(input_shapes),
+                                          std::move(backward), backward_is_differentiable,
+                                          std::move(differentiable_backward)));
+  }
+};
 
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
-    : Node("AccumulateGrad", {}, {}, nullptr), leaf_(leaf) {}
+    : Node("AccumulateGrad", {}, {}, nullptr, false, nullptr), leaf_(leaf) {}
 
 void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook) {
   GF_CHECK(leaf.defined() && leaf.requires_grad() && !leaf.grad_fn(),
@@ -52,7 +63,10 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs, Node::BackwardFn backward) {
+namespace {
+
+void record_node(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs, Node::BackwardFn backward,
+                 bool backward_is_differentiable, Node::BackwardFn differentiable_backward) {
   std::vector<std::shared_ptr<Node>> next;
   std::vector<Shape> shapes;
   next.reserve(inputs.size());
@@ -61,7 +75,8 @@ void record(const std::string& name, Tensor& output, const std::vector<Tensor>& 
     shapes.push_back(t.defined() ? t.shape() : Shape{});
   }
   TensorImpl* out = output.impl();
-  out->grad_fn = make_function_node(name, std::move(next), std::move(shapes), std::move(backward));
+  out->grad_fn = NodeFactory::make(name, std::move(next), std::move(shapes), std::move(backward),
+                                   backward_is_differentiable, std::move(differentiable_backward));
   out->requires_grad = true;
   if (Profiler::enabled()) {  // the op read its inputs and wrote its output
     out->grad_fn->set_profile_scope(Profiler::current_scope());
@@ -69,6 +84,18 @@ void record(const std::string& name, Tensor& output, const std::vector<Tensor>& 
     touched.push_back(output);
     Profiler::add_work(0, Profiler::bytes_of(touched));
   }
+}
+
+}  // namespace
+
+void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs, Node::BackwardFn backward,
+            Differentiable differentiable) {
+  record_node(name, output, inputs, std::move(backward), differentiable == Differentiable::kYes, nullptr);
+}
+
+void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs, Node::BackwardFn backward,
+            Node::BackwardFn differentiable_backward) {
+  record_node(name, output, inputs, std::move(backward), false, std::move(differentiable_backward));
 }
 
 }  // namespace gf::autograd

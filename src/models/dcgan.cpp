@@ -63,7 +63,7 @@ double discriminator_parameter_count(const DcganConfig& config) {
   double count = 0, in = static_cast<double>(config.channels + (config.conditional() ? 1 : 0));
   for (std::size_t i = 0; i < L.d_mult.size(); ++i) {
     const double out = static_cast<double>(config.ndf * L.d_mult[i]);
-    count += in * out * 16 + (i > 0 ? 2 * out : 0);
+    count += in * out * 16 + (i > 0 && config.d_batch_norm ? 2 * out : 0);
     in = out;
   }
   count += in * static_cast<double>(L.start_size * L.start_size);
@@ -155,8 +155,8 @@ DcganDiscriminator::DcganDiscriminator(const DcganConfig& cfg, Rng& gen) : confi
   for (std::size_t i = 0; i < L.d_mult.size(); ++i) {
     const std::int64_t out = config.ndf * L.d_mult[i];
     main->push_back(conv(in, out, 4, 2, 1));
-    if (i > 0)
-      main->push_back(nn::make<nn::BatchNorm2d>({.features = out}));  // none on the input layer (Radford et al.)
+    // None on the input layer (Radford et al.), none at all in a WGAN-GP critic.
+    if (i > 0 && config.d_batch_norm) main->push_back(nn::make<nn::BatchNorm2d>({.features = out}));
     main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
     in = out;
   }

@@ -14,7 +14,8 @@ GanLoss parse_gan_loss(const std::string& name) {
   if (n == "nonsaturating" || n == "non-saturating" || n == "ns") return GanLoss::kNonSaturating;
   if (n == "lsgan" || n == "least-squares") return GanLoss::kLeastSquares;
   if (n == "hinge") return GanLoss::kHinge;
-  throw Error("gan loss: unknown '" + name + "'; choose minimax, nonsaturating, lsgan or hinge");
+  if (n == "wgan") return GanLoss::kWasserstein;
+  throw Error("gan loss: unknown '" + name + "'; choose minimax, nonsaturating, lsgan, hinge or wgan");
 }
 
 std::string gan_loss_name(GanLoss loss) {
@@ -23,6 +24,7 @@ std::string gan_loss_name(GanLoss loss) {
     case GanLoss::kNonSaturating: return "nonsaturating";
     case GanLoss::kLeastSquares: return "lsgan";
     case GanLoss::kHinge: return "hinge";
+    case GanLoss::kWasserstein: return "wgan";
   }
   return "?";
 }
@@ -42,6 +44,8 @@ Tensor discriminator_loss(GanLoss loss, const Tensor& real_logits, const Tensor&
       return add(mul(mean(square(sub(real_logits, real_label))), 0.5), mul(mean(square(fake_logits)), 0.5));
     case GanLoss::kHinge:
       return add(mean(relu(rsub(1.0, real_logits))), mean(relu(add(fake_logits, 1.0))));
+    case GanLoss::kWasserstein:
+      return sub(mean(fake_logits), mean(real_logits));
   }
   throw Error("discriminator_loss: unknown loss");
 }
@@ -51,7 +55,8 @@ Tensor generator_loss(GanLoss loss, const Tensor& fake_logits) {
     case GanLoss::kMinimax: return neg(mean(softplus(fake_logits)));  // E[log(1 - D)] = -E[softplus(l)]
     case GanLoss::kNonSaturating: return mean(softplus(neg(fake_logits)));
     case GanLoss::kLeastSquares: return mul(mean(square(sub(fake_logits, 1.0))), 0.5);
-    case GanLoss::kHinge: return neg(mean(fake_logits));
+    case GanLoss::kHinge:
+    case GanLoss::kWasserstein: return neg(mean(fake_logits));
   }
   throw Error("generator_loss: unknown loss");
 }

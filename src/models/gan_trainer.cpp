@@ -8,6 +8,7 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/dist/program.hpp"
+#include "gf/models/gradient_penalty.hpp"
 #include "gf/nn/norm.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
@@ -92,6 +93,17 @@ void for_each_config_field(Options& o, Visit&& visit) {
   visit("seed", o.seed);
 }
 
+// Fields added after the first checkpoints were written (issue 15): a
+// checkpoint without them keeps the defaults, which is what its run used.
+template <typename Options, typename Visit>
+void for_each_later_config_field(Options& o, Visit&& visit) {
+  visit("d_batch_norm", o.model.d_batch_norm);
+  visit("gp_lambda", o.gp_lambda);
+  visit("n_critic", o.n_critic);
+  visit("r1_gamma", o.r1_gamma);
+  visit("r1_every", o.r1_every);
+}
+
 std::string to_text(GanLoss v) { return gan_loss_name(v); }
 std::string to_text(bool v) { return v ? "1" : "0"; }
 std::string to_text(std::int64_t v) { return std::to_string(v); }
@@ -118,6 +130,12 @@ NonFiniteLoss::NonFiniteLoss(std::int64_t step, const std::string& which, double
 
 GanTrainer::GanTrainer(GanTrainerOptions options) : options_(std::move(options)), rng_(options_.seed) {
   options_.model.validate();
+  GF_CHECK(options_.gp_lambda >= 0.0 && options_.r1_gamma >= 0.0, "GanTrainer: gp_lambda (", options_.gp_lambda,
+           ") and r1_gamma (", options_.r1_gamma, ") must be >= 0");
+  GF_CHECK(options_.n_critic >= 1 && options_.r1_every >= 1, "GanTrainer: n_critic (", options_.n_critic,
+           ") and r1_every (", options_.r1_every, ") must be >= 1");
+  GF_CHECK(!(options_.comm && options_.comm->size() > 1 && (options_.gp_lambda > 0 || options_.r1_gamma > 0)),
+           "GanTrainer: gradient penalties (WGAN-GP, R1) are not supported in data-parallel training yet");
   // Model initialisation draws from its own stream, so the noise stream below
   // does not depend on how many numbers the init used.
   Rng init_rng(options_.seed ^ 0x9E3779B97F4A7C15ull);
@@ -194,23 +212,45 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   if (ranks > 1) z = z.narrow(0, rank * n, n);
   const Tensor fake = G_->forward(z, labels);
 
-  // 2. Discriminator step: real vs detached fake.
+  // 2. Discriminator step: real vs detached fake, plus any gradient penalty.
   D_->zero_grad();
-  const Tensor real_logits = D_->forward(real, labels);
+  // Lazy R1 (every r1_every-th step, times r1_every) on the logits of the real
+  // batch, which then needs a gradient of its own.
+  const bool r1_now = options_.r1_gamma > 0 && step_ % options_.r1_every == 0;
+  const Tensor real_for_d = r1_now ? real.detach().requires_grad_() : real;
+  const Tensor real_logits = D_->forward(real_for_d, labels);
   const Tensor fake_logits = D_->forward(fake.detach(), labels);
-  const Tensor loss_d = discriminator_loss(options_.loss, real_logits, fake_logits, options_.real_label);
-  stats.loss_d = loss_d.item<double>();
+  const Tensor adversarial = discriminator_loss(options_.loss, real_logits, fake_logits, options_.real_label);
+  Tensor penalty;
+  if (r1_now)
+    penalty = r1_penalty(real_logits, real_for_d, options_.r1_gamma * static_cast<double>(options_.r1_every));
+  if (options_.gp_lambda > 0) {
+    const Tensor x_hat = gradient_penalty_interpolates(real, fake.detach(), rng_).requires_grad_();
+    const Tensor gp = wgan_gradient_penalty(D_->forward(x_hat, labels), x_hat, options_.gp_lambda);
+    penalty = penalty.defined() ? add(penalty, gp) : gp;
+  }
+  const Tensor loss_d = penalty.defined() ? add(adversarial, penalty) : adversarial;
+  stats.loss_d = adversarial.item<double>();  // reported without the penalty, which has its own column
+  if (penalty.defined()) stats.penalty = penalty.item<double>();
   stats.d_real = mean_probability(real_logits);
   stats.d_fake = mean_probability(fake_logits);
   average_over_ranks({&stats.loss_d, &stats.d_real, &stats.d_fake});  // the global batch's, on every rank
   if (!std::isfinite(stats.loss_d)) throw NonFiniteLoss(stats.step, "loss_D", stats.loss_d);
+  if (!std::isfinite(stats.penalty)) throw NonFiniteLoss(stats.step, "penalty", stats.penalty);
   if (reduce_d_) reduce_d_->prepare();
   loss_d.backward();
   if (reduce_d_) reduce_d_->finish();
   stats.grad_norm_d = global_grad_norm(*D_);
   opt_d_->step();
 
-  // 3. Rng step: gradients flow through D (its update is over) into G.
+  // 3. G step (every n_critic-th call): gradients flow through D (its update is over) into G.
+  stats.g_step = stats.step % options_.n_critic == 0;
+  if (!stats.g_step) {
+    ++step_;
+    stats.loss_g = last_loss_g_;
+    stats.grad_norm_g = last_grad_norm_g_;
+    return stats;
+  }
   G_->zero_grad();
   const Tensor loss_g = generator_loss(options_.loss, D_->forward(fake, labels));
   stats.loss_g = loss_g.item<double>();
@@ -221,6 +261,8 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   if (reduce_g_) reduce_g_->finish();
   stats.grad_norm_g = global_grad_norm(*G_);
   opt_g_->step();
+  last_loss_g_ = stats.loss_g;
+  last_grad_norm_g_ = stats.grad_norm_g;
 
   // 4. Moving average of G for sampling.
   ++step_;
@@ -272,7 +314,9 @@ void GanTrainer::save(const std::string& path, const io::Metadata& extra) const 
 
   io::Metadata meta = extra;
   meta["kind"] = "ganforge-dcgan-trainer";
-  for_each_config_field(options_, [&](const char* key, const auto& value) { meta[key] = to_text(value); });
+  const auto write = [&](const char* key, const auto& value) { meta[key] = to_text(value); };
+  for_each_config_field(options_, write);
+  for_each_later_config_field(options_, write);
   io::save_safetensors(path, tensors, meta);
 }
 
@@ -285,6 +329,9 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
   GanTrainerOptions o;
   try {
     for_each_config_field(o, [&](const char* key, auto& value) { from_text(required(meta, key, path), value); });
+    for_each_later_config_field(o, [&](const char* key, auto& value) {
+      if (auto it = meta.find(key); it != meta.end()) from_text(it->second, value);
+    });
   } catch (const std::logic_error& e) {  // stoll / stod on a malformed value
     throw Error(detail::concat("checkpoint ", path, ": malformed configuration metadata (", e.what(), ")"));
   }
@@ -311,7 +358,8 @@ io::Metadata GanTrainer::load(const std::string& path) { return load(io::load_sa
 io::Metadata GanTrainer::load(const io::SafetensorsFile& file, const std::string& path) {
   const GanTrainerOptions saved = read_trainer_options(file, path);
   GF_CHECK(saved.model.name() == options_.model.name() && saved.model.num_classes == options_.model.num_classes &&
-               saved.model.spectral_norm == options_.model.spectral_norm,
+               saved.model.spectral_norm == options_.model.spectral_norm &&
+               saved.model.d_batch_norm == options_.model.d_batch_norm,
            "checkpoint ", path, " holds a ", saved.model.name(), " model (classes ", saved.model.num_classes,
            "), this run builds a ", options_.model.name(), " (classes ", options_.model.num_classes, ")");
   G_->load_state_dict(with_prefix(file, "G."));

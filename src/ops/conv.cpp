@@ -6,6 +6,11 @@
 // convolution's input gradient, and its backward pass uses the convolution's
 // forward and weight-gradient kernels with input and output swapped. The bias
 // is added, and its gradient summed, over (N, H, W) in both.
+//
+// For double backward each op also records its backward written in these ops
+// themselves (used only under create_graph): conv2d's input gradient is a
+// transposed convolution with the same weight, its weight gradient the op
+// conv2d_weight_grad, and conv_transpose2d's the same pair the other way round.
 #include "gf/ops/conv.hpp"
 
 #include <functional>
@@ -92,7 +97,30 @@ Grads conv2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams p, double
   return Grads{gx, gw, gb};
 }
 
+/// conv2d's backward in differentiable ops, for create_graph: the same three
+/// gradients, recorded, with x and w captured as they are (not detached).
+Grads conv2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams p, bool need_x, bool need_w, bool need_b,
+                             const Tensor& g) {
+  const std::int64_t kh = w.size(2), kw = w.size(3);
+  Tensor gx, gw, gb;
+  if (need_x)
+    gx = conv_transpose2d(g, w, Tensor(),
+                          conv2d_input_grad_params(p, x.size(2), x.size(3), g.size(2), g.size(3), kh, kw));
+  if (need_w) gw = conv2d_weight_grad(x, g, kh, kw, p);
+  if (need_b) gb = sum(g, {0, 2, 3});
+  return Grads{gx, gw, gb};
+}
+
 }  // namespace
+
+ConvTranspose2dParams conv2d_input_grad_params(Conv2dParams p, std::int64_t h, std::int64_t w, std::int64_t h_out,
+                                               std::int64_t w_out, std::int64_t kernel_h, std::int64_t kernel_w) {
+  // A strided convolution drops the last (H + 2 pad - span) mod stride rows;
+  // output_padding puts them back, so the transposed output has the input's size.
+  const std::int64_t base_h = (h_out - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kernel_h - 1) + 1;
+  const std::int64_t base_w = (w_out - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kernel_w - 1) + 1;
+  return {p.stride_h, p.stride_w, p.pad_h, p.pad_w, h - base_h, w - base_w, p.dilation_h, p.dilation_w, p.groups};
+}
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p) {
   const char* op = "conv2d";
@@ -124,6 +152,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
   if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
                      std::bind_front(conv2d_backward, xc, wc, p, flops, x.requires_grad(), weight.requires_grad(),
+                                     bias.defined() && bias.requires_grad()),
+                     std::bind_front(conv2d_backward_as_ops, x, weight, p, x.requires_grad(), weight.requires_grad(),
                                      bias.defined() && bias.requires_grad()));
   return y;
 }
@@ -147,6 +177,18 @@ Grads conv_transpose2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams
     GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
     Profiler::add_work(flops, 0);
   }
+  if (need_b) gb = sum(g, {0, 2, 3});
+  return Grads{gx, gw, gb};
+}
+
+/// conv_transpose2d's backward in differentiable ops, for create_graph: the
+/// input gradient is the adjoint convolution of g, the weight gradient that
+/// convolution's weight gradient with g as its input and x as its output gradient.
+Grads conv_transpose2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams cp, bool need_x, bool need_w,
+                                       bool need_b, const Tensor& g) {
+  Tensor gx, gw, gb;
+  if (need_x) gx = conv2d(g, w, Tensor(), cp);
+  if (need_w) gw = conv2d_weight_grad(g, x, w.size(2), w.size(3), cp);
   if (need_b) gb = sum(g, {0, 2, 3});
   return Grads{gx, gw, gb};
 }
@@ -189,8 +231,60 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
                      std::bind_front(conv_transpose2d_backward, xc, wc, cp, flops, x.requires_grad(),
+                                     weight.requires_grad(), bias.defined() && bias.requires_grad()),
+                     std::bind_front(conv_transpose2d_backward_as_ops, x, weight, cp, x.requires_grad(),
                                      weight.requires_grad(), bias.defined() && bias.requires_grad()));
   return y;
+}
+
+namespace {
+/// conv2d_weight_grad's backward: gw = W(x, g) is bilinear, with
+/// <W(x, g), ggw> = <conv2d(x, ggw), g>, so d/dg = conv2d(x, ggw) and d/dx is
+/// conv2d's input gradient with weight ggw. Both are recorded ops again.
+Grads conv2d_weight_grad_backward(const Tensor& x, const Tensor& g, Conv2dParams p, bool need_x, bool need_g,
+                                  const Tensor& ggw) {
+  Tensor gx, gg;
+  if (need_x)
+    gx = conv_transpose2d(g, ggw, Tensor(),
+                          conv2d_input_grad_params(p, x.size(2), x.size(3), g.size(2), g.size(3), ggw.size(2),
+                                                   ggw.size(3)));
+  if (need_g) gg = conv2d(x, ggw, Tensor(), p);
+  return Grads{gx, gg};
+}
+}  // namespace
+
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_output, std::int64_t kernel_h, std::int64_t kernel_w,
+                          Conv2dParams p) {
+  const char* op = "conv2d_weight_grad";
+  GF_CHECK(x.device() == grad_output.device() && x.dtype() == grad_output.dtype(), op, ": input is ", x.dtype(), " on ",
+           x.device(), ", output gradient is ", grad_output.dtype(), " on ", grad_output.device());
+  GF_CHECK(is_floating(x.dtype()), op, ": expected float32 or float64, got ", x.dtype());
+  GF_CHECK(x.dim() == 4 && grad_output.dim() == 4, op, ": input and output gradient must be 4-D (N, C, H, W), got ",
+           x.shape(), " and ", grad_output.shape());
+  check_window(op, p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups);
+  const std::int64_t c_in = x.size(1), c_out = grad_output.size(1);
+  GF_CHECK(kernel_h >= 1 && kernel_w >= 1, op, ": kernel size must be >= 1, got (", kernel_h, ", ", kernel_w, ")");
+  GF_CHECK(grad_output.size(0) == x.size(0), op, ": input ", x.shape(), " and output gradient ", grad_output.shape(),
+           " have different batch sizes");
+  GF_CHECK(c_in % p.groups == 0 && c_out % p.groups == 0, op, ": input ", x.shape(), " and output gradient ",
+           grad_output.shape(), " have channel counts not divisible by groups=", p.groups);
+  // The output gradient must have the shape conv2d(x, w) would have had.
+  const std::int64_t h_out = (x.size(2) + 2 * p.pad_h - p.dilation_h * (kernel_h - 1) - 1) / p.stride_h + 1;
+  const std::int64_t w_out = (x.size(3) + 2 * p.pad_w - p.dilation_w * (kernel_w - 1) - 1) / p.stride_w + 1;
+  GF_CHECK(grad_output.size(2) == h_out && grad_output.size(3) == w_out, op, ": output gradient ", grad_output.shape(),
+           " does not match conv2d's output (", h_out, ", ", w_out, ") for input ", x.shape(), " and kernel (",
+           kernel_h, ", ", kernel_w, ")");
+
+  const Tensor xc = x.detach().contiguous(), gc = grad_output.detach().contiguous();
+  Tensor gw = empty_like_shape(x, {c_out, c_in / p.groups, kernel_h, kernel_w});
+  GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+  Profiler::add_work(conv_flops(gc, gw), 0);
+  if (autograd::needs_grad({x, grad_output}))
+    autograd::record(op, gw, {x, grad_output},
+                     std::bind_front(conv2d_weight_grad_backward, x, grad_output, p, x.requires_grad(),
+                                     grad_output.requires_grad()),
+                     autograd::Differentiable::kYes);
+  return gw;
 }
 
 }  // namespace gf

@@ -1,5 +1,13 @@
 // Elementwise ops: each forward with its named backward (add_backward,
 // mul_backward ...) right above it.
+//
+// Double backward (docs/autograd.md): a backward written in ops on captured
+// inputs that are not detached is recorded with Differentiable::kYes and serves
+// create_graph as it is. Where the fast backward reads the op's own output
+// (exp, tanh, sigmoid ...; capturing the output itself would make a cycle), a
+// second function recomputes it from the input, used only under create_graph.
+// A mask multiply (leaky_relu, clamp) records itself: its gradient is the same
+// mask multiply.
 #include "gf/ops/elementwise.hpp"
 
 #include <functional>
@@ -60,7 +68,8 @@ Grads add_backward(const Shape& sa, const Shape& sb, const Tensor& g) { return G
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("add", BinaryOp::kAdd, a, b);
   if (autograd::needs_grad({a, b}))
-    autograd::record("add", out, {a, b}, std::bind_front(add_backward, a.shape(), b.shape()));
+    autograd::record("add", out, {a, b}, std::bind_front(add_backward, a.shape(), b.shape()),
+                     autograd::Differentiable::kYes);
   return out;
 }
 
@@ -73,7 +82,8 @@ Grads sub_backward(const Shape& sa, const Shape& sb, const Tensor& g) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("sub", BinaryOp::kSub, a, b);
   if (autograd::needs_grad({a, b}))
-    autograd::record("sub", out, {a, b}, std::bind_front(sub_backward, a.shape(), b.shape()));
+    autograd::record("sub", out, {a, b}, std::bind_front(sub_backward, a.shape(), b.shape()),
+                     autograd::Differentiable::kYes);
   return out;
 }
 
@@ -87,7 +97,7 @@ Grads mul_backward(const Tensor& a, const Tensor& b, const Tensor& g) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("mul", BinaryOp::kMul, a, b);
   if (autograd::needs_grad({a, b}))
-    autograd::record("mul", out, {a, b}, std::bind_front(mul_backward, a.detach(), b.detach()));
+    autograd::record("mul", out, {a, b}, std::bind_front(mul_backward, a, b), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -101,7 +111,7 @@ Grads div_backward(const Tensor& a, const Tensor& b, const Tensor& g) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward("div", BinaryOp::kDiv, a, b);
   if (autograd::needs_grad({a, b}))
-    autograd::record("div", out, {a, b}, std::bind_front(div_backward, a.detach(), b.detach()));
+    autograd::record("div", out, {a, b}, std::bind_front(div_backward, a, b), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -146,7 +156,8 @@ Grads add_scalar_backward(const Tensor& g) { return Grads{g}; }
 
 Tensor add(const Tensor& a, double s) {
   Tensor out = scalar_forward(BinaryOp::kAdd, a, s);
-  if (autograd::needs_grad({a})) autograd::record("add_scalar", out, {a}, add_scalar_backward);
+  if (autograd::needs_grad({a}))
+    autograd::record("add_scalar", out, {a}, add_scalar_backward, autograd::Differentiable::kYes);
   return out;
 }
 
@@ -158,7 +169,8 @@ Grads mul_scalar_backward(double s, const Tensor& g) { return Grads{mul(g, s)}; 
 
 Tensor mul(const Tensor& a, double s) {
   Tensor out = scalar_forward(BinaryOp::kMul, a, s);
-  if (autograd::needs_grad({a})) autograd::record("mul_scalar", out, {a}, std::bind_front(mul_scalar_backward, s));
+  if (autograd::needs_grad({a}))
+    autograd::record("mul_scalar", out, {a}, std::bind_front(mul_scalar_backward, s), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -174,7 +186,8 @@ Grads pow_scalar_backward(const Tensor& a, double exponent, const Tensor& g) {
 Tensor pow(const Tensor& a, double exponent) {
   Tensor out = scalar_forward(BinaryOp::kPow, a, exponent);
   if (autograd::needs_grad({a}))
-    autograd::record("pow_scalar", out, {a}, std::bind_front(pow_scalar_backward, a.detach(), exponent));
+    autograd::record("pow_scalar", out, {a}, std::bind_front(pow_scalar_backward, a, exponent),
+                     autograd::Differentiable::kYes);
   return out;
 }
 
@@ -185,20 +198,23 @@ Grads rsub_backward(const Tensor& g) { return Grads{neg(g)}; }
 Tensor rsub(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
   GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kSub, out, s, a);
-  if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, rsub_backward);
+  if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, rsub_backward, autograd::Differentiable::kYes);
   return out;
 }
 
 namespace {
 // d(s/a)/da = -s/a^2 = -y/a
 Grads rdiv_backward(const Tensor& a, const Tensor& y, const Tensor& g) { return Grads{neg(div(mul(g, y), a))}; }
+// The same with y = s/a recomputed from a, so that it is recorded.
+Grads rdiv_backward_as_ops(double s, const Tensor& a, const Tensor& g) { return rdiv_backward(a, rdiv(s, a), g); }
 }  // namespace
 
 Tensor rdiv(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
   GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kDiv, out, s, a);
   if (autograd::needs_grad({a}))
-    autograd::record("rdiv", out, {a}, std::bind_front(rdiv_backward, a.detach(), out.detach()));
+    autograd::record("rdiv", out, {a}, std::bind_front(rdiv_backward, a.detach(), out.detach()),
+                     std::bind_front(rdiv_backward_as_ops, s, a));
   return out;
 }
 
@@ -210,18 +226,21 @@ Grads neg_backward(const Tensor& g) { return Grads{neg(g)}; }
 
 Tensor neg(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kNeg, x);
-  if (autograd::needs_grad({x})) autograd::record("neg", out, {x}, neg_backward);
+  if (autograd::needs_grad({x})) autograd::record("neg", out, {x}, neg_backward, autograd::Differentiable::kYes);
   return out;
 }
 
 namespace {
 // d e^x = e^x
 Grads exp_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, y)}; }
+Grads exp_backward_as_ops(const Tensor& x, const Tensor& g) { return exp_backward(exp(x), g); }
 }  // namespace
 
 Tensor exp(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kExp, x);
-  if (autograd::needs_grad({x})) autograd::record("exp", out, {x}, std::bind_front(exp_backward, out.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("exp", out, {x}, std::bind_front(exp_backward, out.detach()),
+                     std::bind_front(exp_backward_as_ops, x));
   return out;
 }
 
@@ -232,29 +251,34 @@ Grads log_backward(const Tensor& x, const Tensor& g) { return Grads{div(g, x)}; 
 
 Tensor log(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kLog, x);
-  if (autograd::needs_grad({x})) autograd::record("log", out, {x}, std::bind_front(log_backward, x.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("log", out, {x}, std::bind_front(log_backward, x), autograd::Differentiable::kYes);
   return out;
 }
 
 namespace {
 // d sqrt(x) = 1 / (2 sqrt(x))
 Grads sqrt_backward(const Tensor& y, const Tensor& g) { return Grads{div(g, mul(y, 2.0))}; }
+Grads sqrt_backward_as_ops(const Tensor& x, const Tensor& g) { return sqrt_backward(sqrt(x), g); }
 }  // namespace
 
 Tensor sqrt(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSqrt, x);
-  if (autograd::needs_grad({x})) autograd::record("sqrt", out, {x}, std::bind_front(sqrt_backward, out.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("sqrt", out, {x}, std::bind_front(sqrt_backward, out.detach()),
+                     std::bind_front(sqrt_backward_as_ops, x));
   return out;
 }
 
 namespace {
-// d|x| = sign(x) (0 at 0)
+// d|x| = sign(x) (0 at 0); the sign is a constant mask (its own derivative is 0 a.e.)
 Grads abs_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, unary_forward(UnaryOp::kSign, x))}; }
 }  // namespace
 
 Tensor abs(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kAbs, x);
-  if (autograd::needs_grad({x})) autograd::record("abs", out, {x}, std::bind_front(abs_backward, x.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("abs", out, {x}, std::bind_front(abs_backward, x.detach()), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -265,15 +289,20 @@ Grads square_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, mu
 
 Tensor square(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSquare, x);
-  if (autograd::needs_grad({x})) autograd::record("square", out, {x}, std::bind_front(square_backward, x.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("square", out, {x}, std::bind_front(square_backward, x), autograd::Differentiable::kYes);
   return out;
 }
 
 namespace {
-// 1 inside [lo, hi], 0 where clamped
+// 1 inside [lo, hi], 0 where clamped: a mask multiply, linear in g, so under
+// create_graph it records itself (the mask is constant in x almost everywhere).
 Grads clamp_backward(const Tensor& x, double lo, double hi, const Tensor& g) {
   Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
   GF_DISPATCH(gx.device(), clamp_backward, gx, g, x, lo, hi);
+  if (autograd::needs_grad({g}))
+    autograd::record("clamp_backward", gx, {g}, std::bind_front(clamp_backward, x, lo, hi),
+                     autograd::Differentiable::kYes);
   return Grads{gx};
 }
 }  // namespace
@@ -283,39 +312,50 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
   GF_DISPATCH(out.device(), clamp, out, x, lo, hi);
   if (autograd::needs_grad({x}))
-    autograd::record("clamp", out, {x}, std::bind_front(clamp_backward, x.detach(), lo, hi));
+    autograd::record("clamp", out, {x}, std::bind_front(clamp_backward, x.detach(), lo, hi),
+                     autograd::Differentiable::kYes);
   return out;
 }
 
 namespace {
 // d tanh = 1 - tanh^2
 Grads tanh_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, rsub(1.0, mul(y, y)))}; }
+Grads tanh_backward_as_ops(const Tensor& x, const Tensor& g) { return tanh_backward(tanh(x), g); }
 }  // namespace
 
 Tensor tanh(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kTanh, x);
-  if (autograd::needs_grad({x})) autograd::record("tanh", out, {x}, std::bind_front(tanh_backward, out.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("tanh", out, {x}, std::bind_front(tanh_backward, out.detach()),
+                     std::bind_front(tanh_backward_as_ops, x));
   return out;
 }
 
 namespace {
 // d s = s (1 - s)
 Grads sigmoid_backward(const Tensor& y, const Tensor& g) { return Grads{mul(g, mul(y, rsub(1.0, y)))}; }
+Grads sigmoid_backward_as_ops(const Tensor& x, const Tensor& g) { return sigmoid_backward(sigmoid(x), g); }
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSigmoid, x);
-  if (autograd::needs_grad({x})) autograd::record("sigmoid", out, {x}, std::bind_front(sigmoid_backward, out.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("sigmoid", out, {x}, std::bind_front(sigmoid_backward, out.detach()),
+                     std::bind_front(sigmoid_backward_as_ops, x));
   return out;
 }
 
 Tensor relu(const Tensor& x) { return leaky_relu(x, 0.0); }
 
 namespace {
-// 1 where x > 0, slope elsewhere
+// 1 where x > 0, slope elsewhere: a mask multiply, linear in g, so under
+// create_graph it records itself (the mask is constant in x almost everywhere).
 Grads leaky_relu_backward(const Tensor& x, double slope, const Tensor& g) {
   Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
   GF_DISPATCH(gx.device(), leaky_relu_backward, gx, g, x, slope);
+  if (autograd::needs_grad({g}))
+    autograd::record("leaky_relu_backward", gx, {g}, std::bind_front(leaky_relu_backward, x, slope),
+                     autograd::Differentiable::kYes);
   return Grads{gx};
 }
 }  // namespace
@@ -325,7 +365,7 @@ Tensor leaky_relu(const Tensor& x, double slope) {
   GF_DISPATCH(out.device(), leaky_relu, out, x, slope);
   if (autograd::needs_grad({x}))
     autograd::record(slope == 0.0 ? "relu" : "leaky_relu", out, {x},
-                     std::bind_front(leaky_relu_backward, x.detach(), slope));
+                     std::bind_front(leaky_relu_backward, x.detach(), slope), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -336,7 +376,8 @@ Grads softplus_backward(const Tensor& x, const Tensor& g) { return Grads{mul(g, 
 
 Tensor softplus(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::kSoftplus, x);
-  if (autograd::needs_grad({x})) autograd::record("softplus", out, {x}, std::bind_front(softplus_backward, x.detach()));
+  if (autograd::needs_grad({x}))
+    autograd::record("softplus", out, {x}, std::bind_front(softplus_backward, x), autograd::Differentiable::kYes);
   return out;
 }
 

@@ -69,7 +69,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = matmul_forward(a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("matmul", out, {a, b},
-                     std::bind_front(matmul_backward, a.detach(), b.detach(), a.requires_grad(), b.requires_grad()));
+                     std::bind_front(matmul_backward, a, b, a.requires_grad(), b.requires_grad()),
+                     autograd::Differentiable::kYes);
   }
   return out;
 }
@@ -101,8 +102,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("linear", out, {x, weight, bias},
-                     std::bind_front(linear_backward, x.detach(), weight.detach(), x.requires_grad(),
-                                     weight.requires_grad(), bias.defined() && bias.requires_grad()));
+                     std::bind_front(linear_backward, x, weight, x.requires_grad(), weight.requires_grad(),
+                                     bias.defined() && bias.requires_grad()),
+                     autograd::Differentiable::kYes);
   }
   return out;
 }

@@ -38,22 +38,31 @@ Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
   throw Error("loss: unknown reduction");
 }
 
-// pick's backward: the gradient goes back to the picked entries only.
-Grads pick_backward(const Shape& in_shape, const Tensor& index, const Tensor& g) {
+Tensor pick(const Tensor& x, const Tensor& labels);
+
+// pick's backward: the gradient goes back to the picked entries only. It is
+// linear in g and its adjoint is pick itself, so under create_graph it records
+// itself with pick as its backward.
+Grads pick_backward(const Shape& in_shape, const Tensor& labels, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape({in_shape[0], 1}).contiguous(), index, 1);
+  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape({in_shape[0], 1}).contiguous(),
+              labels.view({in_shape[0], 1}), 1);
+  if (autograd::needs_grad({g}))
+    autograd::record("pick_backward", gx, {g}, [labels](const Tensor& gg) { return Grads{pick(gg, labels)}; },
+                     autograd::Differentiable::kYes);
   return Grads{gx};
 }
 
 // x (N, K), labels (N,) int64 in [0, K) -> out (N,): out[n] = x[n, labels[n]].
 Tensor pick(const Tensor& x, const Tensor& labels) {
   const std::int64_t n = x.size(0);
-  const Tensor index = labels.contiguous().view({n, 1});  // (N, 1)
+  const Tensor contiguous_labels = labels.contiguous();
   Tensor out = Tensor::empty({n, 1}, {x.dtype(), x.device()});
-  GF_DISPATCH(x.device(), gather_dim, out, x.contiguous(), index, 1);
+  GF_DISPATCH(x.device(), gather_dim, out, x.contiguous(), contiguous_labels.view({n, 1}), 1);
   out = out.view({n});
   if (autograd::needs_grad({x})) {
-    autograd::record("pick", out, {x}, std::bind_front(pick_backward, x.shape(), index));
+    autograd::record("pick", out, {x}, std::bind_front(pick_backward, x.shape(), contiguous_labels),
+                     autograd::Differentiable::kYes);
   }
   return out;
 }
@@ -78,6 +87,15 @@ Grads bce_backward(const Tensor& p, const Tensor& y, const Tensor& g) {
   GF_DISPATCH(gy.device(), bce_backward_target, gy, g, p);
   return Grads{gp, gy};
 }
+
+// The kernels' formulas in recorded ops, for create_graph:
+//   d/dp = g (p - y) / max(p (1 - p), 1e-12),  d/dy = g (max(log(1 - p), -100) - max(log p, -100)).
+Grads bce_backward_as_ops(const Tensor& p, const Tensor& y, const Tensor& g) {
+  constexpr double kHuge = 1e300;  // clamp's upper bound where only the lower one matters
+  const Tensor gp = div(mul(g, sub(p, y)), clamp(mul(p, rsub(1.0, p)), 1e-12, kHuge));
+  const Tensor gy = mul(g, sub(clamp(log(rsub(1.0, p)), -100.0, kHuge), clamp(log(p), -100.0, kHuge)));
+  return Grads{gp, gy};
+}
 }  // namespace
 
 Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
@@ -85,7 +103,8 @@ Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
   Tensor loss = Tensor::empty(probs.shape(), {probs.dtype(), probs.device()});
   GF_DISPATCH(loss.device(), bce, loss, probs, target);
   if (autograd::needs_grad({probs, target})) {
-    autograd::record("bce", loss, {probs, target}, std::bind_front(bce_backward, probs.detach(), target.detach()));
+    autograd::record("bce", loss, {probs, target}, std::bind_front(bce_backward, probs.detach(), target.detach()),
+                     std::bind_front(bce_backward_as_ops, probs, target));
   }
   return apply_reduction(loss, reduction);
 }

@@ -89,6 +89,38 @@ NormGrads normalize_backward(const NormSaved& s, const Tensor& dy3, bool need_dx
   return g;
 }
 
+// The same backward in differentiable ops, for create_graph. x3 (B, C, S) and
+// gamma (C,) are the recorded tensors (gamma undefined without affine), so the
+// gradients' dependence on them is recorded too. With batch statistics these
+// are recomputed from x3 as ops (they depend on x), and
+//   xhat = (x - mean) inv_std,  dx = gamma inv_std (dy - mean(dy) - xhat mean(dy xhat)),
+// means over (B, S) per channel; with constant statistics dx = gamma inv_std dy.
+NormGrads normalize_backward_as_ops(const NormSaved& s, double eps, const Tensor& x3, const Tensor& gamma,
+                                    const Tensor& dy3, bool need_dx) {
+  const std::int64_t C = x3.size(1);
+  const std::vector<std::int64_t> per_channel{0, 2};
+  Tensor xhat, inv_std;
+  if (s.batch_stats) {
+    const Tensor centred = sub(x3, mean(x3, per_channel, /*keepdim=*/true));
+    inv_std = pow(add(mean(square(centred), per_channel, /*keepdim=*/true), eps), -0.5);
+    xhat = mul(centred, inv_std);
+  } else {
+    inv_std = s.inv_std.view({1, C, 1});
+    xhat = mul(sub(x3, s.mean.view({1, C, 1})), inv_std);
+  }
+  NormGrads g;
+  g.dbeta = sum(dy3, per_channel);
+  g.dgamma = sum(mul(dy3, xhat), per_channel);
+  if (need_dx) {
+    const Tensor scale = gamma.defined() ? mul(gamma.view({1, C, 1}), inv_std) : inv_std;
+    Tensor inner = dy3;
+    if (s.batch_stats)
+      inner = sub(sub(dy3, mean(dy3, per_channel, true)), mul(xhat, mean(mul(dy3, xhat), per_channel, true)));
+    g.dx = mul(scale, inner);
+  }
+  return g;
+}
+
 }  // namespace
 
 namespace {
@@ -96,6 +128,14 @@ namespace {
 Grads batch_norm_backward(const NormSaved& s, bool need_dx, const Shape& x_shape, const Tensor& g) {
   const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
   return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(), d.dgamma, d.dbeta};
+}
+
+/// batch_norm's backward in differentiable ops (create_graph), on x and gamma as recorded.
+Grads batch_norm_backward_as_ops(const NormSaved& s, double eps, const Tensor& x, const Tensor& weight, bool need_dx,
+                                 const Tensor& g) {
+  const NormGrads d = normalize_backward_as_ops(s, eps, x.contiguous().view(s.x3.shape()), weight,
+                                                g.contiguous().view(s.x3.shape()), need_dx);
+  return Grads{d.dx.defined() ? d.dx.view(x.shape()) : Tensor(), d.dgamma, d.dbeta};
 }
 }  // namespace
 
@@ -141,7 +181,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("batch_norm", out, {x, weight, bias},
-                     std::bind_front(batch_norm_backward, s, x.requires_grad(), x.shape()));
+                     std::bind_front(batch_norm_backward, s, x.requires_grad(), x.shape()),
+                     std::bind_front(batch_norm_backward_as_ops, s, eps, x, weight, x.requires_grad()));
   }
   return out;
 }
@@ -153,6 +194,18 @@ Grads instance_norm_backward(const NormSaved& s, std::int64_t N, std::int64_t C,
                              const Tensor& g) {
   const NormGrads d = normalize_backward(s, g.contiguous().view(s.x3.shape()), need_dx);
   return Grads{d.dx.defined() ? d.dx.view(x_shape) : Tensor(), sum(d.dgamma.view({N, C}), {0}),
+               sum(d.dbeta.view({N, C}), {0})};
+}
+
+/// instance_norm's backward in differentiable ops (create_graph); gamma is
+/// repeated per plane as recorded ops, so its gradient sums back over n.
+Grads instance_norm_backward_as_ops(const NormSaved& s, double eps, const Tensor& x, const Tensor& weight, bool need_dx,
+                                    const Tensor& g) {
+  const std::int64_t N = x.size(0), C = x.size(1);
+  const Tensor gamma_planes = weight.defined() ? weight.view({1, C}).expand({N, C}).reshape({N * C}) : Tensor();
+  const NormGrads d = normalize_backward_as_ops(s, eps, x.contiguous().view(s.x3.shape()), gamma_planes,
+                                                g.contiguous().view(s.x3.shape()), need_dx);
+  return Grads{d.dx.defined() ? d.dx.view(x.shape()) : Tensor(), sum(d.dgamma.view({N, C}), {0}),
                sum(d.dbeta.view({N, C}), {0})};
 }
 }  // namespace
@@ -185,7 +238,8 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, 
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("instance_norm", out, {x, weight, bias},
-                     std::bind_front(instance_norm_backward, s, N, C, x.requires_grad(), x.shape()));
+                     std::bind_front(instance_norm_backward, s, N, C, x.requires_grad(), x.shape()),
+                     std::bind_front(instance_norm_backward_as_ops, s, eps, x, weight, x.requires_grad()));
   }
   return out;
 }

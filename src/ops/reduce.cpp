@@ -73,7 +73,8 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keepd
   Tensor out = Tensor::empty(kshape, {x.dtype(), x.device()});
   GF_DISPATCH(x.device(), sum_dims, out, x, dims);
   if (!keepdim) out = out.view(dropped_shape(x.shape(), dims));
-  if (autograd::needs_grad({x})) autograd::record("sum", out, {x}, std::bind_front(sum_backward, x.shape(), kshape));
+  if (autograd::needs_grad({x}))
+    autograd::record("sum", out, {x}, std::bind_front(sum_backward, x.shape(), kshape), autograd::Differentiable::kYes);
   return out;
 }
 

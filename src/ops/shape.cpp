@@ -63,7 +63,8 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     out.narrow(dim, offset, sizes[i]).copy_(tensors[i]);
     offset += sizes[i];
   }
-  if (autograd::needs_grad(tensors)) autograd::record("cat", out, tensors, std::bind_front(cat_backward, dim, sizes));
+  if (autograd::needs_grad(tensors))
+    autograd::record("cat", out, tensors, std::bind_front(cat_backward, dim, sizes), autograd::Differentiable::kYes);
   return out;
 }
 

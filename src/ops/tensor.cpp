@@ -49,7 +49,8 @@ std::vector<Tensor> to_device_backward(Device source, const Tensor& g) { return 
 Tensor Tensor::clone() const {
   Tensor out = Tensor::empty(shape(), {dtype(), device()});
   GF_DISPATCH(device(), copy, out, *this);
-  if (autograd::needs_grad({*this})) autograd::record("clone", out, {*this}, clone_backward);
+  if (autograd::needs_grad({*this}))
+    autograd::record("clone", out, {*this}, clone_backward, autograd::Differentiable::kYes);
   return out;
 }
 
@@ -59,7 +60,7 @@ Tensor Tensor::to(DType target) const {
   GF_DISPATCH(device(), copy, out, *this);
   if (is_floating(target) && autograd::needs_grad({*this}))
     autograd::record("to_" + std::string(dtype_name(target)), out, {*this},
-                     std::bind_front(to_dtype_backward, dtype()));
+                     std::bind_front(to_dtype_backward, dtype()), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -70,7 +71,8 @@ Tensor Tensor::to(Device target) const {
   copy_bytes(out.raw_data(), target, src.raw_data(), src.device(),
              static_cast<std::size_t>(numel()) * dtype_size(dtype()));
   if (autograd::needs_grad({*this}))
-    autograd::record("to_" + target.str(), out, {*this}, std::bind_front(to_device_backward, device()));
+    autograd::record("to_" + target.str(), out, {*this}, std::bind_front(to_device_backward, device()),
+                     autograd::Differentiable::kYes);
   return out;
 }
 

@@ -38,7 +38,8 @@ std::vector<Tensor> reshape_backward(const Shape& in_shape, const Tensor& g) { r
 
 // Records a view whose backward is reshape_backward.
 Tensor record_reshape_like(Tensor out, const Tensor& x, const char* name) {
-  if (autograd::needs_grad({x})) autograd::record(name, out, {x}, std::bind_front(reshape_backward, x.shape()));
+  if (autograd::needs_grad({x}))
+    autograd::record(name, out, {x}, std::bind_front(reshape_backward, x.shape()), autograd::Differentiable::kYes);
   return out;
 }
 
@@ -86,7 +87,8 @@ Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const {
   }
   Tensor out = make_view(*this, s, st, offset());
   if (autograd::needs_grad({*this}))
-    autograd::record("permute", out, {*this}, std::bind_front(permute_backward, inverse));
+    autograd::record("permute", out, {*this}, std::bind_front(permute_backward, inverse),
+                     autograd::Differentiable::kYes);
   return out;
 }
 
@@ -149,7 +151,8 @@ Tensor Tensor::expand(const Shape& target) const {
   }
   Tensor out = make_view(*this, s, st, offset());
   if (autograd::needs_grad({*this}))
-    autograd::record("expand", out, {*this}, std::bind_front(expand_backward, shape()));
+    autograd::record("expand", out, {*this}, std::bind_front(expand_backward, shape()),
+                     autograd::Differentiable::kYes);
   return out;
 }
 

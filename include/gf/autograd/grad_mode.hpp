@@ -8,17 +8,25 @@ class GradMode {
   static void set_enabled(bool enabled);
 };
 
-/// Turns recording off for a scope: evaluation, weight updates, EMA copies.
-///   { gf::NoGradGuard no_grad; auto fake = G(z); }  // no graph is built
-class NoGradGuard {
+/// Sets grad mode for a scope and restores it after: the engine turns it on
+/// for a backward with create_graph (the gradients get their own graph), off
+/// for a first-order one.
+class GradModeGuard {
  public:
-  NoGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
-  ~NoGradGuard() { GradMode::set_enabled(previous_); }
-  NoGradGuard(const NoGradGuard&) = delete;
-  NoGradGuard& operator=(const NoGradGuard&) = delete;
+  explicit GradModeGuard(bool enabled) : previous_(GradMode::is_enabled()) { GradMode::set_enabled(enabled); }
+  ~GradModeGuard() { GradMode::set_enabled(previous_); }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
 
  private:
   bool previous_;
+};
+
+/// Turns recording off for a scope: evaluation, weight updates, EMA copies.
+///   { gf::NoGradGuard no_grad; auto fake = G(z); }  // no graph is built
+class NoGradGuard : public GradModeGuard {
+ public:
+  NoGradGuard() : GradModeGuard(false) {}
 };
 
 }  // namespace gf

@@ -8,6 +8,16 @@
 // leaf's AccumulateGrad node). backward() walks these edges from the loss.
 //
 //   y = mul(a, b)  records  Node{"mul", backward: g -> {g * b, g * a}, next: {a, b}}
+//
+// Double backward (gf::autograd::grad with create_graph, docs/autograd.md): the
+// engine then runs each node's *differentiable* backward with grad mode on, so
+// the gradients it returns are recorded like any forward result. A backward
+// that is already written in recorded ops on captured inputs that are not
+// detached (mul's g * b) serves both orders: record it with
+// Differentiable::kYes. A backward that runs a fast kernel (conv2d's col2im)
+// keeps it for first order and records a second function written in ops, used
+// only under create_graph. A node with neither throws when create_graph reaches
+// it, naming the op: it never hands back a gradient that is silently constant.
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,9 +42,15 @@ class Node {
   const std::vector<Shape>& input_shapes() const { return input_shapes_; }
 
   /// Runs the backward function and checks every returned gradient's shape.
-  virtual std::vector<Tensor> apply(const Tensor& grad_output);
+  /// With `create_graph` it runs the differentiable backward (the engine has
+  /// grad mode on), and throws naming the op when the node has none.
+  virtual std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false);
   /// Frees what the node captured (after backward without retain_graph).
-  virtual void release() { backward_ = nullptr; released_ = true; }
+  virtual void release() {
+    backward_ = nullptr;
+    differentiable_backward_ = nullptr;
+    released_ = true;
+  }
   bool released() const { return released_; }
 
   /// The module path that recorded this node, to which the profiler charges
@@ -44,17 +60,19 @@ class Node {
 
  protected:
   Node(std::string name, std::vector<std::shared_ptr<Node>> next, std::vector<Shape> input_shapes,
-       BackwardFn backward)
+       BackwardFn backward, bool backward_is_differentiable, BackwardFn differentiable_backward)
       : name_(std::move(name)), next_(std::move(next)), input_shapes_(std::move(input_shapes)),
-        backward_(std::move(backward)) {}
-  friend std::shared_ptr<Node> make_function_node(std::string, std::vector<std::shared_ptr<Node>>,
-                                                  std::vector<Shape>, BackwardFn);
+        backward_(std::move(backward)), backward_is_differentiable_(backward_is_differentiable),
+        differentiable_backward_(std::move(differentiable_backward)) {}
+  friend struct NodeFactory;
 
  private:
   std::string name_;
   std::vector<std::shared_ptr<Node>> next_;
   std::vector<Shape> input_shapes_;
   BackwardFn backward_;
+  bool backward_is_differentiable_;     // backward_ itself builds a graph under grad mode
+  BackwardFn differentiable_backward_;  // else this one does (null: the op has none)
   bool released_ = false;
   std::string profile_scope_;
 };
@@ -68,7 +86,9 @@ class AccumulateGrad : public Node {
   using PostHook = std::function<void(const Tensor& leaf)>;
 
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
-  std::vector<Tensor> apply(const Tensor& grad_output) override;
+  /// Adds into leaf.grad(); with `create_graph` the sum is recorded, so the
+  /// accumulated gradient keeps its graph.
+  std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false) override;
   void release() override {}  // nothing captured; reusable across backward calls
   std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
   void add_post_hook(PostHook hook) { post_hooks_.push_back(std::move(hook)); }
@@ -82,8 +102,6 @@ class AccumulateGrad : public Node {
 /// that requires grad), after .grad() holds the new sum.
 void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook);
 
-std::shared_ptr<Node> make_function_node(std::string name, std::vector<std::shared_ptr<Node>> next,
-                                         std::vector<Shape> input_shapes, Node::BackwardFn backward);
 
 /// Where a gradient for `t` must go: its grad_fn, its leaf accumulator, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
@@ -91,10 +109,21 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t);
 /// True when grad mode is on and any defined input requires grad.
 bool needs_grad(const std::vector<Tensor>& inputs);
 
+/// Whether a backward function is written in recorded ops on captured inputs
+/// that are not detached, and so can be differentiated again.
+enum class Differentiable { kNo, kYes };
+
 /// Records `output` as produced by op `name` from `inputs`. Capture in
 /// `backward` only what it needs; capture outputs as output.detach() so the
-/// node does not own the tensor that owns it.
+/// node does not own the tensor that owns it. Differentiable::kYes says that
+/// `backward` also serves create_graph (see the top of this file).
 void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs,
-            Node::BackwardFn backward);
+            Node::BackwardFn backward, Differentiable differentiable = Differentiable::kNo);
+
+/// Records an op whose first-order `backward` runs kernels, with
+/// `differentiable_backward` (the same gradients written in recorded ops on the
+/// inputs themselves) for create_graph.
+void record(const std::string& name, Tensor& output, const std::vector<Tensor>& inputs,
+            Node::BackwardFn backward, Node::BackwardFn differentiable_backward);
 
 }  // namespace gf::autograd

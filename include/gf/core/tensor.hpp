@@ -112,8 +112,9 @@ class Tensor {
   /// Same data, cut from the graph: no grad_fn, does not require grad.
   Tensor detach() const;
   /// Runs backward from this tensor. A scalar needs no `gradient`; otherwise
-  /// pass d(something)/d(this) with this tensor's shape.
-  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  /// pass d(something)/d(this) with this tensor's shape. `create_graph`
+  /// records the gradients too (double backward; gf/autograd/engine.hpp).
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false, bool create_graph = false) const;
 
   // ---- views (share storage; recorded for autograd) -------------------------
   Tensor view(const Shape& shape) const;     // contiguous data only; one dim may be -1

@@ -37,6 +37,10 @@ struct DcganConfig {
   std::int64_t num_classes = 0;  // > 0: class-conditional
   std::int64_t embed_dim = 50;   // label embedding size in G (conditional only)
   bool spectral_norm = false;    // wrap D's convolutions in SpectralNorm
+  // Batch norm in D's hidden layers. Off for the critic of WGAN-GP: batch norm
+  // makes each sample's score depend on the whole batch, and the penalty
+  // constrains the gradient of one sample's score by its own input.
+  bool d_batch_norm = true;
 
   bool conditional() const { return num_classes > 0; }
   /// "dcgan28" / "dcgan64" for the two reference layouts, else a description.

@@ -19,6 +19,10 @@
 //   hinge (Lim & Ye 2017; used with spectral norm by Miyato et al. 2018)
 //     L_D = E[max(0, 1 - l(x))] + E[max(0, 1 + l(G(z)))]
 //     L_G = -E[l(G(z))]
+//   Wasserstein (Arjovsky et al. 2017), l the critic's score; WGAN-GP
+//   (Gulrajani et al. 2017) adds a gradient penalty (gradient_penalty.hpp)
+//     L_D = E[l(G(z))] - E[l(x)]
+//     L_G = -E[l(G(z))]
 //
 // One-sided label smoothing (Salimans et al. 2016) replaces the real target 1
 // by `real_label` (e.g. 0.9) in D's loss only; fakes keep target 0.
@@ -28,9 +32,9 @@
 
 namespace gf::models {
 
-enum class GanLoss { kMinimax, kNonSaturating, kLeastSquares, kHinge };
+enum class GanLoss { kMinimax, kNonSaturating, kLeastSquares, kHinge, kWasserstein };
 
-/// "minimax", "nonsaturating" (or "ns"), "lsgan", "hinge"; throws naming the choices.
+/// "minimax", "nonsaturating" (or "ns"), "lsgan", "hinge", "wgan"; throws naming the choices.
 GanLoss parse_gan_loss(const std::string& name);
 std::string gan_loss_name(GanLoss loss);
 

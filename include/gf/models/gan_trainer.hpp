@@ -8,6 +8,12 @@
 //   3. G step:  L_G = loss(D(fake)); backward through D into G; Adam step on G
 //               (D's parameters get gradients too; they are cleared before D's next step)
 //   4. EMA:     G_ema <- decay G_ema + (1 - decay) G   (sampling uses G_ema)
+// Gradient penalties (gradient_penalty.hpp) join L_D in step 2: WGAN-GP's on
+// interpolates between the real batch and the detached fakes (gp_lambda > 0),
+// R1 on the real batch (r1_gamma > 0; every r1_every-th step, weighted by
+// r1_every: lazy R1). With n_critic > 1 (WGAN-GP's 5 critic steps per
+// generator step) steps 3 and 4 run only on every n_critic-th call; each call
+// is one D step on its own real batch.
 // A loss that is NaN or Inf stops the step before that loss updates any
 // weight, with a NonFiniteLoss naming the step and the loss, so the caller can
 // save the last good (finite) state.
@@ -48,6 +54,10 @@ struct GanTrainerOptions {
   double beta2 = 0.999;
   double real_label = 1.0;   // < 1: one-sided label smoothing
   double ema_decay = 0.999;  // 0: no EMA (samples come from G itself)
+  double gp_lambda = 0.0;    // > 0: WGAN-GP's gradient penalty with this weight (the paper: 10)
+  std::int64_t n_critic = 1;  // D steps per G step (WGAN-GP: 5)
+  double r1_gamma = 0.0;      // > 0: R1 penalty on real data with this gamma
+  std::int64_t r1_every = 1;  // lazy R1: the penalty every k-th D step, times k
   std::uint64_t seed = 1;
   std::int64_t num_fixed_samples = 64;  // the fixed noise behind the per-epoch grids
   Device device = Device::cpu();
@@ -62,11 +72,13 @@ struct GanTrainerOptions {
 /// What one step measured.
 struct StepStats {
   std::int64_t step = 0;   // steps done, this one included
-  double loss_d = 0, loss_g = 0;
+  double loss_d = 0, loss_g = 0;  // loss_d without the penalty (D minimised their sum)
   double d_real = 0;       // mean D(x) = sigmoid(logit) on the real batch
   double d_fake = 0;       // mean D(G(z)) before G's update
   double grad_norm_d = 0;  // global L2 norm of D's gradients in the D step
   double grad_norm_g = 0;  // ... and of G's in the G step
+  double penalty = 0;      // the gradient penalty in loss_d (weighted; 0 when none ran this step)
+  bool g_step = true;      // G was updated (n_critic > 1: loss_g, grad_norm_g are the last G step's)
 };
 
 /// A loss became NaN or Inf; it was not applied to any weight.
@@ -74,7 +86,7 @@ class NonFiniteLoss : public Error {
  public:
   NonFiniteLoss(std::int64_t step, const std::string& which, double value);
   const std::int64_t step;
-  const std::string which;  // "loss_D" or "loss_G"
+  const std::string which;  // "loss_D", "penalty" or "loss_G"
 };
 
 class GanTrainer {
@@ -127,6 +139,7 @@ class GanTrainer {
   Tensor fixed_noise_;   // (num_fixed_samples, nz)
   Tensor fixed_labels_;  // (num_fixed_samples,) int64, conditional only
   std::int64_t step_ = 0;
+  double last_loss_g_ = 0, last_grad_norm_g_ = 0;  // n_critic > 1: reported between G steps
 };
 
 /// The training options stored in a checkpoint written by GanTrainer::save.

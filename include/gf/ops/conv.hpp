@@ -31,4 +31,19 @@ struct ConvTranspose2dParams {
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
                         ConvTranspose2dParams p = {});
 
+/// conv2d's weight gradient as an op of its own: the input x (N, C_in, H, W)
+/// and the output gradient g (N, C_out, H_out, W_out) of conv2d(x, w, p) ->
+/// d<g, conv2d(x, w)>/dw, shaped (C_out, C_in / groups, kernel_h, kernel_w).
+/// It is bilinear in x and g, and its backward is written with conv2d and
+/// conv_transpose2d, so a gradient computed through it can be differentiated
+/// again (double backward: WGAN-GP, R1; docs/autograd.md).
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_output, std::int64_t kernel_h, std::int64_t kernel_w,
+                          Conv2dParams p = {});
+
+/// The transposed convolution that computes conv2d's input gradient: conv2d's
+/// stride, padding, dilation and groups, with the output_padding that brings
+/// its output back to the input's size (h, w) from the conv output (h_out, w_out).
+ConvTranspose2dParams conv2d_input_grad_params(Conv2dParams p, std::int64_t h, std::int64_t w, std::int64_t h_out,
+                                               std::int64_t w_out, std::int64_t kernel_h, std::int64_t kernel_w);
+
 }  // namespace gf
