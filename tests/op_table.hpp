@@ -10,8 +10,12 @@
 // and benchmarks/bench_ops.cpp times every row. A test asserts that every
 // public op has a row, so a new op cannot arrive unchecked.
 //
-// A new check (issue 15's gradgradcheck, say) is one more flag in Checks and
-// one more TEST_CASE in test_op_table.cpp that walks the table.
+//   gradgrad  float64 gradgradcheck (double backward, issue 15) of every case
+//             whose op's backward is made of recorded ops; a case marked
+//             first-order only must say so by throwing under create_graph
+//
+// A new check is one more flag in Checks and one more TEST_CASE in
+// test_op_table.cpp that walks the table.
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +29,10 @@ struct Checks {
   bool forward = true;
   bool grad = true;
   bool gpu = true;
+  /// false: the op's backward runs kernels, not recorded ops, so a gradient
+  /// through it cannot be differentiated again (the test checks that
+  /// create_graph through it throws, naming the op).
+  bool gradgrad = true;
 };
 
 /// One way of calling an op: a label, its inputs and how to run it.
@@ -44,6 +52,12 @@ struct OpRow {
   std::vector<OpCase> cases;
 };
 
+/// `row` with every case marked first-order only (Checks::gradgrad false).
+inline OpRow first_order_only(OpRow row) {
+  for (OpCase& c : row.cases) c.checks.gradgrad = false;
+  return row;
+}
+
 /// The table, built once: rows in the order of include/gf/ops/ (elementwise,
 /// reduce, linalg, conv, norm, pool, shape, sort, loss, dropout, optim).
 const std::vector<OpRow>& op_table();
@@ -51,6 +65,8 @@ const std::vector<OpRow>& op_table();
 /// gradcheck perturbs every input element twice: larger cases are checked
 /// forward and on the GPU only (each row has smaller cases for gradcheck).
 inline constexpr std::int64_t kGradcheckMaxElements = 2000;
+/// gradgradcheck differentiates a whole backward per perturbed element: smaller still.
+inline constexpr std::int64_t kGradgradcheckMaxElements = 400;
 
 // The rows of each family (tests/op_table_<family>.cpp), which op_table() joins.
 std::vector<OpRow> elementwise_rows();

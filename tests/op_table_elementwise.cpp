@@ -26,6 +26,8 @@ struct BinaryOp {
   Scalar f;
   // Division needs denominators away from 0; powers need positive bases.
   bool positive_a = false, positive_b = false;
+  // Its tensor-tensor backward runs a kernel (the scalar forms are ops): no double backward.
+  bool first_order_only = false;
 };
 
 const std::vector<BinaryOp> kBinary = {
@@ -33,9 +35,9 @@ const std::vector<BinaryOp> kBinary = {
     {"sub", sub, [](double a, double b) { return a - b; }},
     {"mul", mul, [](double a, double b) { return a * b; }},
     {"div", div, [](double a, double b) { return a / b; }, false, true},
-    {"pow", pow, [](double a, double b) { return std::pow(a, b); }, true, false},
-    {"maximum", maximum, [](double a, double b) { return std::max(a, b); }},
-    {"minimum", minimum, [](double a, double b) { return std::min(a, b); }},
+    {"pow", pow, [](double a, double b) { return std::pow(a, b); }, true, false, true},
+    {"maximum", maximum, [](double a, double b) { return std::max(a, b); }, false, false, true},
+    {"minimum", minimum, [](double a, double b) { return std::min(a, b); }, false, false, true},
 };
 
 OpCase binary_case(const BinaryOp& b, const Shape& sa, const Shape& sb, Draw& d) {
@@ -103,7 +105,7 @@ std::vector<OpRow> elementwise_rows() {
     OpRow row{b.name, {}};
     for (const Shape& s : kShapes) row.cases.push_back(binary_case(b, s, s, d));
     for (const auto& [sa, sb] : kBroadcastPairs) row.cases.push_back(binary_case(b, sa, sb, d));
-    rows.push_back(row);
+    rows.push_back(b.first_order_only ? first_order_only(row) : row);
   }
 
   // The scalar forms join their ops' rows; rsub and rdiv are rows of their own.

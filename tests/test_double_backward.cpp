@@ -37,10 +37,13 @@ Tensor targets_in_unit_interval(const Shape& s) {
   return rand(s, f64, &gen);
 }
 
-// The op table. Each entry is checked by gradgradcheck; an op whose second
-// derivative is zero (a mask multiply, a linear map) appears inside a small
-// composition as well, so the chain through it is exercised.
-std::vector<DoubleBackwardCase> op_table() {
+// Every public op's own cases get gradgradcheck from the op table
+// (tests/op_table.hpp, tests/test_op_table.cpp). This list is what a
+// discriminator chains: each op of D also inside a small composition, so an
+// op whose second derivative is zero (a mask multiply, a linear map) is
+// exercised through the chain, plus the views (Tensor methods, not ops) and
+// the GAN losses built from ops.
+std::vector<DoubleBackwardCase> discriminator_compositions() {
   const Conv2dParams strided_padded = Conv2dParams::make(2, 1);
   const Conv2dParams dilated = Conv2dParams::make(1, 2, 2);
   const Conv2dParams stride_2_1_grouped{2, 1, 1, 0, 1, 1, 2};
@@ -206,7 +209,7 @@ TEST_SUITE("double backward") {
 
   TEST_CASE("gradgradcheck passes for every op a discriminator can contain") {
     Rng gen(2026);
-    for (const DoubleBackwardCase& c : op_table()) {
+    for (const DoubleBackwardCase& c : discriminator_compositions()) {
       CAPTURE(c.name);
       const GradcheckResult r = gradgradcheck(c.fn, random_inputs(c, gen));
       CHECK_MESSAGE(r.ok, c.name << ": " << r.report);

@@ -1,6 +1,6 @@
 // The checks the op table (op_table.hpp) generates for every public op:
 // forward against the naive reference in float64 and float32, float64
-// gradcheck, CUDA against CPU; and the test that every op declared in
+// gradcheck, float64 gradgradcheck, CUDA against CPU; and the test that every op declared in
 // include/gf/ops/ has a row. Run one op's cases with -sc="conv2d*".
 #include <filesystem>
 #include <fstream>
@@ -96,6 +96,38 @@ TEST_SUITE("op_table") {
             if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i)) in[i].requires_grad_();
           GF_CHECK_GRAD(c.run, in);
         });
+  }
+
+  TEST_CASE("float64 gradgradcheck (double backward) of every case that has one") {
+    for_each_case(
+        [](const OpCase& c) {
+          return c.checks.grad && c.checks.gradgrad && total_elements(c.inputs) <= test::kGradgradcheckMaxElements;
+        },
+        [](const OpCase& c) {
+          Inputs in = copies(c.inputs, DType::kFloat64);
+          for (std::size_t i = 0; i < in.size(); ++i)
+            if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i)) in[i].requires_grad_();
+          try {
+            const GradcheckResult r = gradgradcheck(c.run, in);
+            CHECK_MESSAGE(r.ok, r.report);
+          } catch (const Error& e) {  // an op without a differentiable backward: mark the case first-order only
+            FAIL_CHECK(std::string(e.what()));
+          }
+        });
+  }
+
+  TEST_CASE("a case marked first-order only really is: create_graph through it throws") {
+    for_each_case([](const OpCase& c) { return c.checks.grad && !c.checks.gradgrad; },
+                  [](const OpCase& c) {
+                    Inputs in = copies(c.inputs, DType::kFloat64);
+                    std::vector<Tensor> wrt;
+                    for (std::size_t i = 0; i < in.size(); ++i)
+                      if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i))
+                        wrt.push_back(in[i].requires_grad_());
+                    const Tensor y = sum(c.run(in));
+                    const auto first = [&] { return autograd::grad({y}, wrt, {}, /*create_graph=*/true); };
+                    CHECK_THROWS_WITH_AS(first(), doctest::Contains("has no differentiable backward"), Error);
+                  });
   }
 
   TEST_CASE("CUDA against CPU: outputs and gradients") {
