@@ -19,7 +19,7 @@
 #include <string>
 
 #include "gf/gf.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 #include "report.hpp"
 
 namespace {

@@ -16,8 +16,8 @@
 #include <cstdint>
 
 #include "gf/gf.hpp"
-#include "gf/models/gan_trainer.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "report.hpp"
 
 namespace {

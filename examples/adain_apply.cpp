@@ -26,8 +26,8 @@
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/metrics/style_figures.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/tiled_apply.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/tiled_apply.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;

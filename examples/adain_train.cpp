@@ -10,9 +10,9 @@
 //                                      L_col = the same gaps on the output's and the style's pixels
 //   Adam step on the decoder g only
 // With --fusion attention, t = SA(f(c), f(s)), a style-attention module
-// (gf/models/style_attention.hpp) trained with g, and L_c compares the
+// (gf/models/style/style_attention.hpp) trained with g, and L_c compares the
 // normalised features of g(t) and c (t is learned, so it is no target).
-// (gf::models::adain_losses in src/models/adain.cpp). This file is the program
+// (gf::models::adain_losses in src/models/style/adain.cpp). This file is the program
 // around it: data, progress, sample pictures, checkpoints, resume.
 //
 // The encoder: pretrained VGG-19 with --vgg-weights (the paper's network), else
@@ -33,7 +33,7 @@
 #include <iostream>
 
 #include "gf/gf.hpp"
-#include "gf/models/adain.hpp"
+#include "gf/models/style/adain.hpp"
 #include "option_bounds.hpp"
 
 namespace fs = std::filesystem;

@@ -15,9 +15,9 @@
 #include <iostream>
 
 #include "gf/gf.hpp"
-#include "gf/models/classifier.hpp"
-#include "gf/models/gan_trainer.hpp"
-#include "gf/models/latent.hpp"
+#include "gf/models/gan/classifier.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
+#include "gf/models/gan/latent.hpp"
 #include "option_bounds.hpp"
 
 namespace fs = std::filesystem;

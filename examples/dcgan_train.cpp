@@ -6,7 +6,7 @@
 //     D step: maximise log D(x) + log(1 - D(fake))   -- fake detached from G
 //     G step: maximise log D(G(z))                    -- non-saturating loss
 //     G_ema <- moving average of G (used for the pictures)
-// One step is GanTrainer::train_step (src/models/gan_trainer.cpp); this file
+// One step is GanTrainer::train_step (src/models/gan/gan_trainer.cpp); this file
 // is the program around it: data, progress, pictures, metrics, checkpoints.
 //
 // Gradient penalties (docs/dcgan.md; both differentiate through D's backward):
@@ -44,8 +44,8 @@
 #include "gf/dist/checkpoint.hpp"
 #include "gf/dist/program.hpp"
 #include "gf/gf.hpp"
-#include "gf/models/classifier.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/classifier.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 #include "option_bounds.hpp"
 
 namespace fs = std::filesystem;

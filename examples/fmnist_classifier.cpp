@@ -16,7 +16,7 @@
 #include <iostream>
 
 #include "gf/gf.hpp"
-#include "gf/models/classifier.hpp"
+#include "gf/models/gan/classifier.hpp"
 #include "option_bounds.hpp"
 
 namespace fs = std::filesystem;

@@ -29,7 +29,7 @@
 #include "gf/image/color.hpp"
 #include "gf/metrics/flat_regions.hpp"
 #include "gf/metrics/ssim.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/vgg.hpp"
 
 using namespace gf;
 

@@ -1,5 +1,5 @@
 // style_apply: stylises a photo with a feed-forward style network trained by
-// style_train (Johnson et al. layout, gf/models/style_net.hpp): one forward
+// style_train (Johnson et al. layout, gf/models/style/style_net.hpp): one forward
 // pass, well under a second for 512x512 on two CPU cores.
 //
 //   style_apply --model run/style_net.safetensors photo.jpg out.png
@@ -10,7 +10,7 @@
 //   1. load the network (its width and depth come from the tensor names);
 //   2. read the photo, resize it so its longest side is --size (0: keep);
 //   3. run the network in one pass, or, with --tile, by overlapping tiles
-//      blended with raised-cosine weights (gf/models/tiled_apply.hpp), so an
+//      blended with raised-cosine weights (gf/models/style/tiled_apply.hpp), so an
 //      image of any size fits in memory; without --tile an image whose one
 //      pass would not fit is refused with a message that suggests --tile;
 //   4. optionally fuse with the photo (gf::image::fuse_with_content: the
@@ -28,8 +28,8 @@
 #include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/progress.hpp"
-#include "gf/models/style_net.hpp"
-#include "gf/models/tiled_apply.hpp"
+#include "gf/models/style/style_net.hpp"
+#include "gf/models/style/tiled_apply.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;

@@ -1,5 +1,5 @@
 // style_train: trains a feed-forward style network (Johnson et al. layout,
-// gf/models/style_net.hpp) for ONE style on a folder of content photos, so
+// gf/models/style/style_net.hpp) for ONE style on a folder of content photos, so
 // style_apply can then stylise any photo in one forward pass.
 //
 //   style_train --content photos/ --style starry.jpg --out run/ --steps 2000
@@ -21,7 +21,7 @@
 //     + w_range L_range(z)                   z = y before its clamp: no flat saturated blobs
 //     [+ w_content L_c + w_style L_s on VGG-19 features, with --vgg-weights: Johnson's perceptual losses]
 //   (the first six are gf::models::offline_style_loss, which stylize's patch GAN
-//   uses too; every term is in gf/models/style_losses.hpp.)
+//   uses too; every term is in gf/models/style/style_losses.hpp.)
 //
 // Without --vgg-weights nothing pretrained is needed: texture comes from D,
 // structure and colour from the pixel terms. With pretrained VGG-19 weights
@@ -56,10 +56,10 @@
 #include "gf/io/progress.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/metrics/ssim.hpp"
-#include "gf/models/patch_discriminator.hpp"
-#include "gf/models/style_losses.hpp"
-#include "gf/models/style_net.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/patch_discriminator.hpp"
+#include "gf/models/style/style_losses.hpp"
+#include "gf/models/style/style_net.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "gf/optim/adam.hpp"
 #include "option_bounds.hpp"
 
@@ -88,7 +88,7 @@ struct Options {
   double w_content = 1.0, w_style = 1e5, lowpass_sigma = 2.0;
   std::int64_t patch_size = 32, patches = 16;
   double real_min_std = 0.02;  // D's real patches: only windows of the style whose luminance varies this much
-  // Sliced Wasserstein texture term (models/style_losses.hpp).
+  // Sliced Wasserstein texture term (models/style/style_losses.hpp).
   double w_texture = 0.0;
   std::int64_t texture_patch = 5, texture_levels = 3, texture_directions = 32;
   std::uint64_t seed = 1;

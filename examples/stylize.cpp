@@ -13,7 +13,7 @@
 //                        the style image itself (MGAN / SinGAN idea), while
 //                        luminance low-pass, SSIM and edge terms keep the content's
 //                        layout and a colour-statistics term the style's palette.
-//                        See gf/models/patch_gan_style.hpp.
+//                        See gf/models/style/patch_gan_style.hpp.
 //
 // --method reinhard is Reinhard et al.'s colour transfer alone (each RGB
 // channel shifted and scaled to the style's mean and standard deviation): the
@@ -39,9 +39,9 @@
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/metrics/style_figures.hpp"
-#include "gf/models/gatys.hpp"
-#include "gf/models/patch_gan_style.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/gatys.hpp"
+#include "gf/models/style/patch_gan_style.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;

@@ -7,8 +7,8 @@
 
 #include "gf/core/factory.hpp"
 #include "gf/io/safetensors.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "image_encoders.hpp"
 #include "io_helpers.hpp"
 

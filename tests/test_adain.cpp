@@ -5,8 +5,8 @@
 
 #include "helpers.hpp"
 #include "io_helpers.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "program_helpers.hpp"
 
 #include <filesystem>

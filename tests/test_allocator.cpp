@@ -3,7 +3,7 @@
 #include "helpers.hpp"
 
 #include "gf/core/allocator.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 
 using namespace gf;
 

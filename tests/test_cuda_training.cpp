@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cuda_helpers.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 #include "gf/optim/optim.hpp"
 
 using namespace gf;

@@ -2,7 +2,7 @@
 // conditional variant, spectral normalisation.
 #include "helpers.hpp"
 
-#include "gf/models/dcgan.hpp"
+#include "gf/models/gan/dcgan.hpp"
 
 using namespace gf;
 using namespace gf::models;

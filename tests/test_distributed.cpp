@@ -18,7 +18,7 @@
 #include "gf/dist/grad_reducer.hpp"
 #include "gf/dist/sync_batch_norm.hpp"
 #include "gf/gf.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"

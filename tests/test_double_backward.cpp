@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "gf/models/gan_loss.hpp"
+#include "gf/models/gan/gan_loss.hpp"
 #include "helpers.hpp"
 
 using namespace gf;

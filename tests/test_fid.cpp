@@ -4,7 +4,7 @@
 #include "io_helpers.hpp"
 
 #include "gf/metrics/fid.hpp"
-#include "gf/models/classifier.hpp"
+#include "gf/models/gan/classifier.hpp"
 
 using namespace gf;
 using namespace gf::metrics;

@@ -1,7 +1,7 @@
 // GAN losses against values computed by hand, saturated logits included.
 #include "helpers.hpp"
 
-#include "gf/models/gan_loss.hpp"
+#include "gf/models/gan/gan_loss.hpp"
 
 using namespace gf;
 using namespace gf::models;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <functional>
 
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 
 using namespace gf;
 using namespace gf::models;

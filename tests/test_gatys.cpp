@@ -4,8 +4,8 @@
 #include "io_helpers.hpp"
 
 #include "gf/image/color.hpp"
-#include "gf/models/gatys.hpp"
-#include "gf/models/patch_gan_style.hpp"
+#include "gf/models/style/gatys.hpp"
+#include "gf/models/style/patch_gan_style.hpp"
 
 using namespace gf;
 using namespace gf::models;

@@ -1,10 +1,10 @@
-// Gradient penalties (gf/models/gradient_penalty.hpp): a WGAN-GP step's
+// Gradient penalties (gf/models/gan/gradient_penalty.hpp): a WGAN-GP step's
 // penalty and parameter gradients on a tiny critic against a reference derived
 // by hand and computed with explicit loops (no autograd), R1 the same way, the
 // interpolates, and the errors.
 #include <cmath>
 
-#include "gf/models/gradient_penalty.hpp"
+#include "gf/models/gan/gradient_penalty.hpp"
 #include "helpers.hpp"
 
 using namespace gf;

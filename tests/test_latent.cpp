@@ -1,7 +1,7 @@
 // Latent interpolation.
 #include "helpers.hpp"
 
-#include "gf/models/latent.hpp"
+#include "gf/models/gan/latent.hpp"
 
 using namespace gf;
 

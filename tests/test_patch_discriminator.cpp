@@ -3,7 +3,7 @@
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 
-#include "gf/models/patch_discriminator.hpp"
+#include "gf/models/style/patch_discriminator.hpp"
 
 using namespace gf;
 using namespace gf::models;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <initializer_list>
 
-#include "gf/models/adain.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"

@@ -6,8 +6,8 @@
 
 #include "helpers.hpp"
 #include "io_helpers.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/style_attention.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/style_attention.hpp"
 
 using namespace gf;
 using models::StyleAttention;

@@ -4,7 +4,7 @@
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 
-#include "gf/models/style_losses.hpp"
+#include "gf/models/style/style_losses.hpp"
 
 using namespace gf;
 using namespace gf::models;

@@ -11,7 +11,7 @@
 #include "cpu/reference/conv_reference.hpp"
 #include "gf/image/color.hpp"
 #include "gf/io/safetensors.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "gf/optim/adam.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"

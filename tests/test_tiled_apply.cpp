@@ -5,8 +5,8 @@
 #include <cmath>
 #include <vector>
 
-#include "gf/models/style_net.hpp"
-#include "gf/models/tiled_apply.hpp"
+#include "gf/models/style/style_net.hpp"
+#include "gf/models/style/tiled_apply.hpp"
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 

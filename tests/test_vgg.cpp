@@ -5,7 +5,7 @@
 #include "io_helpers.hpp"
 
 #include "gf/io/safetensors.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/vgg.hpp"
 
 using namespace gf;
 using namespace gf::models;

@@ -3,7 +3,7 @@
   /usr/bin/python3 benchmarks/pytorch/style_net.py [--only NAME] [--list] [--count]
 
 The network is Johnson et al.'s image transformation network (2016), built to
-match gf::models::StyleNet (include/gf/models/style_net.hpp) layer for layer:
+match gf::models::StyleNet (include/gf/models/style/style_net.hpp) layer for layer:
   ReflectionPad(4) Conv(3,32,k9)            + InstanceNorm(affine) + ReLU
   ReflectionPad(1) Conv(32,64,k3,s2)        + InstanceNorm + ReLU
   ReflectionPad(1) Conv(64,128,k3,s2)       + InstanceNorm + ReLU

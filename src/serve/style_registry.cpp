@@ -15,8 +15,8 @@
 #include "gf/io/image.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/io/untrusted_image.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "io/file.hpp"
 

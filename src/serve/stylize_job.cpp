@@ -4,10 +4,10 @@
 #include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/metrics/ssim.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/patch_gan_style.hpp"
-#include "gf/models/style_net.hpp"
-#include "gf/models/tiled_apply.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/style/patch_gan_style.hpp"
+#include "gf/models/style/style_net.hpp"
+#include "gf/models/style/tiled_apply.hpp"
 
 namespace gf::serve {
 namespace {

@@ -18,7 +18,7 @@
 
 #include "gf/dist/program.hpp"
 #include "gf/gf.hpp"
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 
 using namespace gf;
 

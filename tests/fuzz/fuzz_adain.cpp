@@ -10,7 +10,7 @@
 // Built and run by tests/fuzz/run.sh:  bash tests/fuzz/run.sh 60 adain
 #include <cstdint>
 
-#include "gf/models/adain.hpp"
+#include "gf/models/style/adain.hpp"
 #include "input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -12,7 +12,7 @@
 // Built and run by tests/fuzz/run.sh:  bash tests/fuzz/run.sh 60 gan_checkpoint
 #include <cstdint>
 
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 #include "input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

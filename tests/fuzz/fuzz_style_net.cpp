@@ -9,7 +9,7 @@
 // Built and run by tests/fuzz/run.sh:  bash tests/fuzz/run.sh 60 style_net
 #include <cstdint>
 
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

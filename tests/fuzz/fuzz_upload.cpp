@@ -24,7 +24,7 @@
 #include "gf/core/rng.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/untrusted_image.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/style_net.hpp"
 #include "gf/serve/api_error.hpp"
 #include "gf/serve/stylize_request.hpp"
 

@@ -18,9 +18,9 @@
 #include "gf/core/rng.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/safetensors.hpp"
-#include "gf/models/adain.hpp"
-#include "gf/models/gan_trainer.hpp"
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/adain.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
+#include "gf/models/style/style_net.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;

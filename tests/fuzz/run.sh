@@ -37,9 +37,9 @@ sources_of() {
     safetensors) echo src/io/safetensors.cpp ;;
     idx) echo src/data/idx.cpp ;;
     image) echo src/io/untrusted_image.cpp ;;
-    gan_checkpoint) echo src/models/gan_trainer.cpp src/models/dcgan.cpp src/optim/optimizer.cpp $model_file_sources ;;
-    style_net) echo src/models/style_net.cpp $model_file_sources ;;
-    adain) echo src/models/adain_checkpoint.cpp src/models/adain.cpp $model_file_sources ;;
+    gan_checkpoint) echo src/models/gan/gan_trainer.cpp src/models/gan/dcgan.cpp src/optim/optimizer.cpp $model_file_sources ;;
+    style_net) echo src/models/style/style_net.cpp $model_file_sources ;;
+    adain) echo src/models/style/adain_checkpoint.cpp src/models/style/adain.cpp $model_file_sources ;;
     *) echo "run.sh: unknown fuzz target '$1' (targets: ${all_targets[*]})" >&2; return 1 ;;
   esac
 }

@@ -15,7 +15,7 @@
 // Kinds:
 //   network   one pass of a trained StyleNet: fast (a fraction of a second);
 //   optimise  the per-image optimisation of stylize (patch GAN on the style
-//             image, models/patch_gan_style.hpp): slow (tens of seconds) with
+//             image, models/style/patch_gan_style.hpp): slow (tens of seconds) with
 //             progress, any style image, no training;
 //   adain     an AdaIN model: any style image in one pass (the request brings it).
 // A style_train checkpoint (checkpoint.safetensors of kind

@@ -1,4 +1,4 @@
-#include "gf/models/patch_gan_style.hpp"
+#include "gf/models/style/patch_gan_style.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
-#include "gf/models/style_losses.hpp"
+#include "gf/models/style/style_losses.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/shape.hpp"
 #include "gf/optim/adam.hpp"

@@ -1,4 +1,4 @@
-#include "gf/models/gradient_penalty.hpp"
+#include "gf/models/gan/gradient_penalty.hpp"
 
 #include "gf/autograd/engine.hpp"
 #include "gf/autograd/grad_mode.hpp"

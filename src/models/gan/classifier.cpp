@@ -1,4 +1,4 @@
-#include "gf/models/classifier.hpp"
+#include "gf/models/gan/classifier.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"

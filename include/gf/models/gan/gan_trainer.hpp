@@ -39,8 +39,8 @@
 #include "gf/core/rng.hpp"
 #include "gf/dist/grad_reducer.hpp"
 #include "gf/io/safetensors.hpp"
-#include "gf/models/dcgan.hpp"
-#include "gf/models/gan_loss.hpp"
+#include "gf/models/gan/dcgan.hpp"
+#include "gf/models/gan/gan_loss.hpp"
 #include "gf/optim/adam.hpp"
 
 namespace gf::models {

@@ -1,4 +1,4 @@
-#include "gf/models/gan_loss.hpp"
+#include "gf/models/gan/gan_loss.hpp"
 
 #include <algorithm>
 

@@ -62,8 +62,8 @@
 
 #include "gf/core/rng.hpp"
 #include "gf/io/safetensors.hpp"
-#include "gf/models/adain_op.hpp"
-#include "gf/models/style_attention.hpp"
+#include "gf/models/style/adain_op.hpp"
+#include "gf/models/style/style_attention.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/optim/optimizer.hpp"
 

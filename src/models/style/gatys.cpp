@@ -1,10 +1,10 @@
-#include "gf/models/gatys.hpp"
+#include "gf/models/style/gatys.hpp"
 
 #include <algorithm>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
-#include "gf/models/style_losses.hpp"
+#include "gf/models/style/style_losses.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/optim/adam.hpp"
 #include "gf/optim/lbfgs.hpp"

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "gf/core/rng.hpp"
-#include "gf/models/gan_loss.hpp"
+#include "gf/models/gan/gan_loss.hpp"
 #include "gf/nn/nn.hpp"
 
 namespace gf::models {

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "gf/core/rng.hpp"
-#include "gf/models/adain_op.hpp"
+#include "gf/models/style/adain_op.hpp"
 #include "gf/nn/module.hpp"
 
 namespace gf::models {

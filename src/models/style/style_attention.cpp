@@ -1,4 +1,4 @@
-#include "gf/models/style_attention.hpp"
+#include "gf/models/style/style_attention.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "gf/models/adain_op.hpp"
+#include "gf/models/style/adain_op.hpp"
 
 #include <cmath>
 

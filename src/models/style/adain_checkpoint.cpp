@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "gf/models/adain.hpp"
+#include "gf/models/style/adain.hpp"
 
 namespace gf::models {
 namespace {

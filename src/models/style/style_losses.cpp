@@ -1,4 +1,4 @@
-#include "gf/models/style_losses.hpp"
+#include "gf/models/style/style_losses.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/image/color.hpp"

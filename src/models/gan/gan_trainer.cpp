@@ -1,4 +1,4 @@
-#include "gf/models/gan_trainer.hpp"
+#include "gf/models/gan/gan_trainer.hpp"
 
 #include <cmath>
 #include <iomanip>
@@ -8,7 +8,7 @@
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/dist/program.hpp"
-#include "gf/models/gradient_penalty.hpp"
+#include "gf/models/gan/gradient_penalty.hpp"
 #include "gf/nn/norm.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"

@@ -1,4 +1,4 @@
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/vgg.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,10 +1,10 @@
-#include "gf/models/adain.hpp"
+#include "gf/models/style/adain.hpp"
 
 #include <cmath>
 
 #include "gf/autograd/grad_mode.hpp"
-#include "gf/models/style_net.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/style_net.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/loss.hpp"
 #include "gf/ops/reduce.hpp"

@@ -1,4 +1,4 @@
-#include "gf/models/dcgan.hpp"
+#include "gf/models/gan/dcgan.hpp"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "gf/models/latent.hpp"
+#include "gf/models/gan/latent.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "gf/models/step_report.hpp"
-#include "gf/models/vgg.hpp"
+#include "gf/models/style/vgg.hpp"
 
 namespace gf::models {
 

@@ -1,4 +1,4 @@
-#include "gf/models/patch_discriminator.hpp"
+#include "gf/models/style/patch_discriminator.hpp"
 
 #include <algorithm>
 #include <cmath>

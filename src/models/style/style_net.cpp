@@ -1,11 +1,11 @@
-#include "gf/models/style_net.hpp"
+#include "gf/models/style/style_net.hpp"
 
 #include <vector>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
 #include "gf/image/color.hpp"
-#include "gf/models/adain.hpp"
+#include "gf/models/style/adain.hpp"
 #include "gf/ops/conv.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/linalg.hpp"

@@ -1,4 +1,4 @@
-#include "gf/models/tiled_apply.hpp"
+#include "gf/models/style/tiled_apply.hpp"
 
 #include <cmath>
 #include <numbers>

@@ -32,9 +32,9 @@
 //   gf::Tensor out = gf::models::patch_gan_transfer(content, {{style, 1.0}}, {.steps = 400});
 #include <cstdint>
 
-#include "gf/models/gatys.hpp"
-#include "gf/models/gan_loss.hpp"
-#include "gf/models/patch_discriminator.hpp"
+#include "gf/models/style/gatys.hpp"
+#include "gf/models/gan/gan_loss.hpp"
+#include "gf/models/style/patch_discriminator.hpp"
 
 namespace gf::models {
 
