@@ -1,35 +1,19 @@
 #pragma once
-// Picks the backend kernel by device. Kernels come in twins with the same
-// signature, declared once for both backends (src/kernels/twins.inc):
-// gf::cpu::name(...) in src/cpu and gf::cuda::name(...) in cuda/. (Picking by
-// dtype is GF_DISPATCH_FLOATING / GF_DISPATCH_ALL in gf/core/dtype.hpp.)
+// Picks the backend by device: kernels_on(device) is the table of the kernels
+// of the backend that owns `device` (kernels::Backend, src/kernels/kernels.hpp),
+// and the op calls the twin by name:
 //
-//   GF_DISPATCH(x.device(), conv2d_forward, x, w, y, params);
+//   kernels_on(x.device()).conv2d_forward(y, x, w, params);
 //
-// A build without the CUDA backend still compiles every call; asking it for a
-// CUDA kernel throws a gf::Error that says how to get one.
-#include <string>
-
+// (Picking by dtype, inside a kernel, is GF_DISPATCH_FLOATING / GF_DISPATCH_ALL
+// in gf/core/dtype.hpp.) A build without the CUDA backend still compiles every
+// call; asking it for a CUDA device throws a gf::Error that says how to get one.
 #include "gf/core/device.hpp"
-#include "gf/core/error.hpp"
 #include "kernels/kernels.hpp"
 
-#ifdef GF_WITH_CUDA
+namespace gf {
 
-#define GF_DISPATCH(device, kernel, ...) \
-  ((device).is_cpu() ? ::gf::cpu::kernel(__VA_ARGS__) : ::gf::cuda::kernel(__VA_ARGS__))
+/// The kernels of `device`'s backend; throws for a CUDA device in a build without CUDA.
+const kernels::Backend& kernels_on(Device device);
 
-#else
-
-namespace gf::detail {
-inline std::string no_kernel_message(const char* kernel, Device device) {
-  return concat(kernel, ": no kernel for device ", device,
-                " (this build of ganforge has no CUDA backend; rebuild with -DGF_CUDA=ON)");
-}
-}  // namespace gf::detail
-
-#define GF_DISPATCH(device, kernel, ...)                   \
-  ((device).is_cpu() ? ::gf::cpu::kernel(__VA_ARGS__)    \
-                     : throw ::gf::Error(::gf::detail::no_kernel_message(#kernel, (device))))
-
-#endif
+}  // namespace gf

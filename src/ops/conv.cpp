@@ -61,7 +61,7 @@ Conv2dParams adjoint_conv(const ConvTranspose2dParams& p) {
 /// y += bias broadcast over (N, H, W), in place; y is freshly made by the op.
 void add_bias(const Tensor& y, const Tensor& bias) {
   if (bias.defined())
-    GF_DISPATCH(y.device(), binary, BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
+    kernels_on(y.device()).binary(BinaryOp::kAdd, y, y, bias.detach().view({1, bias.size(0), 1, 1}));
 }
 
 Tensor empty_like_shape(const Tensor& like, const Shape& shape) {
@@ -85,12 +85,12 @@ Grads conv2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams p, double
   Tensor gx, gw, gb;
   if (need_x) {  // scatter each output's gradient back through its window: col2im
     gx = empty_like_shape(xc, xc.shape());
-    GF_DISPATCH(gx.device(), conv2d_backward_input, gx, gc, wc, p);
+    kernels_on(gx.device()).conv2d_backward_input(gx, gc, wc, p);
     Profiler::add_work(flops, 0);
   }
   if (need_w) {  // correlate the input with the output gradient
     gw = empty_like_shape(wc, wc.shape());
-    GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+    kernels_on(gw.device()).conv2d_backward_weight(gw, xc, gc, p);
     Profiler::add_work(flops, 0);
   }
   if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
@@ -144,7 +144,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
 
   const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
   Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
-  GF_DISPATCH(y.device(), conv2d_forward, y, xc, wc, p);
+  kernels_on(y.device()).conv2d_forward(y, xc, wc, p);
   add_bias(y, bias);
   const double flops = conv_flops(y, wc);
   Profiler::add_work(flops, 0);
@@ -169,12 +169,12 @@ Grads conv_transpose2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams
   Tensor gx, gw, gb;
   if (need_x) {  // the adjoint of the adjoint: the convolution itself
     gx = empty_like_shape(xc, xc.shape());
-    GF_DISPATCH(gx.device(), conv2d_forward, gx, gc, wc, cp);
+    kernels_on(gx.device()).conv2d_forward(gx, gc, wc, cp);
     Profiler::add_work(flops, 0);
   }
   if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
     gw = empty_like_shape(wc, wc.shape());
-    GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, gc, xc, cp);
+    kernels_on(gw.device()).conv2d_backward_weight(gw, gc, xc, cp);
     Profiler::add_work(flops, 0);
   }
   if (need_b) gb = sum(g, {0, 2, 3});
@@ -223,7 +223,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
   Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
   // y is the input gradient of the convolution y -> x with the same weight.
-  GF_DISPATCH(y.device(), conv2d_backward_input, y, xc, wc, cp);
+  kernels_on(y.device()).conv2d_backward_input(y, xc, wc, cp);
   add_bias(y, bias);
   const double flops = conv_flops(x, wc);  // x is the adjoint convolution's output
   Profiler::add_work(flops, 0);
@@ -277,7 +277,7 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_output, std::int64
 
   const Tensor xc = x.detach().contiguous(), gc = grad_output.detach().contiguous();
   Tensor gw = empty_like_shape(x, {c_out, c_in / p.groups, kernel_h, kernel_w});
-  GF_DISPATCH(gw.device(), conv2d_backward_weight, gw, xc, gc, p);
+  kernels_on(gw.device()).conv2d_backward_weight(gw, xc, gc, p);
   Profiler::add_work(conv_flops(gc, gw), 0);
   if (autograd::needs_grad({x, grad_output}))
     autograd::record(op, gw, {x, grad_output},

@@ -17,7 +17,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Rng* gen) {
   // always drops the same elements.
   const Tensor uniform = rand(x.shape(), {x.dtype(), x.device()}, gen);
   Tensor mask = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(mask.device(), dropout_mask, mask, uniform, p);
+  kernels_on(mask.device()).dropout_mask(mask, uniform, p);
   // out = x * mask; mul's backward gives d out / dx = mask, zero where dropped.
   return mul(x, mask);
 }

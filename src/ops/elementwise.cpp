@@ -28,19 +28,19 @@ using Grads = std::vector<Tensor>;
 Tensor binary_forward(const char* name, BinaryOp op, const Tensor& a, const Tensor& b) {
   check_same_kind(name, a, b);
   Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), {a.dtype(), a.device()});
-  GF_DISPATCH(out.device(), binary, op, out, a, b);
+  kernels_on(out.device()).binary(op, out, a, b);
   return out;
 }
 
 Tensor unary_forward(UnaryOp op, const Tensor& x) {
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(out.device(), unary, op, out, x);
+  kernels_on(out.device()).unary(op, out, x);
   return out;
 }
 
 Tensor scalar_forward(BinaryOp op, const Tensor& x, double s) {
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(out.device(), binary_scalar, op, out, x, s);
+  kernels_on(out.device()).binary_scalar(op, out, x, s);
   return out;
 }
 
@@ -197,7 +197,7 @@ Grads rsub_backward(const Tensor& g) { return Grads{neg(g)}; }
 
 Tensor rsub(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
-  GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kSub, out, s, a);
+  kernels_on(out.device()).scalar_binary(BinaryOp::kSub, out, s, a);
   if (autograd::needs_grad({a})) autograd::record("rsub", out, {a}, rsub_backward, autograd::Differentiable::kYes);
   return out;
 }
@@ -211,7 +211,7 @@ Grads rdiv_backward_as_ops(double s, const Tensor& a, const Tensor& g) { return 
 
 Tensor rdiv(double s, const Tensor& a) {
   Tensor out = Tensor::empty(a.shape(), {a.dtype(), a.device()});
-  GF_DISPATCH(out.device(), scalar_binary, BinaryOp::kDiv, out, s, a);
+  kernels_on(out.device()).scalar_binary(BinaryOp::kDiv, out, s, a);
   if (autograd::needs_grad({a}))
     autograd::record("rdiv", out, {a}, std::bind_front(rdiv_backward, a.detach(), out.detach()),
                      std::bind_front(rdiv_backward_as_ops, s, a));
@@ -299,7 +299,7 @@ namespace {
 // create_graph it records itself (the mask is constant in x almost everywhere).
 Grads clamp_backward(const Tensor& x, double lo, double hi, const Tensor& g) {
   Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(gx.device(), clamp_backward, gx, g, x, lo, hi);
+  kernels_on(gx.device()).clamp_backward(gx, g, x, lo, hi);
   if (autograd::needs_grad({g}))
     autograd::record("clamp_backward", gx, {g}, std::bind_front(clamp_backward, x, lo, hi),
                      autograd::Differentiable::kYes);
@@ -310,7 +310,7 @@ Grads clamp_backward(const Tensor& x, double lo, double hi, const Tensor& g) {
 Tensor clamp(const Tensor& x, double lo, double hi) {
   GF_CHECK(lo <= hi, "clamp: lo ", lo, " > hi ", hi);
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(out.device(), clamp, out, x, lo, hi);
+  kernels_on(out.device()).clamp(out, x, lo, hi);
   if (autograd::needs_grad({x}))
     autograd::record("clamp", out, {x}, std::bind_front(clamp_backward, x.detach(), lo, hi),
                      autograd::Differentiable::kYes);
@@ -352,7 +352,7 @@ namespace {
 // create_graph it records itself (the mask is constant in x almost everywhere).
 Grads leaky_relu_backward(const Tensor& x, double slope, const Tensor& g) {
   Tensor gx = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(gx.device(), leaky_relu_backward, gx, g, x, slope);
+  kernels_on(gx.device()).leaky_relu_backward(gx, g, x, slope);
   if (autograd::needs_grad({g}))
     autograd::record("leaky_relu_backward", gx, {g}, std::bind_front(leaky_relu_backward, x, slope),
                      autograd::Differentiable::kYes);
@@ -362,7 +362,7 @@ Grads leaky_relu_backward(const Tensor& x, double slope, const Tensor& g) {
 
 Tensor leaky_relu(const Tensor& x, double slope) {
   Tensor out = Tensor::empty(x.shape(), {x.dtype(), x.device()});
-  GF_DISPATCH(out.device(), leaky_relu, out, x, slope);
+  kernels_on(out.device()).leaky_relu(out, x, slope);
   if (autograd::needs_grad({x}))
     autograd::record(slope == 0.0 ? "relu" : "leaky_relu", out, {x},
                      std::bind_front(leaky_relu_backward, x.detach(), slope), autograd::Differentiable::kYes);

@@ -15,7 +15,7 @@ namespace {
 // row it was read from; rows read twice collect both.
 std::vector<Tensor> embedding_backward(const Shape& weight_shape, const Tensor& labels, const Tensor& g) {
   Tensor gw = zeros(weight_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(g.device(), scatter_add_rows, gw, g.contiguous(), labels);
+  kernels_on(g.device()).scatter_add_rows(gw, g.contiguous(), labels);
   return std::vector<Tensor>{gw};
 }
 
@@ -34,7 +34,7 @@ Tensor embedding(const Tensor& weight, const Tensor& labels) {
              ")");
   const Tensor index = labels.contiguous();
   Tensor out = Tensor::empty({labels.size(0), weight.size(1)}, {weight.dtype(), weight.device()});
-  GF_DISPATCH(weight.device(), gather_rows, out, weight.contiguous(), index);
+  kernels_on(weight.device()).gather_rows(out, weight.contiguous(), index);
   if (autograd::needs_grad({weight}))
     autograd::record("embedding", out, {weight}, std::bind_front(embedding_backward, weight.shape(), index));
   return out;

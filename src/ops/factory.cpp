@@ -72,14 +72,14 @@ Tensor randn(const Shape& shape, TensorOptions options, Rng* gen) {
   // Box-Muller: each Philox block (4 words) gives two normals.
   return random_tensor(shape, options, gen ? *gen : default_rng(), 2,
                        [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
-                         GF_DISPATCH(t.device(), random_normal, t, seed, first);
+                         kernels_on(t.device()).random_normal(t, seed, first);
                        });
 }
 
 Tensor rand(const Shape& shape, TensorOptions options, Rng* gen) {
   return random_tensor(shape, options, gen ? *gen : default_rng(), 4,
                        [](const Tensor& t, std::uint64_t seed, std::uint64_t first) {
-                         GF_DISPATCH(t.device(), random_uniform, t, seed, first);
+                         kernels_on(t.device()).random_uniform(t, seed, first);
                        });
 }
 

@@ -48,7 +48,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   auto as_batch = [batch](const Tensor& t) {
     return t.dim() == 3 ? t : t.detach().expand({batch, t.size(0), t.size(1)});
   };
-  GF_DISPATCH(out.device(), matmul, out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a), as_batch(b));
+  kernels_on(out.device()).matmul(out.view({batch, shape[shape.size() - 2], shape.back()}), as_batch(a), as_batch(b));
   // 2 M N K flops per matrix (a multiply and an add per term); the backward
   // products come through here too, so the profiler sees them as well.
   Profiler::add_work(2.0 * static_cast<double>(out.numel()) * static_cast<double>(a.size(-1)), 0);
@@ -98,7 +98,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   }
   // (N, in) @ (in, out): the transposed view costs nothing, the GEMM reads W^T in place.
   Tensor out = matmul_forward(x, weight.detach().t());  // (N, out)
-  if (bias.defined()) GF_DISPATCH(out.device(), binary, BinaryOp::kAdd, out, out, bias);
+  if (bias.defined()) kernels_on(out.device()).binary(BinaryOp::kAdd, out, out, bias);
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("linear", out, {x, weight, bias},

@@ -45,7 +45,7 @@ Tensor pick(const Tensor& x, const Tensor& labels);
 // itself with pick as its backward.
 Grads pick_backward(const Shape& in_shape, const Tensor& labels, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape({in_shape[0], 1}).contiguous(),
+  kernels_on(gx.device()).scatter_add_dim(gx, g.reshape({in_shape[0], 1}).contiguous(),
               labels.view({in_shape[0], 1}), 1);
   if (autograd::needs_grad({g}))
     autograd::record("pick_backward", gx, {g}, [labels](const Tensor& gg) { return Grads{pick(gg, labels)}; },
@@ -58,7 +58,7 @@ Tensor pick(const Tensor& x, const Tensor& labels) {
   const std::int64_t n = x.size(0);
   const Tensor contiguous_labels = labels.contiguous();
   Tensor out = Tensor::empty({n, 1}, {x.dtype(), x.device()});
-  GF_DISPATCH(x.device(), gather_dim, out, x.contiguous(), contiguous_labels.view({n, 1}), 1);
+  kernels_on(x.device()).gather_dim(out, x.contiguous(), contiguous_labels.view({n, 1}), 1);
   out = out.view({n});
   if (autograd::needs_grad({x})) {
     autograd::record("pick", out, {x}, std::bind_front(pick_backward, x.shape(), contiguous_labels),
@@ -83,8 +83,8 @@ namespace {
 Grads bce_backward(const Tensor& p, const Tensor& y, const Tensor& g) {
   Tensor gp = Tensor::empty(p.shape(), {p.dtype(), p.device()});
   Tensor gy = Tensor::empty(y.shape(), {y.dtype(), y.device()});
-  GF_DISPATCH(gp.device(), bce_backward_probs, gp, g, p, y);
-  GF_DISPATCH(gy.device(), bce_backward_target, gy, g, p);
+  kernels_on(gp.device()).bce_backward_probs(gp, g, p, y);
+  kernels_on(gy.device()).bce_backward_target(gy, g, p);
   return Grads{gp, gy};
 }
 
@@ -101,7 +101,7 @@ Grads bce_backward_as_ops(const Tensor& p, const Tensor& y, const Tensor& g) {
 Tensor bce(const Tensor& probs, const Tensor& target, Reduction reduction) {
   check_pair("bce", probs, target);
   Tensor loss = Tensor::empty(probs.shape(), {probs.dtype(), probs.device()});
-  GF_DISPATCH(loss.device(), bce, loss, probs, target);
+  kernels_on(loss.device()).bce(loss, probs, target);
   if (autograd::needs_grad({probs, target})) {
     autograd::record("bce", loss, {probs, target}, std::bind_front(bce_backward, probs.detach(), target.detach()),
                      std::bind_front(bce_backward_as_ops, probs, target));

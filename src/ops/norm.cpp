@@ -37,7 +37,7 @@ void check_channel_tensor(const char* op, const char* what, const Tensor& t, con
 std::pair<Tensor, Tensor> moments(const Tensor& x3) {
   Tensor mean = Tensor::empty({x3.size(1)}, {x3.dtype(), x3.device()});
   Tensor var = Tensor::empty({x3.size(1)}, {x3.dtype(), x3.device()});
-  GF_DISPATCH(x3.device(), channel_moments, x3, mean, var);
+  kernels_on(x3.device()).channel_moments(x3, mean, var);
   return {mean, var};
 }
 
@@ -53,7 +53,7 @@ Tensor affine_or(const Tensor& t, double fill, std::int64_t C, const Tensor& x) 
 // x (B, C, S); mean, inv_std, gamma, beta (C,) -> y (B, C, S).
 Tensor normalize(const Tensor& x3, const Tensor& mean, const Tensor& inv_std, const Tensor& gamma, const Tensor& beta) {
   Tensor y = Tensor::empty(x3.shape(), {x3.dtype(), x3.device()});
-  GF_DISPATCH(x3.device(), channel_normalize, y, x3, mean, mul(gamma, inv_std), beta);
+  kernels_on(x3.device()).channel_normalize(y, x3, mean, mul(gamma, inv_std), beta);
   return y;
 }
 
@@ -80,11 +80,11 @@ NormGrads normalize_backward(const NormSaved& s, const Tensor& dy3, bool need_dx
   g.dbeta = Tensor::empty({C}, {s.x3.dtype(), s.x3.device()});
   g.dgamma = Tensor::empty({C}, {s.x3.dtype(), s.x3.device()});
   if (need_dx && s.batch_stats) g.dx = Tensor::empty(s.x3.shape(), {s.x3.dtype(), s.x3.device()});
-  GF_DISPATCH(s.x3.device(), norm_backward, g.dx, g.dbeta, g.dgamma, dy3, s.x3, s.mean, s.inv_std, s.gamma);
+  kernels_on(s.x3.device()).norm_backward(g.dx, g.dbeta, g.dgamma, dy3, s.x3, s.mean, s.inv_std, s.gamma);
   if (need_dx && !s.batch_stats) {
     g.dx = Tensor::empty(s.x3.shape(), {s.x3.dtype(), s.x3.device()});
     const Tensor zero = zeros({C}, {s.x3.dtype(), s.x3.device()});
-    GF_DISPATCH(s.x3.device(), channel_normalize, g.dx, dy3, zero, mul(s.gamma, s.inv_std), zero);
+    kernels_on(s.x3.device()).channel_normalize(g.dx, dy3, zero, mul(s.gamma, s.inv_std), zero);
   }
   return g;
 }

@@ -23,12 +23,12 @@ void check_group(const std::vector<Entry>& entries, const char* op) {
 
 void adam_update_(const std::vector<AdamTensors>& tensors, const AdamStep& step) {
   check_group(tensors, "adam_update_");
-  GF_DISPATCH(tensors.front().param.device(), adam_update, tensors, step);
+  kernels_on(tensors.front().param.device()).adam_update(tensors, step);
 }
 
 void sgd_update_(const std::vector<SgdTensors>& tensors, const SgdStep& step) {
   check_group(tensors, "sgd_update_");
-  GF_DISPATCH(tensors.front().param.device(), sgd_update, tensors, step);
+  kernels_on(tensors.front().param.device()).sgd_update(tensors, step);
 }
 
 }  // namespace gf

@@ -37,7 +37,7 @@ PoolPlan plan_pool(const char* op, const Tensor& x, std::int64_t kernel, std::in
 // so the gradient is routed there.
 Grads max_pool2d_backward(const Shape& in_shape, const Tensor& indices, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), max_pool2d_backward, gx, g.contiguous(), indices);
+  kernels_on(gx.device()).max_pool2d_backward(gx, g.contiguous(), indices);
   return Grads{gx};
 }
 
@@ -47,7 +47,7 @@ Tensor max_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std
   const PoolPlan plan = plan_pool("max_pool2d", x, kernel, stride, padding);
   Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});          // (N, C, Ho, Wo)
   Tensor indices = Tensor::empty(plan.out_shape, {DType::kInt64, x.device()});  // (N, C, Ho, Wo)
-  GF_DISPATCH(x.device(), max_pool2d, out, indices, x.contiguous(), plan.params);
+  kernels_on(x.device()).max_pool2d(out, indices, x.contiguous(), plan.params);
   if (autograd::needs_grad({x}))
     autograd::record("max_pool2d", out, {x}, std::bind_front(max_pool2d_backward, x.shape(), indices));
   return out;
@@ -58,7 +58,7 @@ namespace {
 // window gets g / kernel^2.
 Grads avg_pool2d_backward(const Shape& in_shape, Pool2dParams p, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), avg_pool2d_backward, gx, g.contiguous(), p);
+  kernels_on(gx.device()).avg_pool2d_backward(gx, g.contiguous(), p);
   return Grads{gx};
 }
 }  // namespace
@@ -66,7 +66,7 @@ Grads avg_pool2d_backward(const Shape& in_shape, Pool2dParams p, const Tensor& g
 Tensor avg_pool2d(const Tensor& x, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
   const PoolPlan plan = plan_pool("avg_pool2d", x, kernel, stride, padding);
   Tensor out = Tensor::empty(plan.out_shape, {x.dtype(), x.device()});  // (N, C, Ho, Wo)
-  GF_DISPATCH(x.device(), avg_pool2d, out, x.contiguous(), plan.params);
+  kernels_on(x.device()).avg_pool2d(out, x.contiguous(), plan.params);
   if (autograd::needs_grad({x}))
     autograd::record("avg_pool2d", out, {x}, std::bind_front(avg_pool2d_backward, x.shape(), plan.params));
   return out;
@@ -79,9 +79,9 @@ namespace {
 Grads upsample2d_backward(const Shape& in_shape, std::int64_t scale, bool nearest, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
   if (nearest)
-    GF_DISPATCH(gx.device(), upsample_nearest2d_backward, gx, g.contiguous(), scale);
+    kernels_on(gx.device()).upsample_nearest2d_backward(gx, g.contiguous(), scale);
   else
-    GF_DISPATCH(gx.device(), upsample_bilinear2d_backward, gx, g.contiguous(), scale);
+    kernels_on(gx.device()).upsample_bilinear2d_backward(gx, g.contiguous(), scale);
   return Grads{gx};
 }
 }  // namespace
@@ -93,9 +93,9 @@ Tensor upsample2d(const Tensor& x, std::int64_t scale, UpsampleMode mode) {
                              {x.dtype(), x.device()});  // (N, C, s H, s W)
   const bool nearest = mode == UpsampleMode::kNearest;
   if (nearest)
-    GF_DISPATCH(x.device(), upsample_nearest2d, out, x.contiguous(), scale);
+    kernels_on(x.device()).upsample_nearest2d(out, x.contiguous(), scale);
   else
-    GF_DISPATCH(x.device(), upsample_bilinear2d, out, x.contiguous(), scale);
+    kernels_on(x.device()).upsample_bilinear2d(out, x.contiguous(), scale);
   if (autograd::needs_grad({x}))
     autograd::record(nearest ? "upsample_nearest2d" : "upsample_bilinear2d", out, {x},
                      std::bind_front(upsample2d_backward, x.shape(), scale, nearest));

@@ -55,7 +55,7 @@ MaxResult max_along(const Tensor& x, std::int64_t dim, const char* op) {
   GF_CHECK(x.size(dim) > 0, op, ": cannot take the maximum over dim ", dim, " of size 0 (shape ", x.shape(), ")");
   const Shape kshape = keepdim_shape(x.shape(), {dim});
   MaxResult r{Tensor::empty(kshape, {x.dtype(), x.device()}), Tensor::empty(kshape, {DType::kInt64, x.device()})};
-  GF_DISPATCH(x.device(), max_dim, r.values, r.indices, x, dim);
+  kernels_on(x.device()).max_dim(r.values, r.indices, x, dim);
   return r;
 }
 
@@ -71,7 +71,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims_in, bool keepd
   const std::vector<std::int64_t> dims = normalize_dims(dims_in, x.dim(), "sum");
   const Shape kshape = keepdim_shape(x.shape(), dims);
   Tensor out = Tensor::empty(kshape, {x.dtype(), x.device()});
-  GF_DISPATCH(x.device(), sum_dims, out, x, dims);
+  kernels_on(x.device()).sum_dims(out, x, dims);
   if (!keepdim) out = out.view(dropped_shape(x.shape(), dims));
   if (autograd::needs_grad({x}))
     autograd::record("sum", out, {x}, std::bind_front(sum_backward, x.shape(), kshape), autograd::Differentiable::kYes);
@@ -110,7 +110,7 @@ namespace {
 Grads max_backward(const Shape& in_shape, const Shape& kshape, const Tensor& indices, std::int64_t dim,
                    const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), scatter_add_dim, gx, g.reshape(kshape).contiguous(), indices, dim);
+  kernels_on(gx.device()).scatter_add_dim(gx, g.reshape(kshape).contiguous(), indices, dim);
   return Grads{gx};
 }
 }  // namespace

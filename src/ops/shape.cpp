@@ -87,7 +87,7 @@ namespace {
 // it copied; a reflected element feeds several outputs and sums their gradients.
 Grads pad2d_backward(const Shape& in_shape, std::int64_t left, std::int64_t top, PadMode mode, const Tensor& g) {
   Tensor gx = zeros(in_shape, {g.dtype(), g.device()});
-  GF_DISPATCH(gx.device(), pad2d_backward, gx, g.contiguous(), left, top, mode);
+  kernels_on(gx.device()).pad2d_backward(gx, g.contiguous(), left, top, mode);
   return Grads{gx};
 }
 }  // namespace
@@ -105,7 +105,7 @@ Tensor pad2d(const Tensor& x, std::int64_t left, std::int64_t right, std::int64_
   out_shape[static_cast<std::size_t>(x.dim() - 2)] += top + bottom;
   out_shape[static_cast<std::size_t>(x.dim() - 1)] += left + right;
   Tensor out = Tensor::empty(out_shape, {x.dtype(), x.device()});  // (N, C, Ho, Wo) or (C, Ho, Wo)
-  GF_DISPATCH(x.device(), pad2d, out, x.contiguous(), left, top, mode);
+  kernels_on(x.device()).pad2d(out, x.contiguous(), left, top, mode);
   if (autograd::needs_grad({x}))
     autograd::record("pad2d", out, {x}, std::bind_front(pad2d_backward, x.shape(), left, top, mode));
   return out;

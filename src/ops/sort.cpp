@@ -20,7 +20,7 @@ std::vector<Tensor> sort_backward(const Tensor& indices, std::int64_t dim, const
   const Tensor i_rows = (dim == last ? indices : indices.transpose(dim, last)).contiguous();
   Tensor gx = empty(moved_shape, {g.dtype(), g.device()});
   if (gx.numel() > 0)
-    GF_DISPATCH(g.device(), unsort_rows, gx.view({rows, k}), g_rows.view({rows, k}), i_rows.view({rows, k}));
+    kernels_on(g.device()).unsort_rows(gx.view({rows, k}), g_rows.view({rows, k}), i_rows.view({rows, k}));
   return std::vector<Tensor>{dim == last ? gx : gx.transpose(dim, last).contiguous()};
 }
 
@@ -37,7 +37,7 @@ SortResult sort(const Tensor& x, std::int64_t dim, bool descending) {
   Tensor values = empty(moved_shape, {x.dtype(), x.device()});
   Tensor indices = empty(moved_shape, {DType::kInt64, x.device()});
   if (moved.numel() > 0)
-    GF_DISPATCH(x.device(), sort_rows, values.view({rows, k}), indices.view({rows, k}), moved.view({rows, k}),
+    kernels_on(x.device()).sort_rows(values.view({rows, k}), indices.view({rows, k}), moved.view({rows, k}),
                 descending);
   if (dim != last) {
     values = values.transpose(dim, last).contiguous();

@@ -48,7 +48,7 @@ std::vector<Tensor> to_device_backward(Device source, const Tensor& g) { return 
 
 Tensor Tensor::clone() const {
   Tensor out = Tensor::empty(shape(), {dtype(), device()});
-  GF_DISPATCH(device(), copy, out, *this);
+  kernels_on(device()).copy(out, *this);
   if (autograd::needs_grad({*this}))
     autograd::record("clone", out, {*this}, clone_backward, autograd::Differentiable::kYes);
   return out;
@@ -57,7 +57,7 @@ Tensor Tensor::clone() const {
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
   Tensor out = Tensor::empty(shape(), {target, device()});
-  GF_DISPATCH(device(), copy, out, *this);
+  kernels_on(device()).copy(out, *this);
   if (is_floating(target) && autograd::needs_grad({*this}))
     autograd::record("to_" + std::string(dtype_name(target)), out, {*this},
                      std::bind_front(to_dtype_backward, dtype()), autograd::Differentiable::kYes);
@@ -85,7 +85,7 @@ void check_writable(const Tensor& t, const char* op) {
 
 Tensor& Tensor::fill_(double value) {
   check_writable(*this, "fill_");
-  GF_DISPATCH(device(), fill, *this, value);
+  kernels_on(device()).fill(*this, value);
   return *this;
 }
 
@@ -98,7 +98,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
     const std::int64_t s = src.shape()[i], d = shape()[dim() - src.dim() + i];
     GF_CHECK(s == d || s == 1, "copy_: source shape ", src.shape(), " does not broadcast to ", shape());
   }
-  GF_DISPATCH(device(), copy, *this, src);
+  kernels_on(device()).copy(*this, src);
   return *this;
 }
 
