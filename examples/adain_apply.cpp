@@ -28,6 +28,7 @@
 #include "gf/metrics/style_figures.hpp"
 #include "gf/models/style/adain.hpp"
 #include "gf/models/style/tiled_apply.hpp"
+#include "fuse_options.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;
@@ -57,9 +58,7 @@ struct Options {
   std::int64_t style_size = kDefaultStyleSize;
   std::int64_t tile = 0;
   std::int64_t overlap = 64;
-  std::string fuse = "none";
-  std::int64_t fuse_levels = 5;
-  double fuse_alpha = 0.5;
+  cli::FuseOptions fusion;
   std::string out = "stylized.png";
   std::string device = "cpu";
   int threads = 0;
@@ -108,15 +107,7 @@ int main(int argc, char** argv) {
   app.add_option("--overlap", o.overlap, "tiles overlap by this many pixels, blended smoothly")
       ->check(cli::in_range(0, 32768))
       ->capture_default_str();
-  app.add_option("--fuse", o.fuse, "fuse the result with the photo: none, pyramid or weighted")
-      ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
-      ->capture_default_str();
-  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels (capped at what the image size allows)")
-      ->check(cli::in_range(1, 16))
-      ->capture_default_str();
-  app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
-      ->check(cli::in_range(0.0, 1.0))
-      ->capture_default_str();
+  cli::add_fuse_options(app, o.fusion, "the photo");
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
@@ -195,7 +186,7 @@ int main(int argc, char** argv) {
         1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - stylize_start).count();
 
     NoGradGuard no_grad;
-    result = image::fuse_by_mode(result, content, o.fuse, o.fuse_levels, o.fuse_alpha);
+    result = cli::fuse(result, content, o.fusion);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << io::size_text(result) << "): stylised in " << stylize_ms << " ms, "

@@ -42,6 +42,7 @@
 #include "gf/models/style/gatys.hpp"
 #include "gf/models/style/patch_gan_style.hpp"
 #include "gf/models/style/vgg.hpp"
+#include "fuse_options.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;
@@ -81,9 +82,7 @@ struct Options {
   std::int64_t size = kDefaultSize;
   std::int64_t style_size = 0;  // 0: same as --size
   bool preserve_color = false;
-  std::string fuse = "none";
-  std::int64_t fuse_levels = 5;
-  double fuse_alpha = 0.5;
+  cli::FuseOptions fusion;
   // Unset: patch-gan's defaults (PatchGanStyleOptions).
   std::optional<double> adv_weight, ssim_weight, color_weight, lowpass_weight, edge_weight;
   std::uint64_t seed = 1;
@@ -176,15 +175,7 @@ int main(int argc, char** argv) {
   app.add_option("--style-size", o.style_size, "longest side the style images are resized to (0: --size)")
       ->check(cli::in_range(0, 16384));
   app.add_flag("--preserve-color", o.preserve_color, "keep the content's colours: transfer the luminance only");
-  app.add_option("--fuse", o.fuse, "fuse the result with the content: none, pyramid or weighted")
-      ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
-      ->capture_default_str();
-  app.add_option("--fuse-levels", o.fuse_levels, "pyramid fusion levels (capped at what the image size allows)")
-      ->check(cli::in_range(1, 16))
-      ->capture_default_str();
-  app.add_option("--fuse-alpha", o.fuse_alpha, "weighted fusion: weight of the stylised image")
-      ->check(cli::in_range(0.0, 1.0))
-      ->capture_default_str();
+  cli::add_fuse_options(app, o.fusion, "the content");
   app.add_option("--adv-weight", o.adv_weight, "patch-gan: weight of the adversarial (texture) loss")
       ->check(cli::non_negative());
   app.add_option("--ssim-weight", o.ssim_weight, "patch-gan: weight of 1 - SSIM to the content's luminance")
@@ -305,7 +296,7 @@ int main(int argc, char** argv) {
 
     NoGradGuard no_grad;
     if (o.preserve_color) result = clamp(image::transfer_luminance(result, content), 0.0, 1.0);
-    result = image::fuse_by_mode(result, content, o.fuse, o.fuse_levels, o.fuse_alpha);
+    result = cli::fuse(result, content, o.fusion);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << "wrote " << o.out << " (" << io::size_text(result) << ") in " << seconds << " s\n";

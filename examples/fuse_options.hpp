@@ -1,0 +1,45 @@
+#pragma once
+// The options that fuse a stylised picture with its photo afterwards, for the
+// programs that offer them (stylize, adain_apply), and their use:
+//
+//   FuseOptions fusion;
+//   add_fuse_options(app, fusion, "the photo");
+//   result = fuse(result, photo, fusion);      // unchanged with --fuse none
+//
+// gf::image::fuse_by_mode does the work (pyramid: the photo's finest detail
+// bands under the stylised coarse levels; weighted: a plain blend).
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "gf/image/pyramid.hpp"
+#include "option_bounds.hpp"
+
+namespace gf::cli {
+
+struct FuseOptions {
+  std::string mode = "none";  // none, pyramid or weighted
+  std::int64_t levels = 5;    // pyramid fusion levels
+  double alpha = 0.5;         // weighted fusion: weight of the stylised picture
+};
+
+/// --fuse, --fuse-levels, --fuse-alpha into `o`; `photo` names what the
+/// result is fused with in the help ("the photo", "the content").
+inline void add_fuse_options(CLI::App& app, FuseOptions& o, const std::string& photo) {
+  app.add_option("--fuse", o.mode, "fuse the result with " + photo + ": none, pyramid or weighted")
+      ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
+      ->capture_default_str();
+  app.add_option("--fuse-levels", o.levels, "pyramid fusion levels (capped at what the image size allows)")
+      ->check(in_range(1, 16))
+      ->capture_default_str();
+  app.add_option("--fuse-alpha", o.alpha, "weighted fusion: weight of the stylised image")
+      ->check(in_range(0.0, 1.0))
+      ->capture_default_str();
+}
+
+/// `result` fused with `photo` as the options say.
+inline Tensor fuse(const Tensor& result, const Tensor& photo, const FuseOptions& o) {
+  return image::fuse_by_mode(result, photo, o.mode, o.levels, o.alpha);
+}
+
+}  // namespace gf::cli
