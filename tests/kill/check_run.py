@@ -5,7 +5,7 @@ before the first checkpoint; TORN is 1 when the last row was cut by the kill).
 
 - checkpoint.safetensors, when there, is whole: its header is JSON, the tensor
   data fills the file exactly, and its "step" tensor holds one int64.
-- metrics.csv is whole: the expected header, then rows of 9 numbers for the
+- metrics.csv is whole: the expected header, then rows of 10 numbers for the
   steps 1, 2, ..., ROWS with no gap, repeat or disorder, at least up to the
   checkpoint's step (the run writes a row before any checkpoint that covers it);
   only a last row without its newline may be torn.
@@ -19,7 +19,8 @@ import os
 import struct
 import sys
 
-HEADER = "step,epoch,loss_d,loss_g,d_real,d_fake,grad_norm_d,grad_norm_g,images_per_s"
+HEADER = "step,epoch,loss_d,loss_g,d_real,d_fake,grad_norm_d,grad_norm_g,penalty,images_per_s"
+COLUMNS = HEADER.count(",") + 1
 
 
 def fail(message):
@@ -62,8 +63,8 @@ def metrics_rows(path):
             numbers = [float(x) for x in fields]
         except ValueError:
             fail(f"{path}: row {expected_step} does not parse: {line!r}")
-        if len(numbers) != 9 or fields[0] != str(expected_step):
-            fail(f"{path}: row {expected_step} is {line!r}, expected 9 numbers for step {expected_step}")
+        if len(numbers) != COLUMNS or fields[0] != str(expected_step):
+            fail(f"{path}: row {expected_step} is {line!r}, expected {COLUMNS} numbers for step {expected_step}")
     return len(lines) - 1, torn
 
 
