@@ -24,9 +24,9 @@ void copy(const Tensor& dst, const Tensor& src) {
   if (n == 0) return;
   const auto ix = make_indexer<2>({&dst, &src});
   DeviceGuard guard(dst);
-  GF_DISPATCH_ALL(dst.dtype(), "copy", [&] {
+  GF_DTYPE_DISPATCH_ALL(dst.dtype(), "copy", [&] {
     using To = scalar_t;
-    GF_DISPATCH_ALL(src.dtype(), "copy", [&] {
+    GF_DTYPE_DISPATCH_ALL(src.dtype(), "copy", [&] {
       convert_kernel<To, scalar_t>
           <<<blocks_for(n), kThreadsPerBlock, 0, stream(dst)>>>(n, ix, dst.data<To>(), src.data<scalar_t>());
       GF_CUDA_CHECK_LAUNCH("copy");
@@ -35,7 +35,7 @@ void copy(const Tensor& dst, const Tensor& src) {
 }
 
 void fill(const Tensor& dst, double value) {
-  GF_DISPATCH_ALL(dst.dtype(), "fill", [&] {
+  GF_DTYPE_DISPATCH_ALL(dst.dtype(), "fill", [&] {
     const auto v = static_cast<scalar_t>(value);
     gpu_map<scalar_t>(dst, [v] __device__() { return v; });
   });

@@ -15,7 +15,7 @@ struct KeepOrDrop {
 }  // namespace
 
 void dropout_mask(const Tensor& mask, const Tensor& uniform, double p) {
-  GF_DISPATCH_FLOATING(mask.dtype(), "dropout_mask", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(mask.dtype(), "dropout_mask", [&] {
     const KeepOrDrop<scalar_t> f{static_cast<scalar_t>(p), static_cast<scalar_t>(1.0 / (1.0 - p))};
     gpu_map<scalar_t>(mask, f, uniform);
   });

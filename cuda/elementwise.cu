@@ -154,27 +154,27 @@ struct ClampBackward {
 }  // namespace
 
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  GF_DISPATCH_ALL(out.dtype(), "binary", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "binary", [&] {
     with_binary<scalar_t>(op, [&](auto f) { gpu_map<scalar_t>(out, f, a, b); });
   });
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& x, double s) {
-  GF_DISPATCH_ALL(out.dtype(), "binary_scalar", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "binary_scalar", [&] {
     const auto v = static_cast<scalar_t>(s);
     with_binary<scalar_t>(op, [&](auto f) { gpu_map<scalar_t>(out, ScalarRight<scalar_t, decltype(f)>{f, v}, x); });
   });
 }
 
 void scalar_binary(BinaryOp op, const Tensor& out, double s, const Tensor& x) {
-  GF_DISPATCH_ALL(out.dtype(), "scalar_binary", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scalar_binary", [&] {
     const auto v = static_cast<scalar_t>(s);
     with_binary<scalar_t>(op, [&](auto f) { gpu_map<scalar_t>(out, ScalarLeft<scalar_t, decltype(f)>{f, v}, x); });
   });
 }
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& x) {
-  GF_DISPATCH_FLOATING(out.dtype(), "unary", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "unary", [&] {
     using T = scalar_t;
     switch (op) {
       case UnaryOp::kNeg: return gpu_map<T>(out, Neg<T>{}, x);
@@ -193,25 +193,25 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& x) {
 }
 
 void leaky_relu(const Tensor& out, const Tensor& x, double slope) {
-  GF_DISPATCH_FLOATING(out.dtype(), "leaky_relu", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "leaky_relu", [&] {
     gpu_map<scalar_t>(out, LeakyRelu<scalar_t>{static_cast<scalar_t>(slope)}, x);
   });
 }
 
 void leaky_relu_backward(const Tensor& out, const Tensor& grad, const Tensor& x, double slope) {
-  GF_DISPATCH_FLOATING(out.dtype(), "leaky_relu_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "leaky_relu_backward", [&] {
     gpu_map<scalar_t>(out, LeakyReluBackward<scalar_t>{static_cast<scalar_t>(slope)}, grad, x);
   });
 }
 
 void clamp(const Tensor& out, const Tensor& x, double lo, double hi) {
-  GF_DISPATCH_FLOATING(out.dtype(), "clamp", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "clamp", [&] {
     gpu_map<scalar_t>(out, Clamp<scalar_t>{static_cast<scalar_t>(lo), static_cast<scalar_t>(hi)}, x);
   });
 }
 
 void clamp_backward(const Tensor& out, const Tensor& grad, const Tensor& x, double lo, double hi) {
-  GF_DISPATCH_FLOATING(out.dtype(), "clamp_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "clamp_backward", [&] {
     gpu_map<scalar_t>(out, ClampBackward<scalar_t>{static_cast<scalar_t>(lo), static_cast<scalar_t>(hi)}, grad, x);
   });
 }

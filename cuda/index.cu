@@ -50,7 +50,7 @@ __global__ void scatter_add_rows_kernel(std::int64_t d, T* out, const T* src, co
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim) {
   const kernels::Fibres f = kernels::fibres_of(x.shape(), dim);
   const std::int64_t n = f.outer * f.inner;
-  GF_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
     if (n == 0) return;
     DeviceGuard guard(out);
     gather_kernel<scalar_t><<<blocks_for(n), kThreadsPerBlock, 0, stream(out)>>>(
@@ -62,7 +62,7 @@ void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::in
 void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, std::int64_t dim) {
   const kernels::Fibres f = kernels::fibres_of(out.shape(), dim);
   const std::int64_t n = f.outer * f.inner;
-  GF_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
     if (n == 0) return;
     DeviceGuard guard(out);
     scatter_add_kernel<scalar_t><<<blocks_for(n), kThreadsPerBlock, 0, stream(out)>>>(
@@ -73,7 +73,7 @@ void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, 
 
 void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
   const std::int64_t n = index.numel(), d = table.size(1);
-  GF_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
     if (n * d == 0) return;
     DeviceGuard guard(out);
     gather_rows_kernel<scalar_t><<<blocks_for(n * d), kThreadsPerBlock, 0, stream(out)>>>(
@@ -84,7 +84,7 @@ void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
 
 void scatter_add_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
   const std::int64_t n = index.numel(), d = out.size(1);
-  GF_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
     if (n * d == 0) return;
     DeviceGuard guard(out);
     scatter_add_rows_kernel<scalar_t><<<blocks_for(d), kThreadsPerBlock, 0, stream(out)>>>(

@@ -40,15 +40,15 @@ struct BceBackwardTarget {
 }  // namespace
 
 void bce(const Tensor& out, const Tensor& p, const Tensor& y) {
-  GF_DISPATCH_FLOATING(out.dtype(), "bce", [&] { gpu_map<scalar_t>(out, Bce<scalar_t>{}, p, y); });
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "bce", [&] { gpu_map<scalar_t>(out, Bce<scalar_t>{}, p, y); });
 }
 
 void bce_backward_probs(const Tensor& gp, const Tensor& g, const Tensor& p, const Tensor& y) {
-  GF_DISPATCH_FLOATING(gp.dtype(), "bce_backward", [&] { gpu_map<scalar_t>(gp, BceBackwardProbs<scalar_t>{}, g, p, y); });
+  GF_DTYPE_DISPATCH_FLOATING(gp.dtype(), "bce_backward", [&] { gpu_map<scalar_t>(gp, BceBackwardProbs<scalar_t>{}, g, p, y); });
 }
 
 void bce_backward_target(const Tensor& gy, const Tensor& g, const Tensor& p) {
-  GF_DISPATCH_FLOATING(gy.dtype(), "bce_backward", [&] { gpu_map<scalar_t>(gy, BceBackwardTarget<scalar_t>{}, g, p); });
+  GF_DTYPE_DISPATCH_FLOATING(gy.dtype(), "bce_backward", [&] { gpu_map<scalar_t>(gy, BceBackwardTarget<scalar_t>{}, g, p); });
 }
 
 }  // namespace gf::cuda

@@ -96,7 +96,7 @@ void matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
   const cublasOperation_t op_b = gb.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = ga.trans ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasHandle_t handle = cublas(out.device().index);
-  GF_DISPATCH_FLOATING(out.dtype(), "matmul", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "matmul", [&] {
     // One matrix on the right for the whole batch, and a's rows evenly spaced
     // across batch items (e.g. contiguous): the batch is just more rows of a
     // single GEMM (more columns of out^T), as on the CPU.

@@ -84,7 +84,7 @@ void channel_moments(const Tensor& x, const Tensor& mean, const Tensor& var) {
   GF_CHECK(B * S > 0, "batch_norm (cuda): no values per channel in ", x.shape());
   DeviceGuard guard(x);
   const auto blocks = static_cast<unsigned int>(std::min<std::int64_t>(C, 65536));
-  GF_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     moments_kernel<scalar_t><<<blocks, kThreadsPerBlock, 0, stream(x)>>>(
         B, C, S, x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>());
     GF_CUDA_CHECK_LAUNCH("channel_moments");
@@ -96,7 +96,7 @@ void channel_normalize(const Tensor& y, const Tensor& x, const Tensor& mean, con
   const std::int64_t n = x.numel();
   if (n == 0) return;
   DeviceGuard guard(x);
-  GF_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     normalize_kernel<scalar_t><<<blocks_for(n), kThreadsPerBlock, 0, stream(x)>>>(
         n, x.size(1), x.size(2), y.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(),
         scale.data<scalar_t>(), shift.data<scalar_t>());

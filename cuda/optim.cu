@@ -136,7 +136,7 @@ void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s) {
   if (tensors.empty()) return;
   const Tensor& first = tensors.front().param;
   DeviceGuard guard(first);
-  GF_DISPATCH_FLOATING(first.dtype(), "adam_update", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(first.dtype(), "adam_update", [&] {
     std::vector<Chunk<scalar_t, 4>> chunks;
     for (const AdamTensors& t : tensors)
       append_chunks<scalar_t, 4>(chunks,
@@ -156,7 +156,7 @@ void sgd_update(const std::vector<SgdTensors>& tensors, const SgdStep& s) {
   if (tensors.empty()) return;
   const Tensor& first = tensors.front().param;
   DeviceGuard guard(first);
-  GF_DISPATCH_FLOATING(first.dtype(), "sgd_update", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(first.dtype(), "sgd_update", [&] {
     std::vector<Chunk<scalar_t, 3>> chunks;
     for (const SgdTensors& t : tensors)
       append_chunks<scalar_t, 3>(

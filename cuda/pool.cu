@@ -216,7 +216,7 @@ void launch(const char* name, const Tensor& t, std::int64_t n, Kernel kernel, Ar
 
 void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& x, Pool2dParams p) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
     launch("max_pool2d", out, out.numel(), max_pool_kernel<scalar_t>, P, p, out.data<scalar_t>(),
            indices.data<std::int64_t>(), x.data<scalar_t>());
   });
@@ -227,7 +227,7 @@ void max_pool2d_backward(const Tensor& gx, const Tensor& g, const Tensor& indice
   // twin's) does not carry. Deterministic mode adds plane by plane in the
   // CPU's order; otherwise one thread per output pixel adds atomically.
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "max_pool2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "max_pool2d_backward", [&] {
     if (deterministic()) {
       launch("max_pool2d_backward", gx, P.count, max_pool_backward_plane_kernel<scalar_t>, P,
              gx.data<scalar_t>(), g.data<scalar_t>(), indices.data<std::int64_t>());
@@ -240,7 +240,7 @@ void max_pool2d_backward(const Tensor& gx, const Tensor& g, const Tensor& indice
 
 void avg_pool2d(const Tensor& out, const Tensor& x, Pool2dParams p) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
     launch("avg_pool2d", out, out.numel(), avg_pool_kernel<scalar_t>, P, p, out.data<scalar_t>(),
            x.data<scalar_t>());
   });
@@ -248,7 +248,7 @@ void avg_pool2d(const Tensor& out, const Tensor& x, Pool2dParams p) {
 
 void avg_pool2d_backward(const Tensor& gx, const Tensor& g, Pool2dParams p) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "avg_pool2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "avg_pool2d_backward", [&] {
     launch("avg_pool2d_backward", gx, gx.numel(), avg_pool_backward_kernel<scalar_t>, P, p, gx.data<scalar_t>(),
            g.data<scalar_t>());
   });
@@ -256,7 +256,7 @@ void avg_pool2d_backward(const Tensor& gx, const Tensor& g, Pool2dParams p) {
 
 void upsample_nearest2d(const Tensor& out, const Tensor& x, std::int64_t scale) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "upsample_nearest2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "upsample_nearest2d", [&] {
     launch("upsample_nearest2d", out, out.numel(), upsample_nearest_kernel<scalar_t>, P, scale,
            out.data<scalar_t>(), x.data<scalar_t>());
   });
@@ -264,7 +264,7 @@ void upsample_nearest2d(const Tensor& out, const Tensor& x, std::int64_t scale) 
 
 void upsample_nearest2d_backward(const Tensor& gx, const Tensor& g, std::int64_t scale) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "upsample_nearest2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "upsample_nearest2d_backward", [&] {
     launch("upsample_nearest2d_backward", gx, gx.numel(), upsample_nearest_backward_kernel<scalar_t>, P, scale,
            gx.data<scalar_t>(), g.data<scalar_t>());
   });
@@ -272,7 +272,7 @@ void upsample_nearest2d_backward(const Tensor& gx, const Tensor& g, std::int64_t
 
 void upsample_bilinear2d(const Tensor& out, const Tensor& x, std::int64_t scale) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "upsample_bilinear2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "upsample_bilinear2d", [&] {
     launch("upsample_bilinear2d", out, out.numel(), upsample_bilinear_kernel<scalar_t>, P, scale,
            out.data<scalar_t>(), x.data<scalar_t>());
   });
@@ -280,7 +280,7 @@ void upsample_bilinear2d(const Tensor& out, const Tensor& x, std::int64_t scale)
 
 void upsample_bilinear2d_backward(const Tensor& gx, const Tensor& g, std::int64_t scale) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "upsample_bilinear2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "upsample_bilinear2d_backward", [&] {
     launch("upsample_bilinear2d_backward", gx, gx.numel(), upsample_bilinear_backward_kernel<scalar_t>, P, scale,
            gx.data<scalar_t>(), g.data<scalar_t>());
   });

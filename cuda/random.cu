@@ -33,7 +33,7 @@ __global__ void normal_kernel(std::int64_t n, std::uint64_t seed, std::uint64_t 
 void random_uniform(const Tensor& t, std::uint64_t seed, std::uint64_t first_block) {
   GF_CHECK(t.is_contiguous(), "random_uniform: expected a contiguous tensor, got strides ", t.strides());
   const std::int64_t n = t.numel();
-  GF_DISPATCH_FLOATING(t.dtype(), "rand", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(t.dtype(), "rand", [&] {
     if (n == 0) return;
     DeviceGuard guard(t);
     uniform_kernel<scalar_t>
@@ -45,7 +45,7 @@ void random_uniform(const Tensor& t, std::uint64_t seed, std::uint64_t first_blo
 void random_normal(const Tensor& t, std::uint64_t seed, std::uint64_t first_block) {
   GF_CHECK(t.is_contiguous(), "random_normal: expected a contiguous tensor, got strides ", t.strides());
   const std::int64_t n = t.numel();
-  GF_DISPATCH_FLOATING(t.dtype(), "randn", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(t.dtype(), "randn", [&] {
     if (n == 0) return;
     DeviceGuard guard(t);
     normal_kernel<scalar_t>

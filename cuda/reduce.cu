@@ -97,7 +97,7 @@ void sum_dims(const Tensor& out, const Tensor& x, const std::vector<std::int64_t
   const ReduceLayout L = split_dims(x, dims);
   if (L.outer == 0) return;
   DeviceGuard guard(out);
-  GF_DISPATCH_ALL(x.dtype(), "sum", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "sum", [&] {
     using Acc = std::conditional_t<std::is_floating_point_v<scalar_t>, double, std::int64_t>;
     if (L.inner <= kThreadReduction) {
       sum_per_thread_kernel<scalar_t, Acc>
@@ -116,7 +116,7 @@ void max_dim(const Tensor& values, const Tensor& indices, const Tensor& x, std::
   if (L.outer == 0) return;
   GF_CHECK(L.inner > 0, "max (cuda): dim ", dim, " of ", x.shape(), " is empty");
   DeviceGuard guard(values);
-  GF_DISPATCH_ALL(x.dtype(), "max", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "max", [&] {
     max_kernel<scalar_t><<<blocks_for(L.outer), kThreadsPerBlock, 0, stream(values)>>>(
         L, x.stride(dim), x.data<scalar_t>(), values.data<scalar_t>(), indices.data<std::int64_t>());
     GF_CUDA_CHECK_LAUNCH("max_dim");

@@ -83,7 +83,7 @@ __global__ void pad_backward_kernel(PadGeometry geo, T* gx, const T* g) {
 void pad2d(const Tensor& out, const Tensor& x, std::int64_t left, std::int64_t top, PadMode mode) {
   const PadGeometry geo = geometry_of(x, out, left, top, mode);
   const std::int64_t n = out.numel();
-  GF_DISPATCH_ALL(x.dtype(), "pad2d", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "pad2d", [&] {
     if (n == 0) return;
     DeviceGuard guard(out);
     pad_kernel<scalar_t>
@@ -95,7 +95,7 @@ void pad2d(const Tensor& out, const Tensor& x, std::int64_t left, std::int64_t t
 void pad2d_backward(const Tensor& gx, const Tensor& g, std::int64_t left, std::int64_t top, PadMode mode) {
   const PadGeometry geo = geometry_of(gx, g, left, top, mode);
   const std::int64_t n = gx.numel();
-  GF_DISPATCH_FLOATING(gx.dtype(), "pad2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "pad2d_backward", [&] {
     if (n == 0) return;
     DeviceGuard guard(gx);
     pad_backward_kernel<scalar_t>

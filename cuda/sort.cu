@@ -33,7 +33,7 @@ __global__ void unsort_kernel(T* out, const T* src, const std::int64_t* index, s
 void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& x, bool descending) {
   const std::int64_t rows = x.size(0), k = x.size(1), n = rows * k;
   GF_CHECK(n <= INT_MAX && rows < INT_MAX, "sort: ", n, " elements in ", rows, " rows are more than CUB sorts at once");
-  GF_DISPATCH_ALL(x.dtype(), "sort_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "sort_rows", [&] {
     if (n == 0) return;
     DeviceGuard guard(x);
     const int device = x.device().index;
@@ -63,7 +63,7 @@ void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& x, boo
 
 void unsort_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
   const std::int64_t k = src.size(1), n = src.numel();
-  GF_DISPATCH_ALL(src.dtype(), "unsort_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(src.dtype(), "unsort_rows", [&] {
     if (n == 0) return;
     DeviceGuard guard(out);
     unsort_kernel<scalar_t><<<blocks_for(n), kThreadsPerBlock, 0, stream(out)>>>(

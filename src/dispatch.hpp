@@ -5,7 +5,7 @@
 //
 //   kernels_on(x.device()).conv2d_forward(y, x, w, params);
 //
-// (Picking by dtype, inside a kernel, is GF_DISPATCH_FLOATING / GF_DISPATCH_ALL
+// (Picking by dtype, inside a kernel, is GF_DTYPE_DISPATCH_FLOATING / GF_DTYPE_DISPATCH_ALL
 // in gf/core/dtype.hpp.) A build without the CUDA backend still compiles every
 // call; asking it for a CUDA device throws a gf::Error that says how to get one.
 #include "gf/core/device.hpp"

@@ -129,7 +129,7 @@ void conv2d_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Con
   if (use_direct_conv2d(x, w, y, p)) return conv2d_direct_forward(y, x, w);
   const ConvGeometry g = geometry(x, w, y, p);
   const std::int64_t R = g.rows_per_group(), O = g.out_per_group();
-  GF_DISPATCH_FLOATING(x.dtype(), "conv2d_forward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "conv2d_forward", [&] {
     using T = scalar_t;
     if (g.fully_connected()) {  // y (N, C_out) = x (N, C_in * kH * kW) @ w^T, group by group
       for (std::int64_t k = 0; k < g.groups; ++k)
@@ -169,7 +169,7 @@ void conv2d_forward(const Tensor& y, const Tensor& x, const Tensor& w, const Con
 void conv2d_backward_input(const Tensor& gx, const Tensor& gy, const Tensor& w, const Conv2dParams& p) {
   const ConvGeometry g = geometry(gx, w, gy, p);
   const std::int64_t R = g.rows_per_group(), O = g.out_per_group();
-  GF_DISPATCH_FLOATING(gx.dtype(), "conv2d_backward_input", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "conv2d_backward_input", [&] {
     using T = scalar_t;
     if (g.fully_connected()) {  // gx (N, C_in * kH * kW) = gy (N, C_out) @ w, group by group
       for (std::int64_t k = 0; k < g.groups; ++k)
@@ -195,7 +195,7 @@ void conv2d_backward_input(const Tensor& gx, const Tensor& gy, const Tensor& w, 
 void conv2d_backward_weight(const Tensor& gw, const Tensor& x, const Tensor& gy, const Conv2dParams& p) {
   const ConvGeometry g = geometry(x, gw, gy, p);
   const std::int64_t R = g.rows_per_group(), O = g.out_per_group();
-  GF_DISPATCH_FLOATING(gw.dtype(), "conv2d_backward_weight", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gw.dtype(), "conv2d_backward_weight", [&] {
     using T = scalar_t;
     if (g.fully_connected()) {  // gw (C_out, C_in / groups * kH * kW) = gy^T (C_out, N) @ x, group by group
       for (std::int64_t k = 0; k < g.groups; ++k)

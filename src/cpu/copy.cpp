@@ -29,9 +29,9 @@ To convert(From v) {
 }  // namespace
 
 void copy(const Tensor& dst, const Tensor& src) {
-  GF_DISPATCH_ALL(dst.dtype(), "copy", [&] {
+  GF_DTYPE_DISPATCH_ALL(dst.dtype(), "copy", [&] {
     using To = scalar_t;
-    GF_DISPATCH_ALL(src.dtype(), "copy", [&] {
+    GF_DTYPE_DISPATCH_ALL(src.dtype(), "copy", [&] {
       using From = scalar_t;
       map_kernel<To, From>(dst, [](From v) { return convert<To>(v); }, src);
     });
@@ -39,7 +39,7 @@ void copy(const Tensor& dst, const Tensor& src) {
 }
 
 void fill(const Tensor& dst, double value) {
-  GF_DISPATCH_ALL(dst.dtype(), "fill", [&] {
+  GF_DTYPE_DISPATCH_ALL(dst.dtype(), "fill", [&] {
     const auto v = convert<scalar_t>(value);
     map_kernel<scalar_t>(dst, [v]() { return v; });
   });

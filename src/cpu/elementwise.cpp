@@ -32,13 +32,13 @@ T stable_sigmoid(T x) {
 }  // namespace
 
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  GF_DISPATCH_ALL(out.dtype(), "binary", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "binary", [&] {
     with_binary<scalar_t>(op, [&](auto f) { map_kernel<scalar_t, scalar_t, scalar_t>(out, f, a, b); });
   });
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& x, double s) {
-  GF_DISPATCH_ALL(out.dtype(), "binary_scalar", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "binary_scalar", [&] {
     const auto v = static_cast<scalar_t>(s);
     with_binary<scalar_t>(op, [&](auto f) {
       map_kernel<scalar_t, scalar_t>(out, [f, v](scalar_t a) { return f(a, v); }, x);
@@ -47,7 +47,7 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& x, double s) {
 }
 
 void scalar_binary(BinaryOp op, const Tensor& out, double s, const Tensor& x) {
-  GF_DISPATCH_ALL(out.dtype(), "scalar_binary", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scalar_binary", [&] {
     const auto v = static_cast<scalar_t>(s);
     with_binary<scalar_t>(op, [&](auto f) {
       map_kernel<scalar_t, scalar_t>(out, [f, v](scalar_t a) { return f(v, a); }, x);
@@ -56,7 +56,7 @@ void scalar_binary(BinaryOp op, const Tensor& out, double s, const Tensor& x) {
 }
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& x) {
-  GF_DISPATCH_FLOATING(out.dtype(), "unary", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "unary", [&] {
     using T = scalar_t;
     auto run = [&](auto f) { map_kernel<T, T>(out, f, x); };
     switch (op) {
@@ -77,28 +77,28 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& x) {
 }
 
 void leaky_relu(const Tensor& out, const Tensor& x, double slope) {
-  GF_DISPATCH_FLOATING(out.dtype(), "leaky_relu", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "leaky_relu", [&] {
     const auto s = static_cast<scalar_t>(slope);
     map_kernel<scalar_t, scalar_t>(out, [s](scalar_t v) { return v > 0 ? v : s * v; }, x);
   });
 }
 
 void leaky_relu_backward(const Tensor& out, const Tensor& grad, const Tensor& x, double slope) {
-  GF_DISPATCH_FLOATING(out.dtype(), "leaky_relu_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "leaky_relu_backward", [&] {
     const auto s = static_cast<scalar_t>(slope);
     map_kernel<scalar_t, scalar_t, scalar_t>(out, [s](scalar_t g, scalar_t v) { return v > 0 ? g : s * g; }, grad, x);
   });
 }
 
 void clamp(const Tensor& out, const Tensor& x, double lo, double hi) {
-  GF_DISPATCH_FLOATING(out.dtype(), "clamp", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "clamp", [&] {
     const auto l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
     map_kernel<scalar_t, scalar_t>(out, [l, h](scalar_t v) { return v < l ? l : (v > h ? h : v); }, x);
   });
 }
 
 void clamp_backward(const Tensor& out, const Tensor& grad, const Tensor& x, double lo, double hi) {
-  GF_DISPATCH_FLOATING(out.dtype(), "clamp_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "clamp_backward", [&] {
     const auto l = static_cast<scalar_t>(lo), h = static_cast<scalar_t>(hi);
     map_kernel<scalar_t, scalar_t, scalar_t>(
         out, [l, h](scalar_t g, scalar_t v) { return v >= l && v <= h ? g : scalar_t(0); }, grad, x);

@@ -30,7 +30,7 @@ void for_each_pick(const Fibres& f, const std::int64_t* index, Visit&& visit) {
 
 void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::int64_t dim) {
   const Fibres f = fibres_of(x.shape(), dim);
-  GF_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "gather_dim", [&] {
     const scalar_t* px = x.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
     for_each_pick(f, index.data<std::int64_t>(), [&](std::int64_t p, std::int64_t q) { po[p] = px[q]; });
@@ -39,7 +39,7 @@ void gather_dim(const Tensor& out, const Tensor& x, const Tensor& index, std::in
 
 void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, std::int64_t dim) {
   const Fibres f = fibres_of(out.shape(), dim);
-  GF_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scatter_add_dim", [&] {
     const scalar_t* ps = src.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
     // Each fibre (o, :, i) is written by its own pick only, so threads never collide.
@@ -49,7 +49,7 @@ void scatter_add_dim(const Tensor& out, const Tensor& src, const Tensor& index, 
 
 void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
   const std::int64_t n = index.numel(), d = table.size(1);
-  GF_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(table.dtype(), "gather_rows", [&] {
     const scalar_t* pt = table.data<scalar_t>();
     const std::int64_t* pi = index.data<std::int64_t>();
     scalar_t* po = out.data<scalar_t>();
@@ -62,7 +62,7 @@ void gather_rows(const Tensor& out, const Tensor& table, const Tensor& index) {
 
 void scatter_add_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
   const std::int64_t n = index.numel(), d = out.size(1);
-  GF_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(out.dtype(), "scatter_add_rows", [&] {
     const scalar_t* ps = src.data<scalar_t>();
     const std::int64_t* pi = index.data<std::int64_t>();
     scalar_t* po = out.data<scalar_t>();

@@ -17,7 +17,7 @@ T clamped_log(T p) {
 }  // namespace
 
 void bce(const Tensor& out, const Tensor& p, const Tensor& y) {
-  GF_DISPATCH_FLOATING(out.dtype(), "bce", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "bce", [&] {
     using T = scalar_t;
     map_kernel<T, T, T>(
         out, [](T pv, T yv) { return -(yv * clamped_log(pv) + (T(1) - yv) * clamped_log(T(1) - pv)); }, p, y);
@@ -25,7 +25,7 @@ void bce(const Tensor& out, const Tensor& p, const Tensor& y) {
 }
 
 void bce_backward_probs(const Tensor& gp, const Tensor& g, const Tensor& p, const Tensor& y) {
-  GF_DISPATCH_FLOATING(gp.dtype(), "bce_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gp.dtype(), "bce_backward", [&] {
     using T = scalar_t;
     // d/dp -(y log p + (1 - y) log(1 - p)) = (p - y) / (p (1 - p))
     map_kernel<T, T, T, T>(
@@ -34,7 +34,7 @@ void bce_backward_probs(const Tensor& gp, const Tensor& g, const Tensor& p, cons
 }
 
 void bce_backward_target(const Tensor& gy, const Tensor& g, const Tensor& p) {
-  GF_DISPATCH_FLOATING(gy.dtype(), "bce_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gy.dtype(), "bce_backward", [&] {
     using T = scalar_t;
     // d/dy -(y log p + (1 - y) log(1 - p)) = log(1 - p) - log p
     map_kernel<T, T, T>(

@@ -37,7 +37,7 @@ void matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
   const GemmOperand gb = gemm_operand(k, n, b.stride(1), b.stride(2));
   // A batch of one has no meaningful batch stride; size-1 batch dims may carry any.
   const std::int64_t sa = a.size(0) == 1 ? 0 : a.stride(0), sb = b.size(0) == 1 ? 0 : b.stride(0);
-  GF_DISPATCH_FLOATING(out.dtype(), "matmul", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(out.dtype(), "matmul", [&] {
     // One matrix on the right for the whole batch, and a's rows evenly spaced
     // across batch items (e.g. contiguous): the batch is just more rows of a
     // single GEMM, and b is packed once instead of once per item.

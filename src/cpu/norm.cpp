@@ -100,14 +100,14 @@ void backward_impl(const Planes& P, T* dx, T* sum_dy, T* sum_dy_xhat, const T* d
 }  // namespace
 
 void channel_moments(const Tensor& x, const Tensor& mean, const Tensor& var) {
-  GF_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     moments_impl<scalar_t>(Planes(x), x.data<scalar_t>(), mean.data<scalar_t>(), var.data<scalar_t>());
   });
 }
 
 void channel_normalize(const Tensor& y, const Tensor& x, const Tensor& mean, const Tensor& scale,
                        const Tensor& shift) {
-  GF_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     normalize_impl<scalar_t>(Planes(x), y.data<scalar_t>(), x.data<scalar_t>(), mean.data<scalar_t>(),
                              scale.data<scalar_t>(), shift.data<scalar_t>());
   });
@@ -115,7 +115,7 @@ void channel_normalize(const Tensor& y, const Tensor& x, const Tensor& mean, con
 
 void norm_backward(const Tensor& dx, const Tensor& sum_dy, const Tensor& sum_dy_xhat, const Tensor& dy,
                    const Tensor& x, const Tensor& mean, const Tensor& inv_std, const Tensor& gamma) {
-  GF_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
     backward_impl<scalar_t>(Planes(x), dx.defined() ? dx.data<scalar_t>() : nullptr, sum_dy.data<scalar_t>(),
                             sum_dy_xhat.data<scalar_t>(), dy.data<scalar_t>(), x.data<scalar_t>(),
                             mean.data<scalar_t>(), inv_std.data<scalar_t>(), gamma.data<scalar_t>());

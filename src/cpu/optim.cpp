@@ -55,7 +55,7 @@ void sgd_impl(std::int64_t n, T* p, const T* grad, T* buf, const SgdStep& s) {
 
 void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s) {
   for (const AdamTensors& t : tensors) {
-    GF_DISPATCH_FLOATING(t.param.dtype(), "adam_update", [&] {
+    GF_DTYPE_DISPATCH_FLOATING(t.param.dtype(), "adam_update", [&] {
       adam_impl<scalar_t>(t.param.numel(), t.param.data<scalar_t>(), t.grad.data<scalar_t>(),
                           t.exp_avg.data<scalar_t>(), t.exp_avg_sq.data<scalar_t>(), s);
     });
@@ -64,7 +64,7 @@ void adam_update(const std::vector<AdamTensors>& tensors, const AdamStep& s) {
 
 void sgd_update(const std::vector<SgdTensors>& tensors, const SgdStep& s) {
   for (const SgdTensors& t : tensors) {
-    GF_DISPATCH_FLOATING(t.param.dtype(), "sgd_update", [&] {
+    GF_DTYPE_DISPATCH_FLOATING(t.param.dtype(), "sgd_update", [&] {
       sgd_impl<scalar_t>(t.param.numel(), t.param.data<scalar_t>(), t.grad.data<scalar_t>(),
                          t.momentum_buffer.defined() ? t.momentum_buffer.data<scalar_t>() : nullptr, s);
     });

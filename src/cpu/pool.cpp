@@ -59,7 +59,7 @@ std::vector<LinearTap> linear_taps(std::int64_t n_out, std::int64_t n_in, std::i
 
 void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& x, Pool2dParams p) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* in = x.data<scalar_t>() + k * P.h * P.w;
       scalar_t* o = out.data<scalar_t>() + k * P.ho * P.wo;
@@ -84,7 +84,7 @@ void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& x, Pool2
 
 void max_pool2d_backward(const Tensor& gx, const Tensor& g, const Tensor& indices) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "max_pool2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "max_pool2d_backward", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* go = g.data<scalar_t>() + k * P.ho * P.wo;
       const std::int64_t* idx = indices.data<std::int64_t>() + k * P.ho * P.wo;
@@ -98,7 +98,7 @@ void max_pool2d_backward(const Tensor& gx, const Tensor& g, const Tensor& indice
 
 void avg_pool2d(const Tensor& out, const Tensor& x, Pool2dParams p) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
     const scalar_t inv_area = scalar_t(1) / static_cast<scalar_t>(p.kernel * p.kernel);
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* in = x.data<scalar_t>() + k * P.h * P.w;
@@ -119,7 +119,7 @@ void avg_pool2d(const Tensor& out, const Tensor& x, Pool2dParams p) {
 
 void avg_pool2d_backward(const Tensor& gx, const Tensor& g, Pool2dParams p) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "avg_pool2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "avg_pool2d_backward", [&] {
     const scalar_t inv_area = scalar_t(1) / static_cast<scalar_t>(p.kernel * p.kernel);
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* go = g.data<scalar_t>() + k * P.ho * P.wo;
@@ -141,7 +141,7 @@ void avg_pool2d_backward(const Tensor& gx, const Tensor& g, Pool2dParams p) {
 
 void upsample_nearest2d(const Tensor& out, const Tensor& x, std::int64_t scale) {
   const Planes P = planes_of(x, out);
-  GF_DISPATCH_FLOATING(x.dtype(), "upsample_nearest2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "upsample_nearest2d", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* in = x.data<scalar_t>() + k * P.h * P.w;
       scalar_t* o = out.data<scalar_t>() + k * P.ho * P.wo;
@@ -153,7 +153,7 @@ void upsample_nearest2d(const Tensor& out, const Tensor& x, std::int64_t scale) 
 
 void upsample_nearest2d_backward(const Tensor& gx, const Tensor& g, std::int64_t scale) {
   const Planes P = planes_of(gx, g);
-  GF_DISPATCH_FLOATING(gx.dtype(), "upsample_nearest2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "upsample_nearest2d_backward", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* go = g.data<scalar_t>() + k * P.ho * P.wo;
       scalar_t* gi = gx.data<scalar_t>() + k * P.h * P.w;
@@ -168,7 +168,7 @@ void upsample_nearest2d_backward(const Tensor& gx, const Tensor& g, std::int64_t
 void upsample_bilinear2d(const Tensor& out, const Tensor& x, std::int64_t scale) {
   const Planes P = planes_of(x, out);
   const std::vector<LinearTap> rows = linear_taps(P.ho, P.h, scale), cols = linear_taps(P.wo, P.w, scale);
-  GF_DISPATCH_FLOATING(x.dtype(), "upsample_bilinear2d", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "upsample_bilinear2d", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* in = x.data<scalar_t>() + k * P.h * P.w;
       scalar_t* o = out.data<scalar_t>() + k * P.ho * P.wo;
@@ -190,7 +190,7 @@ void upsample_bilinear2d(const Tensor& out, const Tensor& x, std::int64_t scale)
 void upsample_bilinear2d_backward(const Tensor& gx, const Tensor& g, std::int64_t scale) {
   const Planes P = planes_of(gx, g);
   const std::vector<LinearTap> rows = linear_taps(P.ho, P.h, scale), cols = linear_taps(P.wo, P.w, scale);
-  GF_DISPATCH_FLOATING(gx.dtype(), "upsample_bilinear2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "upsample_bilinear2d_backward", [&] {
     for_each_plane(P, [&](std::int64_t k) {
       const scalar_t* go = g.data<scalar_t>() + k * P.ho * P.wo;
       scalar_t* gi = gx.data<scalar_t>() + k * P.h * P.w;

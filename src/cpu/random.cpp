@@ -8,7 +8,7 @@ namespace gf::cpu {
 void random_uniform(const Tensor& t, std::uint64_t seed, std::uint64_t first_block) {
   GF_CHECK(t.is_contiguous(), "random_uniform: expected a contiguous tensor, got strides ", t.strides());
   const std::int64_t n = t.numel();
-  GF_DISPATCH_FLOATING(t.dtype(), "rand", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(t.dtype(), "rand", [&] {
     scalar_t* p = t.data<scalar_t>();
     parallel_for(0, (n + 3) / 4, 4096, [&](std::int64_t b0, std::int64_t b1) {
       for (std::int64_t b = b0; b < b1; ++b) {
@@ -23,7 +23,7 @@ void random_uniform(const Tensor& t, std::uint64_t seed, std::uint64_t first_blo
 void random_normal(const Tensor& t, std::uint64_t seed, std::uint64_t first_block) {
   GF_CHECK(t.is_contiguous(), "random_normal: expected a contiguous tensor, got strides ", t.strides());
   const std::int64_t n = t.numel();
-  GF_DISPATCH_FLOATING(t.dtype(), "randn", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(t.dtype(), "randn", [&] {
     scalar_t* p = t.data<scalar_t>();
     parallel_for(0, (n + 1) / 2, 4096, [&](std::int64_t b0, std::int64_t b1) {
       for (std::int64_t b = b0; b < b1; ++b) {

@@ -37,7 +37,7 @@ void for_each_offset(const StridedLayout<1>& L, std::int64_t base, Visit&& visit
 
 void sum_dims(const Tensor& out, const Tensor& x, const std::vector<std::int64_t>& dims) {
   const ReduceLayout L = split_dims(x, dims);
-  GF_DISPATCH_ALL(x.dtype(), "sum", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "sum", [&] {
     using Acc = std::conditional_t<std::is_floating_point_v<scalar_t>, double, std::int64_t>;
     const scalar_t* px = x.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
@@ -54,7 +54,7 @@ void sum_dims(const Tensor& out, const Tensor& x, const std::vector<std::int64_t
 
 void max_dim(const Tensor& values, const Tensor& indices, const Tensor& x, std::int64_t dim) {
   const ReduceLayout L = split_dims(x, {dim});
-  GF_DISPATCH_ALL(x.dtype(), "max", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "max", [&] {
     const scalar_t* px = x.data<scalar_t>();
     scalar_t* pv = values.data<scalar_t>();
     std::int64_t* pi = indices.data<std::int64_t>();

@@ -64,7 +64,7 @@ void for_each_read(const PadPlan& p, Visit&& visit) {
 
 void pad2d(const Tensor& out, const Tensor& x, std::int64_t left, std::int64_t top, PadMode mode) {
   const PadPlan p = plan(x, out, left, top, mode);
-  GF_DISPATCH_ALL(x.dtype(), "pad2d", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "pad2d", [&] {
     const scalar_t* px = x.data<scalar_t>();
     scalar_t* po = out.data<scalar_t>();
     // Row by row: the middle of a row is a plain copy of an input row (the
@@ -94,7 +94,7 @@ void pad2d(const Tensor& out, const Tensor& x, std::int64_t left, std::int64_t t
 
 void pad2d_backward(const Tensor& gx, const Tensor& g, std::int64_t left, std::int64_t top, PadMode mode) {
   const PadPlan p = plan(gx, g, left, top, mode);
-  GF_DISPATCH_FLOATING(gx.dtype(), "pad2d_backward", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(gx.dtype(), "pad2d_backward", [&] {
     const scalar_t* pg = g.data<scalar_t>();
     scalar_t* pgx = gx.data<scalar_t>();
     // Planes are independent, so a thread owns every write into its planes.

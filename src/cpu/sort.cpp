@@ -24,7 +24,7 @@ bool goes_before(T a, T b, bool descending) {
 
 void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& x, bool descending) {
   const std::int64_t rows = x.size(0), k = x.size(1);
-  GF_DISPATCH_ALL(x.dtype(), "sort_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(x.dtype(), "sort_rows", [&] {
     const scalar_t* in = x.data<scalar_t>();
     scalar_t* out = values.data<scalar_t>();
     std::int64_t* idx = indices.data<std::int64_t>();
@@ -48,7 +48,7 @@ void sort_rows(const Tensor& values, const Tensor& indices, const Tensor& x, boo
 
 void unsort_rows(const Tensor& out, const Tensor& src, const Tensor& index) {
   const std::int64_t rows = src.size(0), k = src.size(1);
-  GF_DISPATCH_ALL(src.dtype(), "unsort_rows", [&] {
+  GF_DTYPE_DISPATCH_ALL(src.dtype(), "unsort_rows", [&] {
     scalar_t* o = out.data<scalar_t>();
     const scalar_t* s = src.data<scalar_t>();
     const std::int64_t* idx = index.data<std::int64_t>();

@@ -28,7 +28,7 @@ Tensor checked_image(const Tensor& image, const char* op) {
 Tensor crop_at(const Tensor& image, std::int64_t top, std::int64_t left, std::int64_t height, std::int64_t width) {
   const std::int64_t c = image.size(0), h = image.size(1), w = image.size(2);
   Tensor out = zeros({c, height, width}, {image.dtype()});  // (C, height, width)
-  GF_DISPATCH_FLOATING(image.dtype(), "crop", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(image.dtype(), "crop", [&] {
     const scalar_t* src = image.data<scalar_t>();
     scalar_t* dst = out.data<scalar_t>();
     // Only the overlap of window and image is copied; the rest stays 0.
@@ -50,7 +50,7 @@ Tensor halve(const Tensor& image, bool rows, bool cols) {
   const std::int64_t c = image.size(0), h = image.size(1), w = image.size(2);
   const std::int64_t ry = rows ? 2 : 1, rx = cols ? 2 : 1, oh = h / ry, ow = w / rx;
   Tensor out = Tensor::empty({c, oh, ow}, {image.dtype()});  // (C, H/ry, W/rx)
-  GF_DISPATCH_FLOATING(image.dtype(), "resize", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(image.dtype(), "resize", [&] {
     const scalar_t* src = image.data<scalar_t>();
     scalar_t* dst = out.data<scalar_t>();
     const auto scale = static_cast<scalar_t>(1.0 / static_cast<double>(ry * rx));
@@ -79,7 +79,7 @@ Tensor resize(const Tensor& image, std::int64_t height, std::int64_t width) {
   // Output pixel centre y + 0.5 sits at (y + 0.5) * h / height in the source.
   const double sy = static_cast<double>(h) / static_cast<double>(height);
   const double sx = static_cast<double>(w) / static_cast<double>(width);
-  GF_DISPATCH_FLOATING(x.dtype(), "resize", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "resize", [&] {
     sample_bilinear(x.data<scalar_t>(), c, h, w, out.data<scalar_t>(), height, width, Border::kClamp,
                     [&](std::int64_t y, std::int64_t xx) {
                       return std::pair{(static_cast<double>(y) + 0.5) * sy - 0.5,
@@ -118,7 +118,7 @@ Tensor hflip(const Tensor& image) {
   const Tensor x = checked_image(image, "hflip");
   const std::int64_t rows = x.size(0) * x.size(1), w = x.size(2);
   Tensor out = Tensor::empty(x.shape(), {x.dtype()});
-  GF_DISPATCH_FLOATING(x.dtype(), "hflip", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "hflip", [&] {
     const scalar_t* src = x.data<scalar_t>();
     scalar_t* dst = out.data<scalar_t>();
     for (std::int64_t r = 0; r < rows; ++r)
@@ -136,7 +136,7 @@ Tensor rotate(const Tensor& image, double degrees) {
   // counter-clockwise on screen.
   const double rad = degrees * std::numbers::pi / 180.0, cs = std::cos(rad), sn = std::sin(rad);
   const double cy = static_cast<double>(h - 1) / 2, cx = static_cast<double>(w - 1) / 2;
-  GF_DISPATCH_FLOATING(x.dtype(), "rotate", [&] {
+  GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "rotate", [&] {
     sample_bilinear(x.data<scalar_t>(), c, h, w, out.data<scalar_t>(), h, w, Border::kZero,
                     [&](std::int64_t y, std::int64_t xx) {
                       const double dy = static_cast<double>(y) - cy, dx = static_cast<double>(xx) - cx;

@@ -44,9 +44,10 @@ template <> inline constexpr DType dtype_of<std::int64_t> = DType::kInt64;
 
 }  // namespace gf
 
-/// Runs the body with `scalar_t` bound to float or double according to `dtype`;
-/// throws for other dtypes, naming the op.
-#define GF_DISPATCH_FLOATING(dtype, op_name, ...)                                    \
+/// Picking by dtype, inside a kernel (picking the kernel by device is
+/// kernels_on in src/dispatch.hpp): runs the body with `scalar_t` bound to
+/// float or double according to `dtype`; throws for other dtypes, naming the op.
+#define GF_DTYPE_DISPATCH_FLOATING(dtype, op_name, ...)                              \
   [&] {                                                                             \
     switch (dtype) {                                                                \
       case ::gf::DType::kFloat32: { using scalar_t = float; return __VA_ARGS__(); }  \
@@ -56,8 +57,8 @@ template <> inline constexpr DType dtype_of<std::int64_t> = DType::kInt64;
     }                                                                               \
   }()
 
-/// Like GF_DISPATCH_FLOATING but also accepts int64.
-#define GF_DISPATCH_ALL(dtype, op_name, ...)                                         \
+/// Like GF_DTYPE_DISPATCH_FLOATING but also accepts int64.
+#define GF_DTYPE_DISPATCH_ALL(dtype, op_name, ...)                                   \
   [&] {                                                                             \
     switch (dtype) {                                                                \
       case ::gf::DType::kFloat32: { using scalar_t = float; return __VA_ARGS__(); }  \
