@@ -15,7 +15,8 @@ besides itself:
   ops        one function per op: checks, forward, backward             dispatch, autograd, profile, kernels, core
   engine     backward sweep, gradcheck                                  ops and below, but not dispatch
   library    nn, optim, data, io, image, metrics, the rest of dist      engine, comm and below, each other
-  models     models/                                                    library and below
+  models     models/gan, models/style (the style family may use the     library and below
+             GAN family's losses, never the other way round)
   serve      the service's library part                                 models and below
   programs   examples, tests, benchmarks                                anything
 
@@ -81,6 +82,11 @@ BELOW = {
 ORDER = ["programs", "serve", "models", "library", "engine", "ops", "dispatch", "comm", "autograd", "profile",
          "cpu", "cuda", "kernels", "core"]
 
+# Within models: (family, a family it must not include), by path prefix.
+FAMILY_OF = [("include/gf/models/gan/", "gan"), ("src/models/gan/", "gan"),
+             ("include/gf/models/style/", "style"), ("src/models/style/", "style")]
+FORBIDDEN_FAMILIES = {("gan", "style")}
+
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
@@ -90,6 +96,10 @@ def layer_of(rel):
         if rel.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
             best = (prefix, layer)
     return best[1] if best else None
+
+
+def family_of(rel):
+    return next((family for prefix, family in FAMILY_OF if rel.startswith(prefix)), None)
 
 
 def resolve(name, including):
@@ -124,6 +134,10 @@ def check():
             continue
         if dst is None:
             errors.append(f"{rel}:{number}: includes {target}, which has no layer; add it to LAYER_OF")
+            continue
+        if (family_of(rel), family_of(target)) in FORBIDDEN_FAMILIES:
+            errors.append(f"{rel}:{number}: the {family_of(rel)} models include {target} of the "
+                          f"{family_of(target)} models; only the style family may use the GAN family")
             continue
         if dst == src or dst in BELOW[src]:
             continue
