@@ -53,6 +53,19 @@ void check_bias(const char* op, const Tensor& bias, std::int64_t c_out) {
              ")");
 }
 
+/// conv2d's output size along one axis: (in + 2 pad - dilation (kernel - 1) - 1) / stride + 1.
+std::int64_t conv_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
+                                std::int64_t dilation) {
+  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+/// conv_transpose2d's output size along one axis, before output padding:
+/// (in - 1) stride - 2 pad + dilation (kernel - 1) + 1, the size conv2d maps back to `in`.
+std::int64_t transposed_output_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad,
+                                      std::int64_t dilation) {
+  return (in - 1) * stride - 2 * pad + dilation * (kernel - 1) + 1;
+}
+
 /// The convolution whose input gradient a transposed convolution computes.
 Conv2dParams adjoint_conv(const ConvTranspose2dParams& p) {
   return {p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups};
@@ -117,8 +130,8 @@ ConvTranspose2dParams conv2d_input_grad_params(Conv2dParams p, std::int64_t h, s
                                                std::int64_t w_out, std::int64_t kernel_h, std::int64_t kernel_w) {
   // A strided convolution drops the last (H + 2 pad - span) mod stride rows;
   // output_padding puts them back, so the transposed output has the input's size.
-  const std::int64_t base_h = (h_out - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kernel_h - 1) + 1;
-  const std::int64_t base_w = (w_out - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kernel_w - 1) + 1;
+  const std::int64_t base_h = transposed_output_extent(h_out, kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+  const std::int64_t base_w = transposed_output_extent(w_out, kernel_w, p.stride_w, p.pad_w, p.dilation_w);
   return {p.stride_h, p.stride_w, p.pad_h, p.pad_w, h - base_h, w - base_w, p.dilation_h, p.dilation_w, p.groups};
 }
 
@@ -140,7 +153,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
   const std::int64_t padded_h = x.size(2) + 2 * p.pad_h, padded_w = x.size(3) + 2 * p.pad_w;
   GF_CHECK(padded_h >= span_h && padded_w >= span_w, op, ": input ", x.shape(), " padded to (", padded_h, ", ",
            padded_w, ") is smaller than the dilated kernel (", span_h, ", ", span_w, ")");
-  const std::int64_t h_out = (padded_h - span_h) / p.stride_h + 1, w_out = (padded_w - span_w) / p.stride_w + 1;
+  const std::int64_t h_out = conv_output_extent(x.size(2), kh, p.stride_h, p.pad_h, p.dilation_h);
+  const std::int64_t w_out = conv_output_extent(x.size(3), kw, p.stride_w, p.pad_w, p.dilation_w);
 
   const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
   Tensor y = empty_like_shape(x, {n, c_out, h_out, w_out});
@@ -214,8 +228,10 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
            op, ": output_padding (", p.output_pad_h, ", ", p.output_pad_w, ") must be >= 0 and smaller than stride (",
            p.stride_h, ", ", p.stride_w, ") or dilation (", p.dilation_h, ", ", p.dilation_w, ")");
   // H_out = (H - 1) stride - 2 pad + dilation (k - 1) + output_pad + 1
-  const std::int64_t h_out = (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (kh - 1) + p.output_pad_h + 1;
-  const std::int64_t w_out = (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (kw - 1) + p.output_pad_w + 1;
+  const std::int64_t h_out =
+      transposed_output_extent(x.size(2), kh, p.stride_h, p.pad_h, p.dilation_h) + p.output_pad_h;
+  const std::int64_t w_out =
+      transposed_output_extent(x.size(3), kw, p.stride_w, p.pad_w, p.dilation_w) + p.output_pad_w;
   GF_CHECK(h_out > 0 && w_out > 0, op, ": input ", x.shape(), " with kernel (", kh, ", ", kw, ") and padding (",
            p.pad_h, ", ", p.pad_w, ") gives an empty output (", h_out, ", ", w_out, ")");
 
@@ -269,8 +285,8 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_output, std::int64
   GF_CHECK(c_in % p.groups == 0 && c_out % p.groups == 0, op, ": input ", x.shape(), " and output gradient ",
            grad_output.shape(), " have channel counts not divisible by groups=", p.groups);
   // The output gradient must have the shape conv2d(x, w) would have had.
-  const std::int64_t h_out = (x.size(2) + 2 * p.pad_h - p.dilation_h * (kernel_h - 1) - 1) / p.stride_h + 1;
-  const std::int64_t w_out = (x.size(3) + 2 * p.pad_w - p.dilation_w * (kernel_w - 1) - 1) / p.stride_w + 1;
+  const std::int64_t h_out = conv_output_extent(x.size(2), kernel_h, p.stride_h, p.pad_h, p.dilation_h);
+  const std::int64_t w_out = conv_output_extent(x.size(3), kernel_w, p.stride_w, p.pad_w, p.dilation_w);
   GF_CHECK(grad_output.size(2) == h_out && grad_output.size(3) == w_out, op, ": output gradient ", grad_output.shape(),
            " does not match conv2d's output (", h_out, ", ", w_out, ") for input ", x.shape(), " and kernel (",
            kernel_h, ", ", kernel_w, ")");
