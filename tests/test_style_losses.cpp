@@ -129,7 +129,7 @@ TEST_SUITE("style_losses") {
     CHECK(same.total.item() == doctest::Approx(0.0));
     CHECK(same.edge.item() == 0.0);
     GF_CHECK_CONTAINS(test::error_of([&] { offline_style_loss(x, c, adv, {s1}, {1.0, 2.0}, w); }),
-                      "offline_style_loss: 2 weights for 1 style images");
+                      "offline_style_loss: 2 weights for 1 styles");
     GF_CHECK_CONTAINS(test::error_of([&] { offline_style_loss(x, c, adv, {s1}, {0.0}, w); }),
                       "the style weights sum to 0");
   }

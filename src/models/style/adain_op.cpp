@@ -33,15 +33,15 @@ Tensor adain_with_stats(const Tensor& content, const ChannelStats& content_stats
   return add(mul(normalize_channels(content, content_stats), style_stats.std), style_stats.mean);
 }
 
-std::vector<double> style_shares(const std::vector<double>& weights, std::size_t styles) {
-  GF_CHECK(styles > 0, "adain_mix: no styles to mix");
-  GF_CHECK(weights.size() == styles, "adain_mix: ", weights.size(), " weights for ", styles, " styles");
+std::vector<double> style_shares(const std::vector<double>& weights, std::size_t styles, const char* op) {
+  GF_CHECK(styles > 0, op, ": no styles to mix");
+  GF_CHECK(weights.size() == styles, op, ": ", weights.size(), " weights for ", styles, " styles");
   double total = 0.0;
   for (const double w : weights) {
-    GF_CHECK(std::isfinite(w) && w >= 0.0, "adain_mix: style weights must be finite and >= 0, got ", w);
+    GF_CHECK(std::isfinite(w) && w >= 0.0, op, ": style weights must be finite and >= 0, got ", w);
     total += w;
   }
-  GF_CHECK(total > 0.0, "adain_mix: the style weights sum to 0; at least one must be positive");
+  GF_CHECK(total > 0.0, op, ": the style weights sum to 0; at least one must be positive");
   std::vector<double> shares;
   for (const double w : weights) shares.push_back(w / total);
   return shares;

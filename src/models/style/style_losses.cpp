@@ -4,6 +4,7 @@
 #include "gf/image/color.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/metrics/ssim.hpp"
+#include "gf/models/style/adain_op.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/ops/linalg.hpp"
 #include "gf/ops/loss.hpp"
@@ -109,19 +110,12 @@ Tensor range_loss(const Tensor& unclamped) {
 OfflineStyleLoss offline_style_loss(const Tensor& image, const Tensor& content, const Tensor& adversarial,
                                     const std::vector<Tensor>& styles, const std::vector<double>& style_weights,
                                     const OfflineStyleWeights& w, const Tensor& further) {
-  GF_CHECK(!styles.empty() && styles.size() == style_weights.size(), "offline_style_loss: ", style_weights.size(),
-           " weights for ", styles.size(), " style images");
-  double weight_sum = 0.0;
-  for (const double v : style_weights) {
-    GF_CHECK(v >= 0.0, "offline_style_loss: style weights must be >= 0, got ", v);
-    weight_sum += v;
-  }
-  GF_CHECK(weight_sum > 0.0, "offline_style_loss: the style weights sum to 0");
+  const std::vector<double> shares = style_shares(style_weights, styles.size(), "offline_style_loss");
   const TensorOptions scalar{image.dtype(), image.device()};
   OfflineStyleLoss l;
   l.adversarial = adversarial;
   for (std::size_t k = 0; k < styles.size(); ++k) {
-    const Tensor term = mul(color_stats_loss(image, styles[k]), style_weights[k] / weight_sum);
+    const Tensor term = mul(color_stats_loss(image, styles[k]), shares[k]);
     l.color = l.color.defined() ? add(l.color, term) : term;
   }
   l.lowpass = lowpass_content_loss(image, content, w.lowpass_sigma);

@@ -41,8 +41,8 @@ Tensor adain(const Tensor& content, const Tensor& style, double eps = 1e-5);
 Tensor adain_with_stats(const Tensor& content, const ChannelStats& content_stats, const ChannelStats& style_stats);
 
 /// Each style's share of a mix: `weights` (one per style; >= 0, not all 0)
-/// scaled to sum to 1. Throws naming a bad weight.
-std::vector<double> style_shares(const std::vector<double>& weights, std::size_t styles);
+/// scaled to sum to 1. Throws naming `op` and a bad weight.
+std::vector<double> style_shares(const std::vector<double>& weights, std::size_t styles, const char* op = "adain_mix");
 
 /// Weighted mean of several styles' statistics, the weights (>= 0, not all 0)
 /// scaled to sum to 1: mu = sum_k w_k mu_k, sigma = sum_k w_k sigma_k.
