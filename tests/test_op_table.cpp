@@ -25,6 +25,15 @@ Inputs copies(const Inputs& inputs, DType dtype) {
   return out;
 }
 
+/// The case's inputs in float64, every floating one that is not a constant
+/// marked as requiring grad: what gradcheck and gradgradcheck differentiate.
+Inputs float64_inputs_requiring_grad(const OpCase& c) {
+  Inputs in = copies(c.inputs, DType::kFloat64);
+  for (std::size_t i = 0; i < in.size(); ++i)
+    if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i)) in[i].requires_grad_();
+  return in;
+}
+
 std::int64_t total_elements(const Inputs& inputs) {
   std::int64_t n = 0;
   for (const Tensor& t : inputs) n += t.defined() ? t.numel() : 0;
@@ -90,12 +99,7 @@ TEST_SUITE("op_table") {
   TEST_CASE("float64 gradcheck of every floating input") {
     for_each_case(
         [](const OpCase& c) { return c.checks.grad && total_elements(c.inputs) <= test::kGradcheckMaxElements; },
-        [](const OpCase& c) {
-          Inputs in = copies(c.inputs, DType::kFloat64);
-          for (std::size_t i = 0; i < in.size(); ++i)
-            if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i)) in[i].requires_grad_();
-          GF_CHECK_GRAD(c.run, in);
-        });
+        [](const OpCase& c) { GF_CHECK_GRAD(c.run, float64_inputs_requiring_grad(c)); });
   }
 
   TEST_CASE("float64 gradgradcheck (double backward) of every case that has one") {
@@ -104,11 +108,8 @@ TEST_SUITE("op_table") {
           return c.checks.grad && c.checks.gradgrad && total_elements(c.inputs) <= test::kGradgradcheckMaxElements;
         },
         [](const OpCase& c) {
-          Inputs in = copies(c.inputs, DType::kFloat64);
-          for (std::size_t i = 0; i < in.size(); ++i)
-            if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i)) in[i].requires_grad_();
           try {
-            const GradcheckResult r = gradgradcheck(c.run, in);
+            const GradcheckResult r = gradgradcheck(c.run, float64_inputs_requiring_grad(c));
             CHECK_MESSAGE(r.ok, r.report);
           } catch (const Error& e) {  // an op without a differentiable backward: mark the case first-order only
             FAIL_CHECK(std::string(e.what()));
@@ -119,11 +120,10 @@ TEST_SUITE("op_table") {
   TEST_CASE("a case marked first-order only really is: create_graph through it throws") {
     for_each_case([](const OpCase& c) { return c.checks.grad && !c.checks.gradgrad; },
                   [](const OpCase& c) {
-                    Inputs in = copies(c.inputs, DType::kFloat64);
+                    const Inputs in = float64_inputs_requiring_grad(c);
                     std::vector<Tensor> wrt;
-                    for (std::size_t i = 0; i < in.size(); ++i)
-                      if (in[i].defined() && is_floating(in[i].dtype()) && !c.constants.count(i))
-                        wrt.push_back(in[i].requires_grad_());
+                    for (const Tensor& t : in)
+                      if (t.defined() && t.requires_grad()) wrt.push_back(t);
                     const Tensor y = sum(c.run(in));
                     const auto first = [&] { return autograd::grad({y}, wrt, {}, /*create_graph=*/true); };
                     CHECK_THROWS_WITH_AS(first(), doctest::Contains("has no differentiable backward"), Error);
