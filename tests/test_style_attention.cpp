@@ -178,8 +178,9 @@ TEST_SUITE("style attention") {
     NoGradGuard no_grad;
     const Tensor fc = net->encode(content);
     const Tensor t = net->attention->fuse(fc, net->encode(style));
-    const Tensor out = add(models::adain_with_stats(content, models::channel_stats(content), models::channel_stats(style)),
-                           net->decode(t));
+    const Tensor recoloured =
+        models::adain_with_stats(content, models::channel_stats(content), models::channel_stats(style));
+    const Tensor out = add(recoloured, net->decode(t));
     const Tensor fo = net->encode(out);
     const Tensor expected = mse_loss(models::normalize_channels(fo, models::channel_stats(fo)),
                                      models::normalize_channels(fc, models::channel_stats(fc)));

@@ -89,7 +89,8 @@ AdainNet::AdainNet(const AdainConfig& cfg, Rng& gen) : config(cfg) {
     auto& out = dynamic_cast<StyleConv&>(*(*decoder)[decoder->size() - 1]);
     nn::init::zeros_(out.conv->weight);
   }
-  if (config.fusion == FeatureFusion::kAttention) attention = register_module("attention", std::make_shared<StyleAttention>(w4, gen));
+  if (config.fusion == FeatureFusion::kAttention)
+    attention = register_module("attention", std::make_shared<StyleAttention>(w4, gen));
   freeze_encoder();
 }
 
@@ -246,7 +247,8 @@ Tensor AdainNet::stylize(const Tensor& content, const std::vector<Tensor>& style
 
 std::string AdainNet::extra_repr() const {
   return detail::concat("encoder=VGG-19 to relu4_1, width_divisor=", config.width_divisor,
-                        config.recolour ? ", head=recolour" : ", head=decoder", ", fusion=", fusion_name(config.fusion));
+                        config.recolour ? ", head=recolour" : ", head=decoder",
+                        ", fusion=", fusion_name(config.fusion));
 }
 
 // ---- training objective -------------------------------------------------------------

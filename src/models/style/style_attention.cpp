@@ -52,7 +52,8 @@ Tensor StyleAttention::fuse_with_stats(const Tensor& content, const ChannelStats
   const Tensor query = pointwise(query_weight, query_bias, positions(normalize_channels(content, content_stats)));
   // One style for the whole batch: its keys and values serve every sample (a view, no copy).
   const auto per_sample = [&](const Tensor& t) { return t.expand({content.size(0), channels, -1}); };
-  const Tensor key = per_sample(pointwise(key_weight, key_bias, positions(normalize_channels(style, channel_stats(style)))));
+  const Tensor normalized_style = normalize_channels(style, channel_stats(style));
+  const Tensor key = per_sample(pointwise(key_weight, key_bias, positions(normalized_style)));
   const Tensor value = per_sample(pointwise(value_weight, value_bias, positions(style)));  // (N, C, Ps)
   // Scores (N, Pc, Ps): row i holds content position i's match with every
   // style position; softmax along the row = exp(log_softmax), which already
