@@ -36,7 +36,9 @@
 // the ranks train like one process at batch 2 x 32. Rank 0 alone writes
 // --out and prints; a checkpoint resumes on any number of ranks.
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -86,6 +88,7 @@ struct Options {
   int threads = 0;
   std::string classifier = "runs/classifier/fmnist_classifier.safetensors";
   std::int64_t fid_samples = 5000;  // 0: no FID
+  std::int64_t fid_every = 0;       // > 0: FID every N steps into fid.csv
   std::int64_t profile = 0;  // > 0: profile this many steps and exit
   bool distributed = false;  // data parallel over the ranks of an MPI launch
   bool no_sync_bn = false;   // per-rank batch statistics instead of the global batch's
@@ -142,25 +145,72 @@ std::string zero_padded(std::int64_t v, int width) {
   return std::string(static_cast<std::size_t>(std::max<int>(0, width - static_cast<int>(s.size()))), '0') + s;
 }
 
-// FID of `count` samples against the classifier's test-set statistics.
-void report_fid(models::GanTrainer& trainer, const Options& o) {
-  if (o.fid_samples == 0) return;
-  if (trainer.options().model.image_size != 28 || trainer.options().model.channels != 1) return;
+// FID against the classifier's test-set statistics, of --fid-samples samples
+// drawn from noise seeded by --seed: every evaluation of a run (and of runs
+// with the same seed) sees the same latent vectors, so changes in FID are the
+// generator's alone.
+struct FidProbe {
+  models::ClassifierCheckpoint classifier;
+  std::int64_t samples;
+  std::uint64_t seed;
+
+  double operator()(models::GanTrainer& trainer, bool use_ema) const {
+    Rng noise(seed + 2);
+    std::vector<Tensor> images;
+    const std::int64_t nz = trainer.options().model.nz, classes = trainer.options().model.num_classes;
+    for (std::int64_t i = 0; i < samples; i += 500) {
+      const std::int64_t n = std::min<std::int64_t>(500, samples - i);
+      Tensor labels = classes > 0 ? randint(0, classes, {n}, {DType::kInt64}, &noise) : Tensor();
+      images.push_back(trainer.sample(randn({n, nz}, {}, &noise), labels, use_ema).to(Device::cpu()));
+    }
+    return models::classifier_fid(classifier, cat(images, 0));
+  }
+};
+
+// The probe, or nothing when FID is off or does not apply (the classifier
+// knows 1x28x28 Fashion-MNIST only). --fid-every asked for FID explicitly, so
+// other images are an error there rather than a skipped line.
+std::optional<FidProbe> open_fid_probe(const models::GanTrainer& trainer, const Options& o, std::ostream& say) {
+  if (o.fid_samples == 0) return std::nullopt;
+  const bool fits = trainer.options().model.image_size == 28 && trainer.options().model.channels == 1;
+  GF_CHECK(o.fid_every == 0 || fits, "--fid-every needs 1x28x28 images (the FID classifier's), got ",
+           trainer.options().model.channels, "x", trainer.options().model.image_size, "x",
+           trainer.options().model.image_size);
+  if (!fits) return std::nullopt;
   if (!fs::exists(o.classifier)) {
-    std::cout << "FID: skipped (no classifier at " << o.classifier << "; train one with fmnist_classifier)\n";
-    return;
+    say << "FID: skipped (no classifier at " << o.classifier << "; train one with fmnist_classifier)\n";
+    return std::nullopt;
   }
-  const models::ClassifierCheckpoint cls = models::load_classifier(o.classifier);
-  Rng noise(o.seed + 2);
-  std::vector<Tensor> images;
-  const std::int64_t nz = trainer.options().model.nz, classes = trainer.options().model.num_classes;
-  for (std::int64_t i = 0; i < o.fid_samples; i += 500) {
-    const std::int64_t n = std::min<std::int64_t>(500, o.fid_samples - i);
-    Tensor labels = classes > 0 ? randint(0, classes, {n}, {DType::kInt64}, &noise) : Tensor();
-    images.push_back(trainer.sample(randn({n, nz}, {}, &noise), labels).to(Device::cpu()));
-  }
-  std::cout << "FID (ganforge classifier features, " << o.fid_samples << " samples vs " << cls.test_stats.count
-            << " test images): " << models::classifier_fid(cls, cat(images, 0)) << "\n";
+  return FidProbe{models::load_classifier(o.classifier), o.fid_samples, o.seed};
+}
+
+// The seconds of training steps a checkpoint records; 0 for checkpoints from
+// before ganforge kept them.
+double checkpoint_train_seconds(const io::SafetensorsFile& file, const std::string& path) {
+  const auto it = file.metadata.find("train_seconds");
+  if (it == file.metadata.end()) return 0.0;
+  const std::string& text = it->second;
+  double seconds = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  GF_CHECK(ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) && seconds >= 0, path,
+           ": metadata train_seconds must be a number of seconds, got '", text, "'");
+  return seconds;
+}
+
+// fid.csv's columns: FID of the moving average of G (what samples use) and of
+// G's own weights, against the seconds spent inside training steps so far
+// (FID evaluations, pictures and checkpoints excluded), which is what makes
+// runs of different settings comparable per minute of training.
+const std::vector<std::string> kFidColumns = {"step", "train_s", "fid", "fid_raw"};
+
+void save_fid_curve(const fs::path& dir, const io::MetricsLog& log) {
+  std::vector<double> minutes = log.column("train_s");
+  for (double& m : minutes) m /= 60.0;
+  io::save_plot((dir / "fid_curve.png").string(),
+                {{"FID (moving average of G)", minutes, log.column("fid"), std::nullopt},
+                 {"FID (G's weights)", minutes, log.column("fid_raw"), std::nullopt}},
+                {.title = "FID during training", .x_label = "minutes of training steps", .y_label = "FID",
+                 .log_y = true});
 }
 
 // --profile: a few warm-up steps (buffers cached, pages faulted in), then
@@ -276,6 +326,10 @@ int main(int argc, char** argv) {
                "algorithms and fixed-order reductions (same seed, same bits, somewhat slower)");
   app.add_option("--threads", o.threads, "CPU threads (0: all cores)")->check(cli::in_range(0, 1024));
   app.add_option("--classifier", o.classifier, "fmnist_classifier checkpoint for FID at the end")->capture_default_str();
+  app.add_option("--fid-every", o.fid_every,
+                 "also FID every N steps and at the end, of the moving average of G and of G's weights, into fid.csv "
+                 "and fid_curve.png against the seconds spent in training steps (0: at the end only)")
+      ->check(cli::in_range(0, 100000000));
   app.add_option("--fid-samples", o.fid_samples, "samples for FID at the end (0: no FID; else at least 2)")
       ->check(cli::in_range(0, 100000))
       ->capture_default_str();
@@ -303,6 +357,9 @@ int main(int argc, char** argv) {
     // Checked now, not after the training: FID needs 2 samples for a covariance.
     GF_CHECK(o.fid_samples == 0 || o.fid_samples >= 2, "--fid-samples must be 0 (no FID) or at least 2, got ",
              o.fid_samples);
+    GF_CHECK(o.fid_every == 0 || o.fid_samples > 0, "--fid-every needs --fid-samples > 0");
+    GF_CHECK(o.fid_every == 0 || fs::exists(o.classifier), "--fid-every: no classifier at ", o.classifier,
+             " (train one with fmnist_classifier)");
     if (o.threads > 0) set_num_threads(o.threads);
     set_deterministic(o.deterministic);
     // A missing GPU (or a build without CUDA) is reported now, naming the
@@ -404,10 +461,23 @@ int main(int argc, char** argv) {
     if (log && log->dropped_rows() > 0)
       say << "dropped " << log->dropped_rows() << " row(s) of " << log->path()
           << ": torn by a kill, unreadable, or after the checkpoint's step " << trainer.step() << "\n";
+    // Seconds inside train_step so far, carried across resumes in the checkpoint.
+    double train_s = o.resume.empty() ? 0.0 : checkpoint_train_seconds(resume_file, o.resume);
     auto save_checkpoint = [&] {
       if (root)
         trainer.save(checkpoint.string(), {{"dataset", o.dataset}, {"batch_size", std::to_string(global_batch)},
-                                           {"ranks", std::to_string(comm->size())}});
+                                           {"ranks", std::to_string(comm->size())},
+                                           {"train_seconds", std::to_string(train_s)}});
+    };
+    const std::optional<FidProbe> fid = root ? open_fid_probe(trainer, o, say) : std::nullopt;
+    std::optional<io::MetricsLog> fid_log;
+    if (fid && o.fid_every > 0) fid_log.emplace((out / "fid.csv").string(), kFidColumns, trainer.step());
+    auto measure_fid = [&] {  // one row of fid.csv: both generators at this step
+      const double with_ema = (*fid)(trainer, true);
+      const double raw = trainer.options().ema_decay > 0 ? (*fid)(trainer, false) : with_ema;
+      fid_log->append(trainer.step(), {train_s, with_ema, raw});
+      save_fid_curve(out, *fid_log);
+      return with_ema;
     };
     io::ProgressBar bar(total, "dcgan", root ? std::cerr : null_stream,
                         {.items_per_step = static_cast<double>(global_batch), .unit = "img",
@@ -417,7 +487,9 @@ int main(int argc, char** argv) {
         const std::int64_t epoch = trainer.step() / per_epoch;
         bar.set_label("epoch " + std::to_string(epoch + 1));
         for (auto& batch : loader.epoch(epoch, trainer.step() % per_epoch)) {
+          const auto step_start = std::chrono::steady_clock::now();
           const auto stats = trainer.train_step(batch.images, t.model.conditional() ? batch.labels : Tensor());
+          train_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
           std::vector<io::Metric> shown{
               {"loss_D", stats.loss_d}, {"loss_G", stats.loss_g}, {"D(x)", stats.d_real}, {"D(G(z))", stats.d_fake}};
           if (with_penalty) shown.push_back({"penalty", stats.penalty});
@@ -428,6 +500,9 @@ int main(int argc, char** argv) {
                                      bar.view().steps_per_s * static_cast<double>(global_batch)});
           if (root && o.sample_every > 0 && stats.step % o.sample_every == 0)
             save_grid(trainer, out / "samples" / ("step_" + zero_padded(stats.step, 6) + ".png"));
+          if (fid_log && stats.step % o.fid_every == 0)
+            bar.message("FID at step " + std::to_string(stats.step) + " (" + io::format_duration(train_s) +
+                        " of training steps): " + std::to_string(measure_fid()));
           if (stats.step >= total) break;
         }
         // End of an epoch (or of the run): pictures and a checkpoint.
@@ -448,7 +523,13 @@ int main(int argc, char** argv) {
     bar.finish();
 
     if (!root) return 0;
-    report_fid(trainer, o);
+    if (fid) {
+      // The last row of fid.csv is this step's already, unless the run ended between two --fid-every steps.
+      const bool measured = fid_log && !fid_log->rows().empty() && fid_log->rows().back().step == trainer.step();
+      const double value = measured ? fid_log->column("fid").back() : fid_log ? measure_fid() : (*fid)(trainer, true);
+      std::cout << "FID (ganforge classifier features, " << o.fid_samples << " samples vs "
+                << fid->classifier.test_stats.count << " test images): " << value << "\n";
+    }
     const fs::path last_grid = out / "samples" / ("epoch_" + zero_padded((trainer.step() - 1) / per_epoch + 1, 3) + ".png");
     std::cout << "done: " << trainer.step() << " steps\n"
               << "  samples     " << last_grid.string() << "\n"

@@ -5,6 +5,9 @@
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
 
+#include "gf/metrics/fid.hpp"
+#include "gf/models/gan/classifier.hpp"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -139,6 +142,64 @@ TEST_SUITE("programs") {
                               dir / "log7.txt") == 0);
     CHECK(read_all(dir / "log7.txt").find("FID") == std::string::npos);
     CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2});
+  }
+
+  TEST_CASE("dcgan_train --fid-every logs FID against training time and resumes the clock" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir scratch("programs_fid_every");
+    const fs::path& dir = scratch.path();
+    const fs::path data = make_image_folder(dir / "data");
+    // An untrained classifier whose reference statistics are its features of
+    // uniform noise: FID against it is finite, which is all the program needs.
+    Rng g(11);
+    models::FashionClassifier model(g);
+    NoGradGuard no_grad;
+    model.eval();
+    const std::string classifier = (dir / "classifier.safetensors").string();
+    models::save_classifier(classifier, model, metrics::feature_stats(model.features(rand({200, 1, 28, 28}, {}, &g))),
+                            0.1);
+    const fs::path out = dir / "run";
+    const std::string common = "--dataset folder --data " + data.string() + " --channels 1 --batch-size 8 --seed 5 " +
+                               "--out " + out.string();
+    const std::string fid_flags = " --fid-samples 20 --classifier " + classifier;
+
+    REQUIRE(test::run_program("dcgan_train", common + fid_flags + " --steps 5 --fid-every 2", dir / "log1.txt") == 0);
+    CHECK(metrics_column(out / "fid.csv", "step") == std::vector<double>{2, 4, 5});  // and the last step
+    const std::vector<double> seconds = metrics_column(out / "fid.csv", "train_s");
+    CHECK(seconds[0] > 0.0);
+    CHECK(seconds[1] > seconds[0]);
+    const std::vector<double> fid = metrics_column(out / "fid.csv", "fid");
+    const std::vector<double> fid_raw = metrics_column(out / "fid.csv", "fid_raw");
+    for (std::size_t i = 0; i < fid.size(); ++i) {
+      CHECK(std::isfinite(fid[i]));
+      CHECK(fid[i] != fid_raw[i]);  // the moving average is not G's weights
+    }
+    CHECK(fs::exists(out / "fid_curve.png"));
+    // The closing line reports the last row, not a second evaluation with other noise.
+    std::ostringstream last;
+    last << "FID (ganforge classifier features, 20 samples vs 200 test images): " << fid.back();
+    GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), last.str());
+
+    // Resumed, the clock goes on from the checkpoint's seconds.
+    REQUIRE(test::run_program("dcgan_train", common + fid_flags + " --steps 6 --fid-every 2 --resume " +
+                                                 (out / "checkpoint.safetensors").string(),
+                              dir / "log2.txt") == 0);
+    CHECK(metrics_column(out / "fid.csv", "step") == std::vector<double>{2, 4, 5, 6});
+    CHECK(metrics_column(out / "fid.csv", "train_s")[3] > seconds[2]);
+
+    // Without a moving average both columns are the same generator.
+    REQUIRE(test::run_program("dcgan_train", common + fid_flags + " --steps 2 --fid-every 2 --ema-decay 0 --overwrite",
+                              dir / "log3.txt") == 0);
+    CHECK(metrics_column(out / "fid.csv", "fid") == metrics_column(out / "fid.csv", "fid_raw"));
+
+    // Asked for, FID that cannot be measured is an error before anything is replaced.
+    for (const auto& [flags, says] :
+         {std::pair{std::string(" --fid-every 2 --fid-samples 0"), "--fid-every needs --fid-samples > 0"},
+          std::pair{" --fid-every 2 --classifier " + (dir / "none.safetensors").string(), "--fid-every: no classifier"}}) {
+      CHECK(test::run_program("dcgan_train", common + " --steps 2 --overwrite" + flags, dir / "log4.txt") == 1);
+      GF_CHECK_CONTAINS(read_all(dir / "log4.txt"), says);
+      CHECK(metrics_column(out / "fid.csv", "step") == std::vector<double>{2});
+    }
   }
 
   TEST_CASE("dcgan_train --loss wgan-gp and --r1 log a finite penalty and resume" * doctest::skip(!GF_BUILT_EXAMPLES)) {
