@@ -58,7 +58,7 @@ Tensor shift_matrices(const std::vector<std::int64_t>& d, std::int64_t size, con
   return constant_like(m, {n, 1, size, size}, like);
 }
 
-// The (N, C, S, S) matrices repeated over the channels as (N C, S, S), one per image plane.
+// The (N, 1, S, S) matrices repeated over the channels as (N C, S, S): one per image plane.
 Tensor per_plane(const Tensor& matrices, const Tensor& images) {
   const std::int64_t n = images.size(0), c = images.size(1), s = matrices.size(2);
   return matrices.expand({n, c, s, s}).reshape({n * c, s, s});

@@ -141,7 +141,7 @@ class GanTrainer {
   void average_over_ranks(std::vector<double*> values);
 
   GanTrainerOptions options_;
-  Rng rng_;  // latent noise for every step
+  Rng rng_;  // every step's random numbers: latent noise, WGAN-GP's eps, DiffAugment's draws
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Adam> opt_g_, opt_d_;
