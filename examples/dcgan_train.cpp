@@ -16,6 +16,10 @@
 //   --r1 GAMMA       gamma / 2 E[||grad D(x)||^2] on real images, with any loss
 //                    (Mescheder et al. 2018); --r1-every K: lazy R1, times K
 //
+// --diff-augment color,translation,cutout (any subset): DiffAugment (Zhao et
+// al. 2020), the same random differentiable transform on every image D sees,
+// real and fake, in both steps; for small datasets.
+//
 // Everything goes to --out:
 //   samples/epoch_NNN.png   the same 64 latent vectors, decoded after each epoch
 //   samples/step_NNNNNN.png with --sample-every
@@ -74,6 +78,7 @@ struct Options {
   std::int64_t n_critic = 1;    // wgan-gp: 5 unless given
   double r1_gamma = 0;          // 0: no R1
   std::int64_t r1_every = 1;
+  std::string diff_augment;     // "": off
   double real_label = 1.0;
   double ema_decay = 0.999;
   bool spectral_norm = false;
@@ -304,6 +309,9 @@ int main(int argc, char** argv) {
   app.add_option("--r1-every", o.r1_every, "lazy R1: the penalty every K-th D step only, weighted by K")
       ->check(cli::in_range(1, 1000))
       ->capture_default_str();
+  app.add_option("--diff-augment", o.diff_augment,
+                 "DiffAugment (Zhao et al. 2020): comma-separated policies from color, translation, cutout, "
+                 "applied to real and fake images before D (default: off)");
   app.add_option("--real-label", o.real_label, "target for real images in D's loss; 0.9 = one-sided label smoothing")
       ->check(cli::in_range(0.0, 1.0))
       ->capture_default_str();
@@ -396,6 +404,7 @@ int main(int argc, char** argv) {
     t.n_critic = o.n_critic;
     t.r1_gamma = o.r1_gamma;
     t.r1_every = o.r1_every;
+    t.diff_augment = models::parse_diff_augment(o.diff_augment);
     t.lr_g = o.lr_g > 0 ? o.lr_g : o.lr;
     t.lr_d = o.lr_d > 0 ? o.lr_d : o.lr;
     t.beta1 = o.beta1;
@@ -435,7 +444,9 @@ int main(int argc, char** argv) {
     say << "dcgan_train: " << t.model.name() << " on " << o.dataset << " (" << dataset->size()
               << " images, " << per_epoch << " steps/epoch), G " << trainer.generator().num_parameters()
               << " params, D " << trainer.discriminator().num_parameters() << " params, loss "
-              << models::gan_loss_name(t.loss) << ", " << t.device << ", " << num_threads() << " threads\n";
+              << models::gan_loss_name(t.loss)
+              << (t.diff_augment.enabled() ? ", DiffAugment " + t.diff_augment.str() : std::string()) << ", "
+              << t.device << ", " << num_threads() << " threads\n";
     if (t.gp_lambda > 0 || t.r1_gamma > 0 || t.n_critic > 1)
       say << "gradient penalty: WGAN-GP lambda " << t.gp_lambda << ", R1 gamma " << t.r1_gamma << " every "
           << t.r1_every << " step(s); " << t.n_critic << " D step(s) per G step\n";

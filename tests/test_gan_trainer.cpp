@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <memory>
 
 #include "gf/models/gan/gan_trainer.hpp"
 
@@ -44,6 +45,28 @@ Tensor blob_batch(std::int64_t index, std::int64_t n = 16) {
     x.select(0, i).narrow(1, r, 8).narrow(2, c, 8).fill_(1.0);
   }
   return x;
+}
+
+// CHECK that two state dicts hold the same values, bit for bit.
+void check_same(const nn::NamedTensors& a, const nn::NamedTensors& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(a[i].first);
+    CHECK(a[i].second.to_vector<float>() == b[i].second.to_vector<float>());
+  }
+}
+
+// Trains `steps` steps with options `o` on the blob batches, saves them at
+// `path`, and returns a trainer built from the checkpoint's options and state.
+std::unique_ptr<GanTrainer> saved_and_reloaded(const GanTrainerOptions& o, std::int64_t steps, const std::string& path) {
+  {
+    GanTrainer first(o);
+    for (std::int64_t s = 0; s < steps; ++s) first.train_step(blob_batch(s));
+    first.save(path);
+  }
+  auto resumed = std::make_unique<GanTrainer>(read_trainer_options(io::load_safetensors(path), path));
+  resumed->load(path);
+  return resumed;
 }
 
 }  // namespace
@@ -92,16 +115,9 @@ TEST_SUITE("gan_trainer") {
     CHECK(resumed.step() == n);
     for (int s = n; s < 2 * n; ++s) resumed.train_step(blob_batch(s));
 
-    auto same = [](const nn::NamedTensors& a, const nn::NamedTensors& b) {
-      REQUIRE(a.size() == b.size());
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        CAPTURE(a[i].first);
-        CHECK(a[i].second.to_vector<float>() == b[i].second.to_vector<float>());
-      }
-    };
-    same(straight.generator().state_dict(), resumed.generator().state_dict());
-    same(straight.discriminator().state_dict(), resumed.discriminator().state_dict());
-    same(straight.sampling_generator().state_dict(), resumed.sampling_generator().state_dict());
+    check_same(straight.generator().state_dict(), resumed.generator().state_dict());
+    check_same(straight.discriminator().state_dict(), resumed.discriminator().state_dict());
+    check_same(straight.sampling_generator().state_dict(), resumed.sampling_generator().state_dict());
   }
 
   TEST_CASE("a NaN loss stops the step, names it, and changes no weight") {
@@ -246,17 +262,12 @@ TEST_SUITE("gan_trainer") {
     }
     const test::TempDir dir("r1");
     const std::string path = dir.file("r1.safetensors");
-    GanTrainer first(o);
-    for (std::int64_t s = 0; s < 3; ++s) first.train_step(blob_batch(s));
-    first.save(path);
-    const GanTrainerOptions back = read_trainer_options(io::load_safetensors(path), path);
-    CHECK(back.r1_gamma == 1.0);
-    CHECK(back.r1_every == 2);
-    GanTrainer resumed(back);
-    resumed.load(path);
-    const StepStats last = resumed.train_step(blob_batch(3));
+    const auto resumed = saved_and_reloaded(o, 3, path);
+    CHECK(resumed->options().r1_gamma == 1.0);
+    CHECK(resumed->options().r1_every == 2);
+    const StepStats last = resumed->train_step(blob_batch(3));
     CHECK(last.penalty == 0.0);  // step 4 is not an R1 step
-    CHECK(resumed.discriminator().state_dict()[0].second.to_vector<float>() ==
+    CHECK(resumed->discriminator().state_dict()[0].second.to_vector<float>() ==
           straight.discriminator().state_dict()[0].second.to_vector<float>());
   }
 
@@ -285,6 +296,50 @@ TEST_SUITE("gan_trainer") {
     CHECK(old.n_critic == 1);
     CHECK(old.r1_gamma == 0.0);
     CHECK(old.r1_every == 1);
+  }
+
+  TEST_CASE("DiffAugment: finite steps, exact resume, the policy in the checkpoint") {
+    GanTrainerOptions o = small_options();
+    o.diff_augment = parse_diff_augment("color,translation,cutout");
+    GanTrainer straight(o), plain(small_options());
+    for (std::int64_t s = 0; s < 4; ++s) {
+      const StepStats st = straight.train_step(blob_batch(s));
+      plain.train_step(blob_batch(s));
+      CHECK(std::isfinite(st.loss_d + st.loss_g));
+    }
+    // T changes what D sees, so the weights differ from the run without it.
+    CHECK(plain.discriminator().state_dict()[0].second.to_vector<float>() !=
+          straight.discriminator().state_dict()[0].second.to_vector<float>());
+
+    const test::TempDir dir("diff_augment");
+    const std::string path = dir.file("diff_augment.safetensors");
+    const auto resumed = saved_and_reloaded(o, 2, path);
+    CHECK(resumed->options().diff_augment == o.diff_augment);
+    for (std::int64_t s = 2; s < 4; ++s) resumed->train_step(blob_batch(s));
+    check_same(straight.generator().state_dict(), resumed->generator().state_dict());
+    check_same(straight.discriminator().state_dict(), resumed->discriminator().state_dict());
+
+    // A checkpoint from before the option existed trains without it.
+    io::SafetensorsFile old_file = io::load_safetensors(path);
+    CHECK(old_file.metadata.erase("diff_augment") == 1);
+    CHECK_FALSE(read_trainer_options(old_file, path).diff_augment.enabled());
+  }
+
+  TEST_CASE("DiffAugment with the penalties: R1 on T(real), WGAN-GP between T(real) and T(fake)") {
+    GanTrainerOptions r1 = small_options();
+    r1.r1_gamma = 1.0;
+    GanTrainerOptions gp = wgan_gp_options(10.0, 2);
+    for (GanTrainerOptions* o : {&r1, &gp}) {
+      o->diff_augment = parse_diff_augment("color,translation,cutout");
+      GanTrainer trainer(*o);
+      for (std::int64_t s = 0; s < 2; ++s) {
+        const StepStats st = trainer.train_step(blob_batch(s));
+        CHECK(std::isfinite(st.loss_d));
+        CHECK(std::isfinite(st.loss_g));
+        CHECK(std::isfinite(st.penalty));
+        CHECK(st.penalty > 0.0);
+      }
+    }
   }
 
   TEST_CASE("bad penalty settings are refused, naming them") {

@@ -236,6 +236,25 @@ TEST_SUITE("programs") {
     GF_CHECK_CONTAINS(read_all(dir / "log3.txt"), "--gp-lambda needs --loss wgan-gp");
   }
 
+  TEST_CASE("dcgan_train --diff-augment trains, says so, stores the policy, refuses unknown ones" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir scratch("programs_diff_augment");
+    const fs::path& dir = scratch.path();
+    const fs::path data = make_image_folder(dir / "data");
+    const std::string common = "--dataset folder --data " + data.string() +
+                               " --channels 1 --batch-size 8 --fid-samples 0 --seed 5 --steps 2 --out ";
+    const fs::path out = dir / "augmented";
+    REQUIRE(test::run_program("dcgan_train", common + out.string() + " --diff-augment translation,cutout",
+                              dir / "log.txt") == 0);
+    GF_CHECK_CONTAINS(read_all(dir / "log.txt"), "DiffAugment translation,cutout");
+    for (double loss : metrics_column(out / "metrics.csv", "loss_d")) CHECK(std::isfinite(loss));
+    CHECK(io::load_safetensors((out / "checkpoint.safetensors").string()).metadata.at("diff_augment") ==
+          "translation,cutout");
+    CHECK(test::run_program("dcgan_train", common + (dir / "bad").string() + " --diff-augment translation,flip",
+                            dir / "log2.txt") == 1);
+    GF_CHECK_CONTAINS(read_all(dir / "log2.txt"), "--diff-augment: unknown policy 'flip'");
+  }
+
   TEST_CASE("dcgan_train stops on an exploding loss and keeps the last good checkpoint" *
             doctest::skip(!GF_BUILT_EXAMPLES)) {
     const test::TempDir scratch("nan");

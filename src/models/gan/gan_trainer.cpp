@@ -102,9 +102,11 @@ void for_each_later_config_field(Options& o, Visit&& visit) {
   visit("n_critic", o.n_critic);
   visit("r1_gamma", o.r1_gamma);
   visit("r1_every", o.r1_every);
+  visit("diff_augment", o.diff_augment);
 }
 
 std::string to_text(GanLoss v) { return gan_loss_name(v); }
+std::string to_text(const DiffAugmentPolicy& v) { return v.str(); }
 std::string to_text(bool v) { return v ? "1" : "0"; }
 std::string to_text(std::int64_t v) { return std::to_string(v); }
 std::string to_text(std::uint64_t v) { return std::to_string(v); }
@@ -116,6 +118,7 @@ std::string to_text(double v) {
 }
 
 void from_text(const std::string& s, GanLoss& v) { v = parse_gan_loss(s); }
+void from_text(const std::string& s, DiffAugmentPolicy& v) { v = parse_diff_augment(s); }
 void from_text(const std::string& s, bool& v) { v = std::stoll(s) != 0; }
 void from_text(const std::string& s, std::int64_t& v) { v = std::stoll(s); }
 void from_text(const std::string& s, std::uint64_t& v) { v = std::stoull(s); }
@@ -183,6 +186,21 @@ void GanTrainer::setup_data_parallel() {
   reduce_d_ = std::make_unique<dist::GradReducer>(D_->parameters(), options_.comm, options_.bucket_bytes);
 }
 
+std::pair<int, int> GanTrainer::ranks_and_rank() const {
+  return reduce_d_ ? std::pair{options_.comm->size(), options_.comm->rank()} : std::pair{1, 0};
+}
+
+Tensor GanTrainer::augment(const Tensor& images) {
+  if (!options_.diff_augment.enabled()) return images;
+  // Data parallel: like the noise, draws for the global batch, of which this
+  // rank keeps its rows, so N ranks augment as one process would.
+  const auto [ranks, rank] = ranks_and_rank();
+  const std::int64_t n = images.size(0);
+  const std::vector<AugmentDraw> all = draw_diff_augment(options_.diff_augment, n * ranks, images.size(3), rng_);
+  const std::vector<AugmentDraw> mine(all.begin() + rank * n, all.begin() + (rank + 1) * n);
+  return apply_diff_augment(images, options_.diff_augment, mine);
+}
+
 void GanTrainer::average_over_ranks(std::vector<double*> values) {
   if (!reduce_d_) return;
   std::vector<double> v;
@@ -207,25 +225,32 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
   // 1. Fakes from fresh noise. Data parallel: every rank draws the global
   // batch's noise and keeps its own rows, so the generator stays in step and
   // the ranks together use exactly the noise one process would.
-  const int ranks = reduce_d_ ? options_.comm->size() : 1, rank = reduce_d_ ? options_.comm->rank() : 0;
+  const auto [ranks, rank] = ranks_and_rank();
   Tensor z = randn({n * ranks, cfg.nz}, {DType::kFloat32, options_.device}, &rng_);
   if (ranks > 1) z = z.narrow(0, rank * n, n);
   const Tensor fake = G_->forward(z, labels);
 
   // 2. Discriminator step: real vs detached fake, plus any gradient penalty.
   D_->zero_grad();
+  // DiffAugment: D judges T(real) and T(fake), never the batches themselves.
+  const Tensor real_seen = augment(real), fake_seen = augment(fake.detach());
   // Lazy R1 (every r1_every-th step, times r1_every) on the logits of the real
-  // batch, which then needs a gradient of its own.
+  // batch, which then needs a gradient of its own. With DiffAugment the
+  // gradient is taken w.r.t. T(real), the images D saw, as a new leaf: the
+  // penalty smooths D where it is trained, and needs no double backward
+  // through T. (StyleGAN2-ADA differentiates w.r.t. the real batch before T
+  // instead, which leaves out the pixels T dropped.)
   const bool r1_now = options_.r1_gamma > 0 && step_ % options_.r1_every == 0;
-  const Tensor real_for_d = r1_now ? real.detach().requires_grad_() : real;
+  const Tensor real_for_d = r1_now ? real_seen.detach().requires_grad_() : real_seen;
   const Tensor real_logits = D_->forward(real_for_d, labels);
-  const Tensor fake_logits = D_->forward(fake.detach(), labels);
+  const Tensor fake_logits = D_->forward(fake_seen, labels);
   const Tensor adversarial = discriminator_loss(options_.loss, real_logits, fake_logits, options_.real_label);
   Tensor penalty;
   if (r1_now)
     penalty = r1_penalty(real_logits, real_for_d, options_.r1_gamma * static_cast<double>(options_.r1_every));
   if (options_.gp_lambda > 0) {
-    const Tensor x_hat = gradient_penalty_interpolates(real, fake.detach(), rng_).requires_grad_();
+    // Between the images D saw: T(real) and T(fake).
+    const Tensor x_hat = gradient_penalty_interpolates(real_seen, fake_seen, rng_).requires_grad_();
     const Tensor gp = wgan_gradient_penalty(D_->forward(x_hat, labels), x_hat, options_.gp_lambda);
     penalty = penalty.defined() ? add(penalty, gp) : gp;
   }
@@ -252,7 +277,8 @@ StepStats GanTrainer::train_step(const Tensor& real_in, const Tensor& labels) {
     return stats;
   }
   G_->zero_grad();
-  const Tensor loss_g = generator_loss(options_.loss, D_->forward(fake, labels));
+  // Fresh draws of T, through which G's gradient flows.
+  const Tensor loss_g = generator_loss(options_.loss, D_->forward(augment(fake), labels));
   stats.loss_g = loss_g.item<double>();
   average_over_ranks({&stats.loss_g});
   if (!std::isfinite(stats.loss_g)) throw NonFiniteLoss(stats.step, "loss_G", stats.loss_g);

@@ -11,7 +11,10 @@
 // Gradient penalties (gradient_penalty.hpp) join L_D in step 2: WGAN-GP's on
 // interpolates between the real batch and the detached fakes (gp_lambda > 0),
 // R1 on the real batch (r1_gamma > 0; every r1_every-th step, weighted by
-// r1_every: lazy R1). With n_critic > 1 (WGAN-GP's 5 critic steps per
+// r1_every: lazy R1). DiffAugment (diff_augment.hpp), when on, puts its
+// random transform T before every call of D: D(T(real)) and D(T(fake)) in
+// step 2, the penalties on T's outputs, D(T(fake)) in step 3, with T's draws
+// from the noise generator. With n_critic > 1 (WGAN-GP's 5 critic steps per
 // generator step) steps 3 and 4 run only on every n_critic-th call; each call
 // is one D step on its own real batch.
 // A loss that is NaN or Inf stops the step before that loss updates any
@@ -35,11 +38,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "gf/core/rng.hpp"
 #include "gf/dist/grad_reducer.hpp"
 #include "gf/io/safetensors.hpp"
 #include "gf/models/gan/dcgan.hpp"
+#include "gf/models/gan/diff_augment.hpp"
 #include "gf/models/gan/gan_loss.hpp"
 #include "gf/optim/adam.hpp"
 
@@ -58,6 +63,7 @@ struct GanTrainerOptions {
   std::int64_t n_critic = 1;  // D steps per G step (WGAN-GP: 5)
   double r1_gamma = 0.0;      // > 0: R1 penalty on real data with this gamma
   std::int64_t r1_every = 1;  // lazy R1: the penalty every k-th D step, times k
+  DiffAugmentPolicy diff_augment;  // off by default
   std::uint64_t seed = 1;
   std::int64_t num_fixed_samples = 64;  // the fixed noise behind the per-epoch grids
   Device device = Device::cpu();
@@ -127,11 +133,15 @@ class GanTrainer {
  private:
   void update_ema();
   void setup_data_parallel();
+  // Data parallel: how many ranks train together and which one this is (1, 0 alone).
+  std::pair<int, int> ranks_and_rank() const;
+  // DiffAugment's T on a batch of this rank's (identity when off).
+  Tensor augment(const Tensor& images);
   // Data parallel: `values` replaced by their mean over the ranks.
   void average_over_ranks(std::vector<double*> values);
 
   GanTrainerOptions options_;
-  Rng rng_;  // latent noise for every step
+  Rng rng_;  // every step's random numbers: latent noise, WGAN-GP's eps, DiffAugment's draws
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Adam> opt_g_, opt_d_;
