@@ -144,6 +144,24 @@ TEST_SUITE("programs") {
     CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2});
   }
 
+  TEST_CASE("dcgan_train's defaults: batch 32 and lr 4e-4 for DCGAN-28, the paper's batch 64 and lr 1e-4 for WGAN-GP" *
+            doctest::skip(!GF_BUILT_EXAMPLES)) {
+    const test::TempDir scratch("programs_defaults");
+    const fs::path& dir = scratch.path();
+    const std::string common = "--dataset folder --data " + make_image_folder(dir / "data").string() +
+                               " --channels 1 --steps 1 --fid-samples 0 --out ";
+    REQUIRE(test::run_program("dcgan_train", common + (dir / "run").string(), dir / "log1.txt") == 0);
+    GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), "(40 images, 1 steps/epoch)");
+    GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), "batch 32, Adam lr 0.0004 (G) 0.0004 (D)");
+    // 40 images are not one batch of WGAN-GP's 64: refused, naming the batch.
+    CHECK(test::run_program("dcgan_train", common + (dir / "wgan").string() + " --loss wgan-gp", dir / "log2.txt") == 1);
+    GF_CHECK_CONTAINS(read_all(dir / "log2.txt"), "fewer than one batch of 64");
+    REQUIRE(test::run_program("dcgan_train", common + (dir / "wgan").string() + " --loss wgan-gp --batch-size 16 "
+                                                 "--overwrite",
+                              dir / "log3.txt") == 0);
+    GF_CHECK_CONTAINS(read_all(dir / "log3.txt"), "batch 16, Adam lr 0.0001 (G) 0.0001 (D)");
+  }
+
   TEST_CASE("dcgan_train --fid-every logs FID against training time and resumes the clock" *
             doctest::skip(!GF_BUILT_EXAMPLES)) {
     const test::TempDir scratch("programs_fid_every");
