@@ -99,13 +99,18 @@ def svg_chart(series, path, x_max):
 
 
 def mean_curve(curves):
-    """Mean log FID over seeds at the measurement times of the first seed, where every seed has a value."""
+    """Mean log FID at the measurement times of the longest run, over the seeds that reach each time."""
     points = []
-    for m, _ in curves[0]:
-        values = [at(c, m) if m > c[0][0] else c[0][1] for c in curves]
-        if all(v is not None for v in values):
-            points.append((m, math.exp(statistics.mean(math.log(v) for v in values))))
+    for m, _ in max(curves, key=len):
+        values = [v for v in (at(c, m) if m > c[0][0] else c[0][1] for c in curves) if v is not None]
+        points.append((m, math.exp(statistics.mean(math.log(v) for v in values))))
     return points
+
+
+def seeds_cell(values):
+    """mean_sd of the seeds that have a value, saying how many when some have none."""
+    got = sum(v is not None for v in values)
+    return mean_sd(values) + ("" if got in (0, len(values)) else f" ({got} of {len(values)} seeds)")
 
 
 def main():
@@ -141,12 +146,10 @@ def main():
         curves = all_curves[name]
         raw = [curve(f, ms[name], "fid_raw") for f in files]
         cells = [name, f"{ms[name]:.0f}", str(len(files))]
-        cells += [mean_sd([at(c, m) for c in curves]) for m in at_minutes]
+        cells += [seeds_cell([at(c, m) for c in curves]) for m in at_minutes]
         reached = [minutes_to(c, target) for c in curves]
-        got = sum(r is not None for r in reached)
-        cells.append("not reached" if got == 0 else mean_sd(reached) + ("" if got == len(reached) else
-                                                                        f" ({got} of {len(reached)} seeds)"))
-        cells.append(mean_sd([at(c, common) for c in raw]))
+        cells.append(seeds_cell(reached) if any(r is not None for r in reached) else "not reached")
+        cells.append(seeds_cell([at(c, common) for c in raw]))
         print("| " + " | ".join(cells) + " |")
         series.append((name, mean_curve(curves)))
     svg_chart(series, args.svg, args.horizon)
