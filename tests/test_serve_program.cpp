@@ -119,6 +119,12 @@ void check_error(const httplib::Result& r, int status, const std::string& field,
 
 std::vector<test::FormField> slow_job() { return {test::photo_field(64, 64), {"style", "plain", ""}}; }
 
+// Polls job `id` until a worker has taken it from the queue.
+void wait_until_running(httplib::Client& c, const std::string& id) {
+  while (json::parse(c.Get(("/api/v1/jobs/" + id).c_str())->body)["status"] != "running")
+    std::this_thread::sleep_for(10ms);
+}
+
 }  // namespace
 
 TEST_SUITE("serve program") {
@@ -240,13 +246,14 @@ TEST_SUITE("serve program") {
     LiveServer server(styles().path(), {"--workers", "1", "--max-queue", "1"});
     auto c = server.client();
     const std::string running = json::parse(post(c, "/api/v1/jobs", slow_job())->body)["id"];
+    // Only once the worker holds the first job is the queue's one place free
+    // for the second (on a busy machine the worker can take a while).
+    wait_until_running(c, running);
     const std::string queued = json::parse(post(c, "/api/v1/jobs", slow_job())->body)["id"];
     const auto full = post(c, "/api/v1/jobs", slow_job());
     check_error(full, 429, "", "queue is full");
     CHECK(std::stoi(full->get_header_value("Retry-After")) >= 1);
     check_still_up(server);
-    while (json::parse(c.Get(("/api/v1/jobs/" + running).c_str())->body)["status"] != "running")
-      std::this_thread::sleep_for(10ms);
     CHECK(json::parse(c.Delete(("/api/v1/jobs/" + running).c_str())->body)["status"] == "cancelled");
     CHECK(json::parse(c.Delete(("/api/v1/jobs/" + queued).c_str())->body)["status"] == "cancelled");
     check_still_up(server);
@@ -256,8 +263,7 @@ TEST_SUITE("serve program") {
     LiveServer server(styles().path(), {"--workers", "1"});
     auto c = server.client();
     const std::string id = json::parse(post(c, "/api/v1/jobs", slow_job())->body)["id"];
-    while (json::parse(c.Get(("/api/v1/jobs/" + id).c_str())->body)["status"] != "running")
-      std::this_thread::sleep_for(10ms);
+    wait_until_running(c, id);
     std::pair<int, double> stopped;
     std::thread stopper([&] { stopped = server.stop(); });
     std::this_thread::sleep_for(300ms);  // within the grace period: still listening
