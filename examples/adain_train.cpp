@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
       models::AdainCheckpoint ck = models::load_adain(o.resume);
       net = ck.net;
       adam_state = ck.optimizer;
-      step = ck.metadata.count("step") ? std::stoll(ck.metadata.at("step")) : 0;
+      step = io::metadata_number<std::int64_t>(ck.metadata, "step", o.resume).value_or(0);
       encoder = ck.metadata.count("encoder") ? ck.metadata.at("encoder") : "from " + o.resume;
       if (!o.vgg_weights.empty()) std::cout << "note: --vgg-weights ignored, the encoder comes from " << o.resume << "\n";
       if (app.count("--fusion") > 0 && models::parse_fusion(o.fusion) != net->config.fusion)

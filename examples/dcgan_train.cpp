@@ -40,7 +40,6 @@
 // the ranks train like one process at batch 2 x 32. Rank 0 alone writes
 // --out and prints; a checkpoint resumes on any number of ranks.
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -192,13 +191,9 @@ std::optional<FidProbe> open_fid_probe(const models::GanTrainer& trainer, const 
 // The seconds of training steps a checkpoint records; 0 for checkpoints from
 // before ganforge kept them.
 double checkpoint_train_seconds(const io::SafetensorsFile& file, const std::string& path) {
-  const auto it = file.metadata.find("train_seconds");
-  if (it == file.metadata.end()) return 0.0;
-  const std::string& text = it->second;
-  double seconds = -1;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  GF_CHECK(ec == std::errc() && end == text.data() + text.size() && std::isfinite(seconds) && seconds >= 0, path,
-           ": metadata train_seconds must be a number of seconds, got '", text, "'");
+  const double seconds = io::metadata_number<double>(file.metadata, "train_seconds", path).value_or(0.0);
+  GF_CHECK(std::isfinite(seconds) && seconds >= 0, path, ": metadata 'train_seconds' must be a number of seconds, got ",
+           seconds);
   return seconds;
 }
 

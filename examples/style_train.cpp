@@ -318,8 +318,8 @@ int main(int argc, char** argv) {
       GF_CHECK(m.count("kind") && m.at("kind") == "ganforge-style-train" && m.count("step") && m.count("width") &&
                    m.count("residual_blocks"),
                "--resume ", o.resume, ": not a style_train checkpoint");
-      o.width = std::stoll(m.at("width"));  // the checkpoint's network wins
-      o.residual_blocks = std::stoll(m.at("residual_blocks"));
+      o.width = *io::metadata_number<std::int64_t>(m, "width", o.resume);  // the checkpoint's network wins
+      o.residual_blocks = *io::metadata_number<std::int64_t>(m, "residual_blocks", o.resume);
       o.head = m.count("head") ? m.at("head") : "sigmoid";  // checkpoints before issue 11 had no head entry
       // The metadata sizes the network; the weights in the file must fill it.
       const models::StyleNetConfig saved{o.width, o.residual_blocks};
@@ -416,7 +416,7 @@ int main(int argc, char** argv) {
       D.load_state_dict(part("D."));
       opt_t.load_state_dict(part("opt_t."));
       opt_d.load_state_dict(part("opt_d."));
-      step = std::stoll(f.metadata.at("step"));
+      step = *io::metadata_number<std::int64_t>(f.metadata, "step", o.resume);
       say << "style_train: resuming from " << o.resume << " at step " << step << "\n";
     }
     say << "style_train: " << photos.size() << " content photos, style " << o.style << " ("

@@ -29,6 +29,7 @@
 // detail, and --preserve-color keeps the photo's colours (luminance-only transfer).
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -104,10 +105,13 @@ std::map<std::string, double> parse_style_layers(const std::string& spec) {
   for (const std::string& item : split(spec)) {
     const auto colon = item.find(':');
     const std::string name = item.substr(0, colon);
-    const double w = colon == std::string::npos ? 1.0 : std::stod(item.substr(colon + 1));
+    const std::optional<double> w =
+        colon == std::string::npos ? 1.0 : parse_number<double>(std::string_view(item).substr(colon + 1));
+    GF_CHECK(w && std::isfinite(*w) && *w >= 0, "--style-layers: the weight of '", name,
+             "' must be a number >= 0, got '", item.substr(colon + 1), "'");
     models::Vgg19Features::layer_index(name);  // throws listing the valid names
-    layers[name] = w;
-    sum += w;
+    layers[name] = *w;
+    sum += *w;
   }
   GF_CHECK(!layers.empty() && sum > 0, "--style-layers: no layers with positive weight in '", spec, "'");
   for (auto& [name, w] : layers) w /= sum;

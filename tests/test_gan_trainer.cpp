@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <tuple>
 
 #include "gf/models/gan/gan_trainer.hpp"
 
@@ -212,6 +213,15 @@ TEST_SUITE("gan_trainer") {
                       "step must be one non-negative int64, got float64");
     const std::string negative = forged([](io::SafetensorsFile& f) { f.metadata["ndf"] = "-3"; });
     GF_CHECK_CONTAINS(test::error_of([&] { load_generator(negative); }), "ndf must be positive");
+    // std::stoll read "64abc" as 64, and its error for "fast" said only "stod".
+    for (const auto& [key, text, expected] : {std::tuple{"ndf", "64abc", "a whole number"},
+                                              std::tuple{"lr_g", "fast", "a number"},
+                                              std::tuple{"spectral_norm", "", "a whole number"}}) {
+      const std::string bad = forged([&](io::SafetensorsFile& f) { f.metadata[key] = text; });
+      const std::string error = test::error_of([&] { GanTrainer(small_options()).load(bad); });
+      GF_CHECK_CONTAINS(error, "checkpoint " + bad + ": metadata '" + key + "' must be " + expected);
+      GF_CHECK_CONTAINS(error, "got '" + std::string(text) + "'");
+    }
   }
 
   TEST_CASE("conditional training runs with labels") {

@@ -151,6 +151,7 @@ TEST_SUITE("tensor") {
     if (cuda_is_available()) return;  // covered by the CUDA suite
     CHECK_THROWS_WITH_AS(zeros({2}).to(Device::cuda()), doctest::Contains("cuda"), gf::Error);
     CHECK(Device::parse("cuda:1") == Device::cuda(1));
-    CHECK_THROWS_AS(Device::parse("gpu"), gf::Error);
+    for (const char* bad : {"gpu", "cuda:", "cuda:1x", "cuda:-1", "cuda: 1"})
+      CHECK_THROWS_WITH_AS(Device::parse(bad), doctest::Contains(bad), gf::Error);
   }
 }

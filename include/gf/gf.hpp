@@ -12,6 +12,7 @@
 #include "gf/core/machine.hpp"
 #include "gf/core/memory_budget.hpp"
 #include "gf/core/parallel.hpp"
+#include "gf/core/parse_number.hpp"
 #include "gf/core/tensor.hpp"
 #include "gf/data/data.hpp"
 #include "gf/io/io.hpp"

@@ -1,5 +1,7 @@
 #include "gf/core/machine.hpp"
 
+#include "gf/core/parse_number.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,10 +27,9 @@ const CpuInfo& cpu_info() {
       if (colon == std::string::npos) continue;
       const std::string value = line.substr(colon + 1);
       if (line.rfind("cpu MHz", 0) == 0 && !have_mhz) {
-        try {
-          c.ghz = std::stod(value) / 1000.0;
-        } catch (const std::exception&) {
-        }
+        const std::size_t first = value.find_first_not_of(" \t");  // "cpu MHz\t\t: 2400.000"
+        if (const auto mhz = parse_number<double>(first == std::string::npos ? "" : value.substr(first)))
+          c.ghz = *mhz / 1000.0;
         have_mhz = true;
       } else if (line.rfind("flags", 0) == 0 && !have_flags) {
         const std::string padded = value + " ";

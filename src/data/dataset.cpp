@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "gf/core/parse_number.hpp"
+
 namespace gf::data {
 namespace {
 
@@ -40,10 +42,8 @@ std::int64_t find_class(const std::vector<std::string>& names, const std::string
   const std::string q = simplify(query);
   for (std::size_t i = 0; i < names.size(); ++i)
     if (matches(names[i], q)) return static_cast<std::int64_t>(i);
-  if (!q.empty() && q.find_first_not_of("0123456789") == std::string::npos && q.size() < 10) {
-    const std::int64_t index = std::stoll(q);
-    if (index < static_cast<std::int64_t>(names.size())) return index;
-  }
+  if (const auto index = parse_number<std::size_t>(q); index && *index < names.size())
+    return static_cast<std::int64_t>(*index);
   std::string known;
   for (std::size_t i = 0; i < names.size(); ++i) known += (i ? ", " : "") + std::to_string(i) + " " + names[i];
   throw Error(detail::concat("find_class: no class named \"", query, "\"; the classes are: ", known));

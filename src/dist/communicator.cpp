@@ -7,6 +7,7 @@
 
 #include "dist/backends.hpp"
 #include "gf/autograd/grad_mode.hpp"
+#include "gf/core/parse_number.hpp"
 
 namespace gf::dist {
 namespace {
@@ -19,10 +20,15 @@ void check_same_kind(const std::vector<Tensor>& tensors) {
              tensors[0].device(), " and ", t.dtype(), " on ", t.device());
 }
 
-// An environment variable as an int, or `fallback` when unset.
+// An environment variable as an int, or `fallback` when unset; a launcher's
+// variable that is not a number is refused rather than read as rank 0.
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
+  if (!v || !*v) return fallback;
+  const std::optional<int> value = parse_number<int>(v);
+  GF_CHECK(value && *value >= 0, "distributed launch: environment variable ", name,
+           " must be a whole number >= 0, got '", v, "'");
+  return *value;
 }
 
 // Completes at once: the sum over one rank is the tensor itself.

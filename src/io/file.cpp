@@ -7,12 +7,12 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 
 #include "gf/core/error.hpp"
+#include "gf/core/parse_number.hpp"
 
 namespace gf::io {
 namespace {
@@ -51,15 +51,6 @@ std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
   return target.parent_path() / name;
 }
 
-// The value of `digits` when it is a non-empty run of decimal digits, nothing otherwise.
-std::optional<long long> parse_digits(std::string_view digits) {
-  long long value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || digits.front() == '-' || ec != std::errc() || end != digits.data() + digits.size())
-    return std::nullopt;
-  return value;
-}
-
 // Makes the rename itself durable. Best effort: some file systems refuse fsync
 // on directories, and the data is already safe in the renamed file.
 void sync_directory(const std::filesystem::path& dir) {
@@ -89,8 +80,10 @@ std::optional<pid_t> temporary_file_owner(std::string_view filename) {
   const std::string_view numbers = filename.substr(mark + kTemporaryMark.size());  // "<pid>-<n>"
   const std::size_t dash = numbers.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  const auto pid = parse_digits(numbers.substr(0, dash));
-  if (!pid || !parse_digits(numbers.substr(dash + 1)) || *pid <= 0 || *pid > std::numeric_limits<pid_t>::max())
+  // Unsigned, so a '-' sign is refused too.
+  const auto pid = parse_number<unsigned long long>(numbers.substr(0, dash));
+  const auto largest_pid = static_cast<unsigned long long>(std::numeric_limits<pid_t>::max());
+  if (!pid || !parse_number<unsigned long long>(numbers.substr(dash + 1)) || *pid == 0 || *pid > largest_pid)
     return std::nullopt;
   return static_cast<pid_t>(*pid);
 }

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "gf/core/error.hpp"
+#include "gf/core/parse_number.hpp"
 #include "io/file.hpp"
 
 namespace gf::io {
@@ -25,13 +25,6 @@ std::string header_line(const std::vector<std::string>& columns) {
   return line + "\n";
 }
 
-// True when all of `text` is one number (an integer for integer types).
-template <typename Number>
-bool parse_number(std::string_view text, Number& value) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return !text.empty() && ec == std::errc() && end == text.data() + text.size();
-}
-
 // The row in `line` when it is exactly `width` comma-separated numbers with an
 // integer step first; nothing for a torn or garbled line.
 std::optional<MetricsRow> parse_row(std::string_view line, std::size_t width) {
@@ -39,8 +32,15 @@ std::optional<MetricsRow> parse_row(std::string_view line, std::size_t width) {
   for (std::size_t start = 0, field = 0;; ++field) {
     const std::size_t comma = std::min(line.find(',', start), line.size());
     const std::string_view text = line.substr(start, comma - start);
-    if (!(field == 0 ? parse_number(text, row.step) : parse_number(text, row.values.emplace_back())))
-      return std::nullopt;
+    if (field == 0) {
+      const auto step = parse_number<std::int64_t>(text);
+      if (!step) return std::nullopt;
+      row.step = *step;
+    } else {
+      const auto value = parse_number<double>(text);
+      if (!value) return std::nullopt;
+      row.values.push_back(*value);
+    }
     if (comma == line.size()) break;
     start = comma + 1;
   }

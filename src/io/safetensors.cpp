@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -185,10 +184,9 @@ void read_metadata(const Json& json, SafetensorsFile& out, const Source& src) {
   const auto version = out.metadata.find("version");
   src.check(version != out.metadata.end(), "ganforge file without a \"version\" in its metadata");
   const std::string& v = version->second;
-  int number = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
-  src.check(ec == std::errc() && end == v.data() + v.size() && number >= 1, "format version '", v,
-            "' is not a positive integer");
+  const std::optional<int> parsed = parse_number<int>(v);
+  src.check(parsed && *parsed >= 1, "format version '", v, "' is not a positive integer");
+  const int number = *parsed;
   src.check(number <= kSafetensorsVersion, "written with ganforge format version ", number,
             ", but this build reads versions up to ", kSafetensorsVersion,
             ". Update ganforge, or re-save the checkpoint with format version ", kSafetensorsVersion,

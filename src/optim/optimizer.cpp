@@ -6,6 +6,7 @@
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/core/parse_number.hpp"
 
 namespace gf::optim {
 namespace {
@@ -16,9 +17,9 @@ bool parse_state_key(const std::string& key, std::size_t& index, std::string& bu
   if (key.rfind(prefix, 0) != 0) return false;
   const std::size_t dot = key.find('.', prefix.size());
   if (dot == std::string::npos || dot == prefix.size() || dot + 1 == key.size()) return false;
-  const std::string digits = key.substr(prefix.size(), dot - prefix.size());
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
-  index = std::stoul(digits);
+  const auto number = parse_number<std::size_t>(std::string_view(key).substr(prefix.size(), dot - prefix.size()));
+  if (!number) return false;
+  index = *number;
   buffer = key.substr(dot + 1);
   return true;
 }

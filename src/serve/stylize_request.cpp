@@ -1,11 +1,11 @@
 #include "gf/serve/stylize_request.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <optional>
 
+#include "gf/core/parse_number.hpp"
 #include "gf/data/transforms.hpp"
 #include "gf/ops/elementwise.hpp"
 #include "gf/serve/api_error.hpp"
@@ -28,20 +28,18 @@ std::string shown(std::string_view value) {
 }
 
 double parse_alpha(std::string_view text) {
-  double v = 0.0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0.0 || v > 1.0)
+  const std::optional<double> v = parse_number<double>(text);
+  if (!v || !std::isfinite(*v) || *v < 0.0 || *v > 1.0)
     bad_field("alpha", "alpha must be a number in [0, 1], got " + shown(text));
-  return v;
+  return *v;
 }
 
 std::int64_t parse_size(std::string_view text, std::int64_t max_side) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < kMinSide || v > max_side)
+  const std::optional<std::int64_t> v = parse_number<std::int64_t>(text);
+  if (!v || *v < kMinSide || *v > max_side)
     bad_field("size", "size must be a whole number of pixels from " + std::to_string(kMinSide) + " to " +
                           std::to_string(max_side) + " for this method, got " + shown(text));
-  return v;
+  return *v;
 }
 
 // The upload in `field` decoded and resized so its longest side is `longest`

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gf/core/error.hpp"
+#include "gf/core/parse_number.hpp"
 
 namespace gf {
 
@@ -27,12 +28,8 @@ struct Device {
   static Device parse(const std::string& s) {
     if (s == "cpu") return cpu();
     if (s == "cuda") return cuda(0);
-    if (s.rfind("cuda:", 0) == 0) {
-      try {
-        return cuda(std::stoi(s.substr(5)));
-      } catch (const std::exception&) {
-      }
-    }
+    if (s.rfind("cuda:", 0) == 0)
+      if (const auto index = parse_number<int>(std::string_view(s).substr(5)); index && *index >= 0) return cuda(*index);
     throw Error("device: expected 'cpu', 'cuda' or 'cuda:N', got '" + s + "'");
   }
 };

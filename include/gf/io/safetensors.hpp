@@ -19,11 +19,15 @@
 // be recognised. Loading accepts files from any writer that follows the spec.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "gf/core/error.hpp"
+#include "gf/core/parse_number.hpp"
 #include "gf/core/tensor.hpp"
 
 namespace gf::io {
@@ -43,6 +47,19 @@ struct NamedTensors : std::vector<std::pair<std::string, Tensor>> {
 };
 /// Free-form string metadata (the keys "format" and "version" are ganforge's).
 using Metadata = std::map<std::string, std::string>;
+
+/// The metadata value under `key` read as a number of type T (gf::parse_number);
+/// nothing when the key is absent, a gf::Error naming `path`, the key and the
+/// text when the value is not such a number (a hand-edited or corrupt file).
+template <typename T>
+std::optional<T> metadata_number(const Metadata& metadata, const std::string& key, const std::string& path) {
+  const auto it = metadata.find(key);
+  if (it == metadata.end()) return std::nullopt;
+  const std::optional<T> value = parse_number<T>(it->second);
+  GF_CHECK(value, path, ": metadata '", key, "' must be ", std::is_integral_v<T> ? "a whole number" : "a number",
+           ", got '", it->second, "'");
+  return value;
+}
 
 /// What a safetensors file holds.
 struct SafetensorsFile {

@@ -73,8 +73,8 @@ ClassifierCheckpoint load_classifier(const std::string& path) {
   };
   c.test_stats.mean = get("fid.test_mean");
   c.test_stats.cov = get("fid.test_cov");
-  c.test_stats.count = std::stoll(file.metadata.count("fid_count") ? file.metadata.at("fid_count") : "0");
-  c.test_accuracy = std::stod(file.metadata.count("test_accuracy") ? file.metadata.at("test_accuracy") : "0");
+  c.test_stats.count = io::metadata_number<std::int64_t>(file.metadata, "fid_count", path).value_or(0);
+  c.test_accuracy = io::metadata_number<double>(file.metadata, "test_accuracy", path).value_or(0.0);
   return c;
 }
 

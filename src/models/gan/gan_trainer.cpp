@@ -4,9 +4,11 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include "gf/autograd/grad_mode.hpp"
 #include "gf/core/factory.hpp"
+#include "gf/core/parse_number.hpp"
 #include "gf/dist/program.hpp"
 #include "gf/models/gan/gradient_penalty.hpp"
 #include "gf/nn/norm.hpp"
@@ -117,12 +119,17 @@ std::string to_text(double v) {
   return os.str();
 }
 
-void from_text(const std::string& s, GanLoss& v) { v = parse_gan_loss(s); }
-void from_text(const std::string& s, DiffAugmentPolicy& v) { v = parse_diff_augment(s); }
-void from_text(const std::string& s, bool& v) { v = std::stoll(s) != 0; }
-void from_text(const std::string& s, std::int64_t& v) { v = std::stoll(s); }
-void from_text(const std::string& s, std::uint64_t& v) { v = std::stoull(s); }
-void from_text(const std::string& s, double& v) { v = std::stod(s); }
+// A field read back from the text to_text wrote; `where` names the
+// checkpoint and the key when the text is not what the field needs.
+void from_text(const std::string& s, const std::string&, GanLoss& v) { v = parse_gan_loss(s); }
+void from_text(const std::string& s, const std::string&, DiffAugmentPolicy& v) { v = parse_diff_augment(s); }
+template <typename Number>
+void from_text(const std::string& s, const std::string& where, Number& v) {
+  using Stored = std::conditional_t<std::is_same_v<Number, bool>, int, Number>;  // bool is written as 0 or 1
+  const std::optional<Stored> parsed = parse_number<Stored>(s);
+  GF_CHECK(parsed, where, " must be ", std::is_integral_v<Stored> ? "a whole number" : "a number", ", got '", s, "'");
+  v = static_cast<Number>(*parsed);
+}
 
 }  // namespace
 
@@ -353,14 +360,11 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
            ": not a DCGAN training checkpoint written by dcgan_train (metadata 'kind' is ",
            it == meta.end() ? "missing" : "'" + it->second + "'", ")");
   GanTrainerOptions o;
-  try {
-    for_each_config_field(o, [&](const char* key, auto& value) { from_text(required(meta, key, path), value); });
-    for_each_later_config_field(o, [&](const char* key, auto& value) {
-      if (auto it = meta.find(key); it != meta.end()) from_text(it->second, value);
-    });
-  } catch (const std::logic_error& e) {  // stoll / stod on a malformed value
-    throw Error(detail::concat("checkpoint ", path, ": malformed configuration metadata (", e.what(), ")"));
-  }
+  const auto where = [&](const char* key) { return detail::concat("checkpoint ", path, ": metadata '", key, "'"); };
+  for_each_config_field(o, [&](const char* key, auto& value) { from_text(required(meta, key, path), where(key), value); });
+  for_each_later_config_field(o, [&](const char* key, auto& value) {
+    if (auto it = meta.find(key); it != meta.end()) from_text(it->second, where(key), value);
+  });
   o.model.validate();
   // The configuration sizes the models; the file's tensors must be able to
   // fill them, or a few bytes of metadata would allocate gigabytes.

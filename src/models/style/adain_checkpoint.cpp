@@ -11,20 +11,11 @@ namespace {
 
 constexpr const char* kOptimizerPrefix = "optimizer.";
 
-// A metadata value that must be a whole number; names the file and key when not.
+// A metadata value that must be there and be a whole number; names the file and key when not.
 std::int64_t metadata_int(const io::Metadata& m, const std::string& key, const std::string& path) {
-  const auto it = m.find(key);
-  GF_CHECK(it != m.end(), "load_adain: '", path, "' has no '", key, "' in its metadata");
-  std::size_t used = 0;
-  std::int64_t v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  GF_CHECK(used > 0 && used == it->second.size(), "load_adain: '", path, "' metadata '", key,
-           "' must be a whole number, got '", it->second, "'");
-  return v;
+  const std::optional<std::int64_t> v = io::metadata_number<std::int64_t>(m, key, "load_adain: '" + path + "'");
+  GF_CHECK(v, "load_adain: '", path, "' has no '", key, "' in its metadata");
+  return *v;
 }
 
 }  // namespace
