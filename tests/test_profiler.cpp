@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "gf/autograd/engine.hpp"
 #include "gf/profile/profiler.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/ops/reduce.hpp"
@@ -105,6 +106,30 @@ TEST_SUITE("profiler") {
     const double relu_bytes = 2.0 * kN * 6 * 4 * 4 * sizeof(float);
     CHECK(row(rows, "net.2").forward_bytes == relu_bytes);
     CHECK(row(rows, "net.2").backward_bytes == relu_bytes);
+  }
+
+  TEST_CASE("grad() to the input computes no parameter gradient, also with create_graph") {
+    // R1's and WGAN-GP's inner gradient dD/dx: the weights' gradients would be
+    // thrown away, so no layer computes them (autograd::input_gradient_wanted).
+    const double conv = 2.0 * kN * 6 * 4 * 4 * (4 / 2) * 3 * 3, conv_t = 2.0 * kN * 3 * 4 * 4 * 4 * 3 * 3,
+                 linear = 2.0 * kN * 5 * 96;
+    for (const bool create_graph : {false, true}) {
+      CAPTURE(create_graph);
+      ProfilerSession session;
+      auto net = small_net();
+      Profiler::name_modules(*net, "net");
+      Rng gen(3);
+      const Tensor x = randn({kN, 3, 4, 4}, {}, &gen).requires_grad_();
+      Profiler::enable();
+      const Tensor gx = autograd::grad({sum((*net)(x))}, {x}, {}, create_graph)[0];
+      Profiler::disable();
+      CHECK(gx.requires_grad() == create_graph);
+      for (const Tensor& p : net->parameters()) CHECK_FALSE(p.grad().defined());
+      const auto rows = Profiler::rows();
+      CHECK(row(rows, "net.0").backward_flops == conv_t);  // each layer: its input gradient only
+      CHECK(row(rows, "net.1").backward_flops == conv);
+      CHECK(row(rows, "net.4").backward_flops == linear);
+    }
   }
 
   TEST_CASE("the report names every layer, a total and the peak memory") {

@@ -104,7 +104,10 @@ void sweep(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, b
     std::optional<Profiler::Scope> profile;
     if (Profiler::enabled() && !node->profile_scope().empty())
       profile.emplace(node->profile_scope(), "", Profiler::Phase::kBackward);
-    const std::vector<Tensor> input_grads = node->apply(grad_out, create_graph);
+    std::vector<bool> wanted;  // grad(): only the inputs on a path to a target
+    if (targets)
+      for (const auto& next : node->next()) wanted.push_back(next && needed.count(next.get()) > 0);
+    const std::vector<Tensor> input_grads = node->apply(grad_out, create_graph, targets ? &wanted : nullptr);
     if (profile) {  // it read the output gradient and wrote one per input
       std::vector<Tensor> touched = input_grads;
       touched.push_back(grad_out);
@@ -125,7 +128,8 @@ void sweep(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, b
 }  // namespace
 
 // The leaf's sink, here with the rest of backward's arithmetic (node.hpp declares it).
-std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output, bool /*create_graph: the sweep's grad mode*/) {
+std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad_output, bool /*create_graph: the sweep's grad mode*/,
+                                          const std::vector<bool>* /*wanted: a leaf has no inputs*/) {
   std::shared_ptr<TensorImpl> impl = leaf_.lock();
   if (!impl) return {};  // the leaf died; nobody can read its gradient
   Tensor leaf(impl);

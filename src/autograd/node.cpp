@@ -7,13 +7,44 @@
 // runs a kernel. The arithmetic of backward (summing gradients, adding into a
 // leaf's .grad) is the engine's: src/autograd/engine.cpp.
 namespace gf::autograd {
+namespace {
 
-std::vector<Tensor> Node::apply(const Tensor& grad_output, bool create_graph) {
+// The node whose backward function runs on this thread, and the sweep's
+// flags for its inputs (null: all). Saved and restored around each call.
+struct Running {
+  const Node* node = nullptr;
+  const std::vector<bool>* wanted = nullptr;
+};
+thread_local Running running;
+
+class RunningScope {
+ public:
+  RunningScope(const Node* node, const std::vector<bool>* wanted) : saved_(running) { running = {node, wanted}; }
+  ~RunningScope() { running = saved_; }
+  RunningScope(const RunningScope&) = delete;
+  RunningScope& operator=(const RunningScope&) = delete;
+
+ private:
+  Running saved_;
+};
+
+}  // namespace
+
+bool input_gradient_wanted(std::size_t i) {
+  if (!running.node) return true;
+  const auto& next = running.node->next();  // null where the input did not require grad
+  return i < next.size() && next[i] && (!running.wanted || (*running.wanted)[i]);
+}
+
+std::vector<Tensor> Node::apply(const Tensor& grad_output, bool create_graph, const std::vector<bool>* wanted) {
   GF_CHECK(!released_, "backward: the graph through '", name_,
            "' was already freed by an earlier backward(); pass retain_graph=true to the first call");
   GF_CHECK(!create_graph || backward_is_differentiable_ || differentiable_backward_, "backward with create_graph: op '",
            name_, "' has no differentiable backward, so the gradient through it cannot be differentiated again "
            "(docs/autograd.md lists the ops that have one)");
+  GF_CHECK(!wanted || wanted->size() == next_.size(), "backward of '", name_, "': ", wanted->size(),
+           " wanted flags for ", next_.size(), " inputs");
+  const RunningScope scope(this, wanted);
   std::vector<Tensor> grads =
       create_graph && !backward_is_differentiable_ ? differentiable_backward_(grad_output) : backward_(grad_output);
   GF_CHECK(grads.size() == next_.size(), "backward of '", name_, "' returned ", grads.size(), " gradients for ",

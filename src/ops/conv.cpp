@@ -22,6 +22,8 @@
 #include "gf/ops/reduce.hpp"
 
 namespace gf {
+
+using autograd::input_gradient_wanted;
 namespace {
 
 using Grads = std::vector<Tensor>;
@@ -91,36 +93,34 @@ double conv_flops(const Tensor& conv_out, const Tensor& weight) {
 
 /// conv2d's backward: g (N, C_out, H_out, W_out) to the gradients of the input
 /// x (N, C_in, H, W), the weight (C_out, C_in / groups, kH, kW) and the bias,
-/// each only where needed.
-Grads conv2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams p, double flops, bool need_x, bool need_w,
-                      bool need_b, const Tensor& g) {
+/// each only where the sweep wants it (autograd::input_gradient_wanted).
+Grads conv2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams p, double flops, const Tensor& g) {
   const Tensor gc = g.detach().contiguous();
   Tensor gx, gw, gb;
-  if (need_x) {  // scatter each output's gradient back through its window: col2im
+  if (input_gradient_wanted(0)) {  // scatter each output's gradient back through its window: col2im
     gx = empty_like_shape(xc, xc.shape());
     kernels_on(gx.device()).conv2d_backward_input(gx, gc, wc, p);
     Profiler::add_work(flops, 0);
   }
-  if (need_w) {  // correlate the input with the output gradient
+  if (input_gradient_wanted(1)) {  // correlate the input with the output gradient
     gw = empty_like_shape(wc, wc.shape());
     kernels_on(gw.device()).conv2d_backward_weight(gw, xc, gc, p);
     Profiler::add_work(flops, 0);
   }
-  if (need_b) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
+  if (input_gradient_wanted(2)) gb = sum(g, {0, 2, 3});  // the bias touched every (n, h, w)
   return Grads{gx, gw, gb};
 }
 
 /// conv2d's backward in differentiable ops, for create_graph: the same three
 /// gradients, recorded, with x and w captured as they are (not detached).
-Grads conv2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams p, bool need_x, bool need_w, bool need_b,
-                             const Tensor& g) {
+Grads conv2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams p, const Tensor& g) {
   const std::int64_t kh = w.size(2), kw = w.size(3);
   Tensor gx, gw, gb;
-  if (need_x)
+  if (input_gradient_wanted(0))
     gx = conv_transpose2d(g, w, Tensor(),
                           conv2d_input_grad_params(p, x.size(2), x.size(3), g.size(2), g.size(3), kh, kw));
-  if (need_w) gw = conv2d_weight_grad(x, g, kh, kw, p);
-  if (need_b) gb = sum(g, {0, 2, 3});
+  if (input_gradient_wanted(1)) gw = conv2d_weight_grad(x, g, kh, kw, p);
+  if (input_gradient_wanted(2)) gb = sum(g, {0, 2, 3});
   return Grads{gx, gw, gb};
 }
 
@@ -165,10 +165,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dP
 
   if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
-                     std::bind_front(conv2d_backward, xc, wc, p, flops, x.requires_grad(), weight.requires_grad(),
-                                     bias.defined() && bias.requires_grad()),
-                     std::bind_front(conv2d_backward_as_ops, x, weight, p, x.requires_grad(), weight.requires_grad(),
-                                     bias.defined() && bias.requires_grad()));
+                     std::bind_front(conv2d_backward, xc, wc, p, flops),
+                     std::bind_front(conv2d_backward_as_ops, x, weight, p));
   return y;
 }
 
@@ -177,33 +175,31 @@ namespace {
 /// conv_transpose2d's backward: g (N, C_out, H_out, W_out) to the gradients of
 /// the input x (N, C_in, H, W), the weight (C_in, C_out / groups, kH, kW) and
 /// the bias. `cp` is the adjoint convolution's parameters.
-Grads conv_transpose2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams cp, double flops, bool need_x,
-                                bool need_w, bool need_b, const Tensor& g) {
+Grads conv_transpose2d_backward(const Tensor& xc, const Tensor& wc, Conv2dParams cp, double flops, const Tensor& g) {
   const Tensor gc = g.detach().contiguous();
   Tensor gx, gw, gb;
-  if (need_x) {  // the adjoint of the adjoint: the convolution itself
+  if (input_gradient_wanted(0)) {  // the adjoint of the adjoint: the convolution itself
     gx = empty_like_shape(xc, xc.shape());
     kernels_on(gx.device()).conv2d_forward(gx, gc, wc, cp);
     Profiler::add_work(flops, 0);
   }
-  if (need_w) {  // conv2d's weight gradient, g as its input and x as its output gradient
+  if (input_gradient_wanted(1)) {  // conv2d's weight gradient, g as its input and x as its output gradient
     gw = empty_like_shape(wc, wc.shape());
     kernels_on(gw.device()).conv2d_backward_weight(gw, gc, xc, cp);
     Profiler::add_work(flops, 0);
   }
-  if (need_b) gb = sum(g, {0, 2, 3});
+  if (input_gradient_wanted(2)) gb = sum(g, {0, 2, 3});
   return Grads{gx, gw, gb};
 }
 
 /// conv_transpose2d's backward in differentiable ops, for create_graph: the
 /// input gradient is the adjoint convolution of g, the weight gradient that
 /// convolution's weight gradient with g as its input and x as its output gradient.
-Grads conv_transpose2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams cp, bool need_x, bool need_w,
-                                       bool need_b, const Tensor& g) {
+Grads conv_transpose2d_backward_as_ops(const Tensor& x, const Tensor& w, Conv2dParams cp, const Tensor& g) {
   Tensor gx, gw, gb;
-  if (need_x) gx = conv2d(g, w, Tensor(), cp);
-  if (need_w) gw = conv2d_weight_grad(g, x, w.size(2), w.size(3), cp);
-  if (need_b) gb = sum(g, {0, 2, 3});
+  if (input_gradient_wanted(0)) gx = conv2d(g, w, Tensor(), cp);
+  if (input_gradient_wanted(1)) gw = conv2d_weight_grad(g, x, w.size(2), w.size(3), cp);
+  if (input_gradient_wanted(2)) gb = sum(g, {0, 2, 3});
   return Grads{gx, gw, gb};
 }
 
@@ -246,10 +242,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
 
   if (autograd::needs_grad({x, weight, bias}))
     autograd::record(op, y, {x, weight, bias},
-                     std::bind_front(conv_transpose2d_backward, xc, wc, cp, flops, x.requires_grad(),
-                                     weight.requires_grad(), bias.defined() && bias.requires_grad()),
-                     std::bind_front(conv_transpose2d_backward_as_ops, x, weight, cp, x.requires_grad(),
-                                     weight.requires_grad(), bias.defined() && bias.requires_grad()));
+                     std::bind_front(conv_transpose2d_backward, xc, wc, cp, flops),
+                     std::bind_front(conv_transpose2d_backward_as_ops, x, weight, cp));
   return y;
 }
 
@@ -257,14 +251,13 @@ namespace {
 /// conv2d_weight_grad's backward: gw = W(x, g) is bilinear, with
 /// <W(x, g), ggw> = <conv2d(x, ggw), g>, so d/dg = conv2d(x, ggw) and d/dx is
 /// conv2d's input gradient with weight ggw. Both are recorded ops again.
-Grads conv2d_weight_grad_backward(const Tensor& x, const Tensor& g, Conv2dParams p, bool need_x, bool need_g,
-                                  const Tensor& ggw) {
+Grads conv2d_weight_grad_backward(const Tensor& x, const Tensor& g, Conv2dParams p, const Tensor& ggw) {
   Tensor gx, gg;
-  if (need_x)
+  if (input_gradient_wanted(0))
     gx = conv_transpose2d(g, ggw, Tensor(),
                           conv2d_input_grad_params(p, x.size(2), x.size(3), g.size(2), g.size(3), ggw.size(2),
                                                    ggw.size(3)));
-  if (need_g) gg = conv2d(x, ggw, Tensor(), p);
+  if (input_gradient_wanted(1)) gg = conv2d(x, ggw, Tensor(), p);
   return Grads{gx, gg};
 }
 }  // namespace
@@ -297,8 +290,7 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_output, std::int64
   Profiler::add_work(conv_flops(gc, gw), 0);
   if (autograd::needs_grad({x, grad_output}))
     autograd::record(op, gw, {x, grad_output},
-                     std::bind_front(conv2d_weight_grad_backward, x, grad_output, p, x.requires_grad(),
-                                     grad_output.requires_grad()),
+                     std::bind_front(conv2d_weight_grad_backward, x, grad_output, p),
                      autograd::Differentiable::kYes);
   return gw;
 }

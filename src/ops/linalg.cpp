@@ -56,9 +56,9 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
 }
 
 /// matmul's backward: dA = dC B^T, dB = A^T dC; sum_to folds a broadcast batch back.
-Grads matmul_backward(const Tensor& a, const Tensor& b, bool need_a, bool need_b, const Tensor& g) {
-  Tensor ga = need_a ? sum_to(matmul(g, b.transpose(-1, -2)), a.shape()) : Tensor();
-  Tensor gb = need_b ? sum_to(matmul(a.transpose(-1, -2), g), b.shape()) : Tensor();
+Grads matmul_backward(const Tensor& a, const Tensor& b, const Tensor& g) {
+  Tensor ga = autograd::input_gradient_wanted(0) ? sum_to(matmul(g, b.transpose(-1, -2)), a.shape()) : Tensor();
+  Tensor gb = autograd::input_gradient_wanted(1) ? sum_to(matmul(a.transpose(-1, -2), g), b.shape()) : Tensor();
   return Grads{ga, gb};
 }
 
@@ -69,7 +69,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = matmul_forward(a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("matmul", out, {a, b},
-                     std::bind_front(matmul_backward, a, b, a.requires_grad(), b.requires_grad()),
+                     std::bind_front(matmul_backward, a, b),
                      autograd::Differentiable::kYes);
   }
   return out;
@@ -77,10 +77,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 namespace {
 /// linear's backward: g (N, out) to the gradients of x (N, in), w (out, in) and the bias.
-Grads linear_backward(const Tensor& x, const Tensor& w, bool need_x, bool need_w, bool need_b, const Tensor& g) {
-  Tensor gx = need_x ? matmul(g, w) : Tensor();      // (N, out) @ (out, in)
-  Tensor gw = need_w ? matmul(g.t(), x) : Tensor();  // (out, N) @ (N, in)
-  Tensor gb = need_b ? sum(g, {0}) : Tensor();       // every row added the bias
+Grads linear_backward(const Tensor& x, const Tensor& w, const Tensor& g) {
+  Tensor gx = autograd::input_gradient_wanted(0) ? matmul(g, w) : Tensor();      // (N, out) @ (out, in)
+  Tensor gw = autograd::input_gradient_wanted(1) ? matmul(g.t(), x) : Tensor();  // (out, N) @ (N, in)
+  Tensor gb = autograd::input_gradient_wanted(2) ? sum(g, {0}) : Tensor();       // every row added the bias
   return Grads{gx, gw, gb};
 }
 }  // namespace
@@ -102,8 +102,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("linear", out, {x, weight, bias},
-                     std::bind_front(linear_backward, x, weight, x.requires_grad(), weight.requires_grad(),
-                                     bias.defined() && bias.requires_grad()),
+                     std::bind_front(linear_backward, x, weight),
                      autograd::Differentiable::kYes);
   }
   return out;

@@ -44,7 +44,10 @@ class Node {
   /// Runs the backward function and checks every returned gradient's shape.
   /// With `create_graph` it runs the differentiable backward (the engine has
   /// grad mode on), and throws naming the op when the node has none.
-  virtual std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false);
+  /// `wanted` (one flag per input, or null for all) is what
+  /// input_gradient_wanted() answers while the backward function runs.
+  virtual std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false,
+                                    const std::vector<bool>* wanted = nullptr);
   /// Frees what the node captured (after backward without retain_graph).
   virtual void release() {
     backward_ = nullptr;
@@ -88,7 +91,8 @@ class AccumulateGrad : public Node {
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
   /// Adds into leaf.grad(); with `create_graph` the sum is recorded, so the
   /// accumulated gradient keeps its graph.
-  std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false) override;
+  std::vector<Tensor> apply(const Tensor& grad_output, bool create_graph = false,
+                            const std::vector<bool>* wanted = nullptr) override;
   void release() override {}  // nothing captured; reusable across backward calls
   std::shared_ptr<TensorImpl> leaf() const { return leaf_.lock(); }
   void add_post_hook(PostHook hook) { post_hooks_.push_back(std::move(hook)); }
@@ -105,6 +109,18 @@ void add_post_accumulate_hook(const Tensor& leaf, AccumulateGrad::PostHook hook)
 
 /// Where a gradient for `t` must go: its grad_fn, its leaf accumulator, or null.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);
+
+/// Inside a backward function: whether the gradient of the op's input `i` is
+/// needed, i.e. the input required grad when the op ran and the running sweep
+/// will use its gradient. grad(outputs, inputs) walks only the part of the
+/// graph that leads to its inputs, so a convolution between D's output and x
+/// is asked for x's gradient and not for its weight's, which grad() would
+/// throw away: R1's and WGAN-GP's inner gradient skips half of every
+/// convolution's backward. Under backward() every gradient an input requires
+/// is needed. True outside a backward function. The ops whose parameter
+/// gradients cost as much as their input gradient (conv2d, conv_transpose2d,
+/// linear, matmul) ask it; others use the requires_grad they captured.
+bool input_gradient_wanted(std::size_t i);
 
 /// True when grad mode is on and any defined input requires grad.
 bool needs_grad(const std::vector<Tensor>& inputs);
