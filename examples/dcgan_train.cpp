@@ -285,7 +285,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", o.batch_size,
                  "images per step (per rank with --distributed); default 32 for dcgan28, 64 for dcgan64")
       ->check(cli::in_range(1, 4096));
-  app.add_option("--lr", o.lr, "Adam learning rate for G and D; default 4e-4 for dcgan28, 2e-4 for dcgan64")
+  app.add_option("--lr", o.lr, "Adam learning rate for G and D; default 8e-4 for dcgan28, 2e-4 for dcgan64")
       ->check(cli::positive());
   app.add_option("--lr-g", o.lr_g, "G's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
   app.add_option("--lr-d", o.lr_d, "D's learning rate (TTUR; 0: --lr)")->check(cli::non_negative());
@@ -394,7 +394,7 @@ int main(int argc, char** argv) {
     // batch that fits photos in memory.
     const bool dcgan28 = o.arch == "dcgan28";
     if (app.count("--batch-size") == 0) o.batch_size = dcgan28 ? 32 : 64;
-    if (app.count("--lr") == 0) o.lr = dcgan28 ? 4e-4 : 2e-4;
+    if (app.count("--lr") == 0) o.lr = dcgan28 ? 8e-4 : 2e-4;
     const bool wgan_gp = o.loss == "wgan-gp";
     GF_CHECK(wgan_gp || app.count("--gp-lambda") == 0, "--gp-lambda needs --loss wgan-gp, got --loss ", o.loss);
     t.loss = models::parse_gan_loss(wgan_gp ? "wgan" : o.loss);

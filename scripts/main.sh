@@ -13,6 +13,6 @@ if [ ! -f runs/classifier/fmnist_classifier.safetensors ]; then
   echo "== training the FID feature network (fmnist_classifier, 3 epochs)"
   "$GF_BUILD/examples/fmnist_classifier" --epochs 3 --out runs/classifier/fmnist_classifier.safetensors
 fi
-echo "== training DCGAN-28 on Fashion-MNIST (three epochs at the defaults: batch 32, Adam lr 4e-4)"
+echo "== training DCGAN-28 on Fashion-MNIST (three epochs at the defaults: batch 32, Adam lr 8e-4)"
 "$GF_BUILD/examples/dcgan_train" --dataset fashion-mnist --arch dcgan28 --epochs 3 \
   --out runs/dcgan --overwrite "$@"

@@ -2,8 +2,9 @@
 
 Each run's fid.csv gives FID against training steps; runs/ttq/step_ms.csv gives
 each candidate's milliseconds per step, measured with the default two threads
-on a quiet machine. Minutes of training = step x ms per step / 60000: what the
-run would have taken alone on that machine, whatever else ran beside it.
+on a quiet machine (pooled over candidates that do the same work). Minutes of
+training = step x ms per step / 60000: what the run would have taken alone on
+that machine, whatever else ran beside it.
 
 FID between two measurements is interpolated linearly in log FID against
 minutes (FID falls roughly exponentially early on); no value is extrapolated
@@ -26,11 +27,15 @@ def read_rows(path):
 
 
 def step_ms(runs):
-    """Median ms per step of each candidate over the calibration rounds."""
-    per = {}
-    for row in read_rows(runs / "step_ms.csv"):
-        per.setdefault(row["candidate"], []).append(float(row["ms_per_step"]))
-    return {name: statistics.median(v) for name, v in per.items()}
+    """Each candidate's ms per step: the median over the calibration rounds of
+    every candidate that does the same work (the same flags apart from learning
+    rates and decays), so the VM's noise between identical steps, up to 14%,
+    does not pass for a difference between them."""
+    rows = read_rows(runs / "step_ms.csv")
+    by_work = {}
+    for row in rows:
+        by_work.setdefault(row["work"], []).append(float(row["ms_per_step"]))
+    return {row["candidate"]: statistics.median(by_work[row["work"]]) for row in rows}
 
 
 def curve(fid_csv, ms, column="fid"):
@@ -72,7 +77,8 @@ def svg_chart(series, path, x_max):
     x = lambda m: left + (width - left - right) * m / x_max
     y = lambda f: top + (height - top - bottom) * (math.log(y_hi) - math.log(min(max(f, y_lo), y_hi))) / (
         math.log(y_hi) - math.log(y_lo))
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"]
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
+               "#bcbd22", "#000000", "#aec7e8"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
            f'font-size="12"><rect width="100%" height="100%" fill="white"/>',
            f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">DCGAN-28 on Fashion-MNIST: FID against '
@@ -89,7 +95,10 @@ def svg_chart(series, path, x_max):
                f'transform="rotate(-90 16 {(top + height - bottom) / 2})">FID (log scale)</text>')
     for i, (name, points) in enumerate(series):
         colour = colours[i % len(colours)]
-        coords = " ".join(f"{x(m):.1f},{y(f):.1f}" for m, f in points if m <= x_max)
+        shown = [(m, f) for m, f in points if m <= x_max]
+        if at(points, x_max) is not None and shown[-1][0] < x_max:  # a run that goes on: cut at the edge
+            shown.append((x_max, at(points, x_max)))
+        coords = " ".join(f"{x(m):.1f},{y(f):.1f}" for m, f in shown)
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')
         out.append(f'<line x1="{width - right + 10}" x2="{width - right + 30}" y1="{top + 10 + 18 * i}" '
                    f'y2="{top + 10 + 18 * i}" stroke="{colour}" stroke-width="2"/>'
@@ -118,7 +127,6 @@ def main():
     parser.add_argument("--runs", type=Path, default=Path("runs/ttq"))
     parser.add_argument("--svg", type=Path, default=Path("docs/images/dcgan28_time_to_quality.svg"))
     parser.add_argument("--horizon", type=float, default=10.0, help="minutes of the last column")
-    parser.add_argument("--screen", type=float, default=4.5, help="minutes that every screening run covers")
     args = parser.parse_args()
 
     ms = step_ms(args.runs)
@@ -133,9 +141,10 @@ def main():
     print(f"target: the default's FID after three epochs ({THREE_EPOCHS} steps, {target_minutes:.2f} min): "
           f"{target:.1f}\n")
     # The target's two halves (its FID in half its time, a lower FID at the
-    # horizon), and the screening runs' common length.
+    # horizon), and the longest time every run covers (the screening runs'
+    # common length), where all candidates compare.
     all_curves = {name: [curve(f, ms[name]) for f in files] for name, files in runs.items()}
-    common = args.screen
+    common = min(c[-1][0] for curves in all_curves.values() for c in curves)
     at_minutes = [target_minutes / 2, common, args.horizon]
     header = ["candidate", "ms/step", "seeds"] + [f"FID at {m:.2f} min" for m in at_minutes] + [
         f"min to FID {target:.1f}", f"without EMA at {common:.2f} min"]

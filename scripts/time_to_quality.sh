@@ -13,7 +13,9 @@
 #   bash scripts/time_to_quality.sh calibrate ROUNDS CANDIDATE...
 #       the milliseconds of one training step of each candidate with the default
 #       two threads (dcgan_train --profile 30), candidates interleaved within each
-#       round, on a machine with nothing else running: runs/ttq/step_ms.csv.
+#       round, on a machine with nothing else running: runs/ttq/step_ms.csv,
+#       with each candidate's work (its flags less learning rates and the
+#       moving average's decay, which change no arithmetic).
 #   /usr/bin/python3 scripts/time_to_quality.py
 #       step x calibrated ms/step = minutes; the table and the curves.
 #
@@ -39,11 +41,17 @@ flags_of() {
     lr8e-4)         echo "--batch-size 64 --lr 8e-4" ;;
     batch32)        echo "--batch-size 32 --lr 2e-4" ;;
     batch32-lr4e-4) echo "--batch-size 32 --lr 4e-4" ;;
+    batch32-lr8e-4) echo "--batch-size 32 --lr 8e-4" ;;
+    batch32-lr4e-4-ema0.995) echo "--batch-size 32 --lr 4e-4 --ema-decay 0.995" ;;
+    batch16-lr4e-4) echo "--batch-size 16 --lr 4e-4" ;;
     hinge-sn)       echo "--batch-size 64 --lr 2e-4 --loss hinge --spectral-norm" ;;
     diffaugment)    echo "--batch-size 64 --lr 2e-4 --diff-augment translation,cutout" ;;
     *) echo "time_to_quality.sh: unknown candidate '$1'" >&2; exit 1 ;;
   esac
 }
+
+# The flags that decide how much arithmetic a step does: rates and decays do not.
+work_of() { flags_of "$1" | sed -E 's/--(lr|lr-g|lr-d|ema-decay) [^ ]+ ?//g; s/ $//'; }
 
 batch_of() {
   local flags; flags="$(flags_of "$1")"
@@ -73,13 +81,13 @@ case "${1:-}" in
   calibrate)
     rounds="$2"; shift 2
     mkdir -p "$OUT"
-    echo "candidate,round,ms_per_step" >"$OUT/step_ms.csv"
+    echo "candidate,round,ms_per_step,work" >"$OUT/step_ms.csv"
     for round in $(seq "$rounds"); do
       for name in "$@"; do
         # shellcheck disable=SC2046
         ms=$("$TRAIN" --profile 30 $(flags_of "$name") | sed -n 's/^whole training step: \([0-9.]*\) ms.*/\1/p')
-        echo "$name,$round,$ms" | tee -a "$OUT/step_ms.csv"
+        echo "$name,$round,$ms,$(work_of "$name")" | tee -a "$OUT/step_ms.csv"
       done
     done ;;
-  *) sed -n '2,21p' "$0"; exit 1 ;;
+  *) sed -n '2,23p' "$0"; exit 1 ;;
 esac

@@ -144,7 +144,7 @@ TEST_SUITE("programs") {
     CHECK(metrics_steps(out / "metrics.csv") == std::vector<std::int64_t>{1, 2});
   }
 
-  TEST_CASE("dcgan_train's defaults: batch 32 and lr 4e-4 for DCGAN-28, the paper's batch 64 and lr 1e-4 for WGAN-GP" *
+  TEST_CASE("dcgan_train's defaults: batch 32 and lr 8e-4 for DCGAN-28, the paper's batch 64 and lr 1e-4 for WGAN-GP" *
             doctest::skip(!GF_BUILT_EXAMPLES)) {
     const test::TempDir scratch("programs_defaults");
     const fs::path& dir = scratch.path();
@@ -152,7 +152,7 @@ TEST_SUITE("programs") {
                                " --channels 1 --steps 1 --fid-samples 0 --out ";
     REQUIRE(test::run_program("dcgan_train", common + (dir / "run").string(), dir / "log1.txt") == 0);
     GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), "(40 images, 1 steps/epoch)");
-    GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), "batch 32, Adam lr 0.0004 (G) 0.0004 (D)");
+    GF_CHECK_CONTAINS(read_all(dir / "log1.txt"), "batch 32, Adam lr 0.0008 (G) 0.0008 (D)");
     // 40 images are not one batch of WGAN-GP's 64: refused, naming the batch.
     CHECK(test::run_program("dcgan_train", common + (dir / "wgan").string() + " --loss wgan-gp", dir / "log2.txt") == 1);
     GF_CHECK_CONTAINS(read_all(dir / "log2.txt"), "fewer than one batch of 64");
