@@ -37,7 +37,9 @@ start_run() {  # $1: total steps, $2: log file
   pid=$!
 }
 
-temporaries() { find "$out" -maxdepth 2 -name '.*.tmp-*' 2>/dev/null | sort; }
+# The temporary files in --out: none when the first run was killed before it
+# made --out (find would fail there, and under pipefail end the test unsaid).
+temporaries() { [ -d "$out" ] || return 0; find "$out" -maxdepth 2 -name '.*.tmp-*' | sort; }
 started() { grep -q "^dcgan_train: " "$1"; }  # its first line comes after the clean-up of --out
 
 # A random time: up to $1 whole seconds and a random fraction of one.
