@@ -45,6 +45,7 @@ flags_of() {
     batch32-lr4e-4-ema0.995) echo "--batch-size 32 --lr 4e-4 --ema-decay 0.995" ;;
     batch16-lr4e-4) echo "--batch-size 16 --lr 4e-4" ;;
     hinge-sn)       echo "--batch-size 64 --lr 2e-4 --loss hinge --spectral-norm" ;;
+    r1)             echo "--batch-size 64 --lr 2e-4 --r1 1 --r1-every 4" ;;
     diffaugment)    echo "--batch-size 64 --lr 2e-4 --diff-augment translation,cutout" ;;
     *) echo "time_to_quality.sh: unknown candidate '$1'" >&2; exit 1 ;;
   esac
