@@ -1,5 +1,6 @@
 #include "gf/autograd/engine.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
@@ -94,19 +95,16 @@ void sweep(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, b
     if (it == grads.end()) continue;  // no gradient reached this node
     const Tensor grad_out = it->second;
     grads.erase(it);
+    std::vector<bool> wanted;  // grad(): which inputs lie on a path to a target
     if (targets) {
       if (targets->count(node)) (*captured)[node] = grad_out;
-      bool feeds_target = false;  // another target lies further back
-      for (const auto& next : node->next()) feeds_target = feeds_target || (next && needed.count(next.get()) > 0);
-      if (!feeds_target) continue;
+      for (const auto& next : node->next()) wanted.push_back(next && needed.count(next.get()) > 0);
+      if (std::none_of(wanted.begin(), wanted.end(), [](bool w) { return w; })) continue;  // no target further back
     }
     // When profiling, the backward is charged to the module that recorded the node.
     std::optional<Profiler::Scope> profile;
     if (Profiler::enabled() && !node->profile_scope().empty())
       profile.emplace(node->profile_scope(), "", Profiler::Phase::kBackward);
-    std::vector<bool> wanted;  // grad(): only the inputs on a path to a target
-    if (targets)
-      for (const auto& next : node->next()) wanted.push_back(next && needed.count(next.get()) > 0);
     const std::vector<Tensor> input_grads = node->apply(grad_out, create_graph, targets ? &wanted : nullptr);
     if (profile) {  // it read the output gradient and wrote one per input
       std::vector<Tensor> touched = input_grads;
@@ -118,7 +116,7 @@ void sweep(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, b
     for (std::size_t i = 0; i < input_grads.size(); ++i) {
       Node* next = node->next()[i].get();
       if (!next || !input_grads[i].defined()) continue;
-      if (targets && !needed.count(next)) continue;
+      if (targets && !wanted[i]) continue;
       auto [slot, fresh] = grads.try_emplace(next, input_grads[i]);
       if (!fresh) slot->second = add(slot->second, input_grads[i]);  // a shared subexpression
     }
