@@ -1,11 +1,11 @@
 #include "gf/core/machine.hpp"
 
-#include "gf/core/parse_number.hpp"
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+
+#include "gf/core/parse_number.hpp"
 
 namespace gf {
 namespace {
