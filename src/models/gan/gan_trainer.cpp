@@ -119,15 +119,18 @@ std::string to_text(double v) {
   return os.str();
 }
 
-// A field read back from the text to_text wrote; `where` names the
+// A field read back from the text to_text wrote; the error names the
 // checkpoint and the key when the text is not what the field needs.
-void from_text(const std::string& s, const std::string&, GanLoss& v) { v = parse_gan_loss(s); }
-void from_text(const std::string& s, const std::string&, DiffAugmentPolicy& v) { v = parse_diff_augment(s); }
+void from_text(const std::string& s, const char*, const std::string&, GanLoss& v) { v = parse_gan_loss(s); }
+void from_text(const std::string& s, const char*, const std::string&, DiffAugmentPolicy& v) {
+  v = parse_diff_augment(s);
+}
 template <typename Number>
-void from_text(const std::string& s, const std::string& where, Number& v) {
+void from_text(const std::string& s, const char* key, const std::string& path, Number& v) {
   using Stored = std::conditional_t<std::is_same_v<Number, bool>, int, Number>;  // bool is written as 0 or 1
   const std::optional<Stored> parsed = parse_number<Stored>(s);
-  GF_CHECK(parsed, where, " must be ", std::is_integral_v<Stored> ? "a whole number" : "a number", ", got '", s, "'");
+  GF_CHECK(parsed, "checkpoint ", path, ": metadata '", key, "' must be ",
+           std::is_integral_v<Stored> ? "a whole number" : "a number", ", got '", s, "'");
   v = static_cast<Number>(*parsed);
 }
 
@@ -360,10 +363,11 @@ GanTrainerOptions read_trainer_options(const io::SafetensorsFile& file, const st
            ": not a DCGAN training checkpoint written by dcgan_train (metadata 'kind' is ",
            it == meta.end() ? "missing" : "'" + it->second + "'", ")");
   GanTrainerOptions o;
-  const auto where = [&](const char* key) { return detail::concat("checkpoint ", path, ": metadata '", key, "'"); };
-  for_each_config_field(o, [&](const char* key, auto& value) { from_text(required(meta, key, path), where(key), value); });
+  for_each_config_field(o, [&](const char* key, auto& value) {
+    from_text(required(meta, key, path), key, path, value);
+  });
   for_each_later_config_field(o, [&](const char* key, auto& value) {
-    if (auto it = meta.find(key); it != meta.end()) from_text(it->second, where(key), value);
+    if (auto it = meta.find(key); it != meta.end()) from_text(it->second, key, path, value);
   });
   o.model.validate();
   // The configuration sizes the models; the file's tensors must be able to
