@@ -34,6 +34,7 @@
 
 #include "gf/gf.hpp"
 #include "gf/models/style/adain.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "option_bounds.hpp"
 
 namespace fs = std::filesystem;
@@ -66,7 +67,7 @@ struct Options {
   double lr = 1e-3;
   double style_weight = 1.0;  // the paper uses 10 with pretrained VGG-19
   double colour_weight = 100.0;
-  std::int64_t width_divisor = 0;  // 0: 1 with --vgg-weights, else kDivisorOffline
+  std::int64_t width_divisor = 0;  // 0: the --vgg-weights file's, else kDivisorOffline
   std::string vgg_weights;
   std::string out = "runs/adain";
   std::string head = "recolour";
@@ -80,25 +81,6 @@ struct Options {
   int threads = 0;
 };
 
-// Resizes (3, H, W) so the shorter side is `side`, keeping the aspect ratio.
-Tensor resize_shorter(const Tensor& image, std::int64_t side) {
-  const double scale = static_cast<double>(side) / static_cast<double>(std::min(image.size(1), image.size(2)));
-  return clamp(data::resize(image, std::max<std::int64_t>(side, std::llround(image.size(1) * scale)),
-                            std::max<std::int64_t>(side, std::llround(image.size(2) * scale))),
-               0.0, 1.0);
-}
-
-// A random (3, size, size) crop of a photo whose shorter side was first scaled to
-// size x zoom, zoom uniform in [1, kMaxZoom], flipped half the time: many
-// different views of a few photos.
-data::Transform random_zoom_crop(std::int64_t size) {
-  return [size](const Tensor& photo, Rng& gen) {
-    const double zoom = 1.0 + (kMaxZoom - 1.0) * gen.uniform_double();
-    const Tensor scaled = resize_shorter(photo, std::llround(zoom * static_cast<double>(size)));
-    return data::random_horizontal_flip(data::random_crop(scaled, size, size, 0, gen), 0.5, gen);
-  };
-}
-
 // Every style image named by --style (files, or folders of images), resized
 // once so its shorter side is `side`: styles are few, so they stay in memory.
 std::vector<Tensor> load_styles(const std::vector<std::string>& paths, std::int64_t side) {
@@ -107,11 +89,11 @@ std::vector<Tensor> load_styles(const std::vector<std::string>& paths, std::int6
     if (fs::is_directory(p)) {
       const data::ImageFolder folder(p, {.channels = 3, .min_side = kMinSide, .min_side_why = kMinSideWhy});
       for (const auto& s : folder.skipped()) std::cerr << "adain_train: skipped " << s.path << ": " << s.reason << "\n";
-      for (std::int64_t i = 0; i < folder.size(); ++i) styles.push_back(resize_shorter(folder.get(i).image, side));
+      for (std::int64_t i = 0; i < folder.size(); ++i) styles.push_back(data::resize_shorter(folder.get(i).image, side));
     } else {
       const Tensor style = io::read_image(p, 3);  // names the file when unreadable
       io::check_min_size(style.size(1), style.size(2), p, kMinSide, kMinSideWhy);
-      styles.push_back(resize_shorter(style, side));
+      styles.push_back(data::resize_shorter(style, side));
     }
   }
   return styles;
@@ -184,9 +166,12 @@ int main(int argc, char** argv) {
       ->check(cli::non_negative())
       ->capture_default_str();
   app.add_option("--width-divisor", o.width_divisor,
-                 "divide every VGG/decoder width by this (1, 2, 4, ... 64); default 1 with --vgg-weights, else 4")
+                 "divide every VGG/decoder width by this (1, 2, 4, ... 64); default: the width of the --vgg-weights file "
+                 "(1 for torchvision's), else 4")
       ->check(CLI::IsMember({0, 1, 2, 4, 8, 16, 32, 64}));
-  app.add_option("--vgg-weights", o.vgg_weights, "pretrained VGG-19 features as safetensors (torchvision names)");
+  app.add_option("--vgg-weights", o.vgg_weights,
+                 "VGG-19 features as safetensors (torchvision names) for the encoder: torchvision's pretrained ones, or "
+                 "a narrower network feature_train taught on your photos");
   app.add_option("--head", o.head,
                  "recolour: the photo in the style's colours plus the decoded texture (alpha 0 is the photo); decoder: "
                  "the paper's, the whole picture from the decoder")
@@ -238,7 +223,9 @@ int main(int argc, char** argv) {
         std::cout << "note: --fusion ignored, " << o.resume << " has " << models::fusion_name(net->config.fusion)
                   << " fusion\n";
     } else {
-      const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor : (o.vgg_weights.empty() ? kDivisorOffline : 1);
+      const std::int64_t divisor = o.width_divisor > 0          ? o.width_divisor
+                                   : o.vgg_weights.empty()       ? kDivisorOffline
+                                                                 : models::vgg19_width_divisor(o.vgg_weights);
       Rng gen(o.seed);
       net = std::make_shared<models::AdainNet>(
           models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour",
@@ -248,7 +235,11 @@ int main(int argc, char** argv) {
         encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
       } else {
         net->load_vgg_weights(o.vgg_weights);
-        encoder = "pretrained VGG-19 (" + fs::path(o.vgg_weights).filename().string() + ")";
+        const io::Metadata about = io::load_safetensors(o.vgg_weights).metadata;
+        const auto kind = about.find("kind");
+        const bool ours = kind != about.end() && kind->second == models::kVgg19FeaturesKind;
+        encoder = (ours ? "VGG-19 taught by feature_train (" : "pretrained VGG-19 (") +
+                  fs::path(o.vgg_weights).filename().string() + ")";
       }
     }
     net->to(device);
@@ -268,7 +259,7 @@ int main(int argc, char** argv) {
       std::cerr << "adain_train: skipped " << photos->skipped().size() << " unreadable or too small file(s) in "
                 << o.content << "\n";
     data::DataLoader loader(photos, {.batch_size = o.batch_size, .seed = o.seed,
-                                     .transform = random_zoom_crop(o.image_size)});
+                                     .transform = data::transforms::random_zoom_crop(o.image_size, kMaxZoom)});
     const std::vector<Tensor> styles = load_styles(o.styles, style_side);
     GF_CHECK(!styles.empty(), "no readable style image in --style");
 

@@ -186,8 +186,28 @@ TEST_SUITE("adain") {
     Rng gen(1);
     CHECK_THROWS_WITH_AS(AdainNet(models::AdainConfig{.width_divisor = 3}, gen),
                          "AdainConfig: width_divisor must divide 64, got 3", Error);
-    CHECK_THROWS_WITH_AS(net->load_vgg_weights("any.safetensors"),
-                         "AdainNet: pretrained VGG-19 weights need width_divisor 1, this network has 16", Error);
+  }
+
+  TEST_CASE("load_vgg_weights: the encoder takes the file's first ten convolutions at the network's width") {
+    const test::TempDir dir("adain_vgg");
+    Rng gen(3);
+    models::Vgg19Features vgg(models::Vgg19Config{.width_divisor = 16}, gen);
+    models::save_vgg19_weights(dir.file("w16.safetensors"), vgg, {});
+    auto net = tiny_net(1);  // width divisor 16
+    net->load_vgg_weights(dir.file("w16.safetensors"));
+    for (const std::size_t i : {0, 2, 19}) {
+      CAPTURE(i);
+      GF_CHECK_CLOSE(net->encoder->at<nn::Conv2d>(i)->weight, vgg.features->at<nn::Conv2d>(i)->weight, 0, 0);
+      GF_CHECK_CLOSE(net->encoder->at<nn::Conv2d>(i)->bias, vgg.features->at<nn::Conv2d>(i)->bias, 0, 0);
+    }
+    // Weights of another width are named as such, and change nothing.
+    models::Vgg19Features wide(models::Vgg19Config{.width_divisor = 8}, gen);
+    models::save_vgg19_weights(dir.file("w8.safetensors"), wide, {});
+    const Tensor before = net->encoder->at<nn::Conv2d>(0)->weight.clone();
+    const std::string msg = test::error_of([&] { net->load_vgg_weights(dir.file("w8.safetensors")); });
+    GF_CHECK_CONTAINS(msg, "w8.safetensors");
+    GF_CHECK_CONTAINS(msg, "features.0.weight expects (4, 3, 3, 3), got (8, 3, 3, 3)");
+    GF_CHECK_CLOSE(net->encoder->at<nn::Conv2d>(0)->weight, before, 0, 0);
   }
 
   TEST_CASE("stylize: any size, alpha 0 ignores the style, weights pick styles") {

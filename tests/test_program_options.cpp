@@ -114,6 +114,12 @@ TEST_SUITE("programs") {
     check_refused(in, "adain_train", adain_train + " --width-divisor 3", {"--width-divisor"});
     check_refused(in, "adain_train", adain_train + " --checkpoint-every 0", {"--checkpoint-every: 0 is not in [1, "});
 
+    const std::string feature_train = "--images " + in.photos + " --out " + (in.dir / "f.safetensors").string();
+    check_refused(in, "feature_train", feature_train + " --crop 8", {"--crop: 8 is not in [16, 1024]"});
+    check_refused(in, "feature_train", feature_train + " --crop 40", {"--crop must be a multiple of 16", "got 40"});
+    check_refused(in, "feature_train", feature_train + " --width-divisor 3", {"--width-divisor"});
+    check_refused(in, "feature_train", feature_train + " --max-zoom 0.5", {"--max-zoom: 0.5 is not in [1, 100]"});
+
     const std::string blend = "--content " + in.photo + " --stylised " + in.photo;
     check_refused(in, "blend", blend + " --sharpen-sigma 0", {"--sharpen-sigma: 0 is not > 0"});
     check_refused(in, "blend", blend + " --levels 0", {"--levels: 0 is not in [1, 16]"});
@@ -181,6 +187,10 @@ TEST_SUITE("programs") {
                       "--batch-size 256 --out " + (in.dir / "run").string(),
                   {"training on 256 crops of 4096x4096 at width divisor 4 needs about",
                    "use a smaller --image-size or --batch-size"});
+    check_refused(in, "feature_train",
+                  "--images " + in.photos + " --crop 1024 --batch-size 1024 --out " + (in.dir / "f.safetensors").string(),
+                  {"training on 1024 crops of 1024x1024 in 4 turns at width divisor 4 needs about",
+                   "use a smaller --crop or --batch-size"});
     check_refused(
         in, "style_train",
         "--content " + in.photos + " --style " + in.photo + " --crop 4096 " +

@@ -197,6 +197,48 @@ TEST_SUITE("transforms") {
     CHECK(r[80] == 0.0f);
   }
 
+  TEST_CASE("rotate90: whole quarter turns by moving pixels, against the definition") {
+    const Tensor x = ramp(2, 3, 5);  // not square: a turn swaps the sides
+    const auto v = x.to_vector<double>();
+    // One turn counter-clockwise: the right column, read downwards, becomes the top row.
+    std::vector<double> ccw;
+    for (std::int64_t c = 0; c < 2; ++c)
+      for (std::int64_t y = 0; y < 5; ++y)
+        for (std::int64_t i = 0; i < 3; ++i) ccw.push_back(at(v, x.shape(), c, i, 4 - y));
+    CHECK(equal(rotate90(x, 1), from_vector<double>(ccw, {2, 5, 3})));
+    CHECK(equal(rotate90(x, 0), x));
+    CHECK(equal(rotate90(x, 4), x));
+    CHECK(equal(rotate90(rotate90(x, 1), 1), rotate90(x, 2)));
+    CHECK(equal(rotate90(x, -1), rotate90(x, 3)));
+    CHECK(equal(rotate90(rotate90(x, 3), 1), x));
+    // Two turns: upside down and mirrored.
+    CHECK(at(rotate90(x, 2).to_vector<double>(), x.shape(), 1, 0, 0) == at(v, x.shape(), 1, 2, 4));
+    // The same as the bilinear rotate by 90 degrees on a square image.
+    GF_CHECK_CLOSE(rotate90(ramp(3, 6, 6), 1), rotate(ramp(3, 6, 6), 90.0), 1e-5, 1e-6);
+    CHECK(rotate90(ramp(1, 2, 2, DType::kFloat64), 1).dtype() == DType::kFloat64);
+  }
+
+  TEST_CASE("resize_shorter and random_zoom_crop: aspect kept, zoom within its range, reproducible") {
+    CHECK(resize_shorter(ramp(3, 10, 25), 4).shape() == Shape{3, 4, 10});
+    CHECK(resize_shorter(ramp(3, 30, 12), 6).shape() == Shape{3, 15, 6});
+    GF_CHECK_CLOSE(resize_shorter(ramp(1, 8, 8), 8), ramp(1, 8, 8), 0, 1e-7);
+    for (std::uint64_t seed = 0; seed < 10; ++seed) {
+      Rng a(seed), b(seed), probe(seed);
+      const double zoom = 1.0 + 2.0 * probe.uniform_double();
+      const Tensor photo = ramp(3, 20, 30);
+      const Tensor crop = random_zoom_crop(photo, 8, 3.0, a);
+      CHECK(crop.shape() == Shape{3, 8, 8});
+      CHECK(equal(random_zoom_crop(photo, 8, 3.0, b), crop));
+      // By hand: the zoomed photo, a window of it, the flip.
+      Tensor z = resize_shorter(photo, std::llround(zoom * 8.0));
+      z = random_crop(z, 8, 8, 0, probe);
+      CHECK(equal(random_horizontal_flip(z, 0.5, probe), crop));
+    }
+    Rng gen(1);
+    CHECK_THROWS_WITH_AS(random_zoom_crop(ramp(1, 8, 8), 4, 0.5, gen),
+                         doctest::Contains("max_zoom must be at least 1, got 0.5"), gf::Error);
+  }
+
   TEST_CASE("random_rotation stays within its range and is reproducible") {
     const Tensor x = ramp(1, 9, 9);
     Rng gen(5);

@@ -121,6 +121,29 @@ TEST_SUITE("vgg") {
     GF_CHECK_CONTAINS(none, "docs/style-transfer.md");
   }
 
+  TEST_CASE("save_vgg19_weights: torchvision's names, the width read back from the file, metadata kept") {
+    const test::TempDir dir("vgg_save");
+    auto source = tiny_vgg(8);
+    save_vgg19_weights(dir.file("narrow.safetensors"), *source, {{"trained_on", "nothing"}});
+    CHECK(vgg19_width_divisor(dir.file("narrow.safetensors")) == 16);
+    const io::SafetensorsFile file = io::load_safetensors(dir.file("narrow.safetensors"));
+    CHECK(file.tensors.count("features.34.bias") == 1);
+    CHECK(file.metadata.at("trained_on") == "nothing");
+    CHECK(file.metadata.at("width_divisor") == "16");
+    CHECK(file.metadata.at("kind") == kVgg19FeaturesKind);
+    auto target = tiny_vgg(9);
+    load_vgg19_weights(*target, dir.file("narrow.safetensors"));
+    GF_CHECK_CLOSE(target->features->at<nn::Conv2d>(0)->weight, source->features->at<nn::Conv2d>(0)->weight, 0, 0);
+
+    // A file without conv1_1, or with a width no divisor gives, is named.
+    io::save_safetensors(dir.file("empty.safetensors"), {{"features.2.weight", zeros({4, 4, 3, 3})}});
+    GF_CHECK_CONTAINS(test::error_of([&] { vgg19_width_divisor(dir.file("empty.safetensors")); }),
+                      "empty.safetensors' holds no VGG-19 conv1_1 weight");
+    io::save_safetensors(dir.file("odd.safetensors"), {{"features.0.weight", zeros({5, 3, 3, 3})}});
+    GF_CHECK_CONTAINS(test::error_of([&] { vgg19_width_divisor(dir.file("odd.safetensors")); }),
+                      "conv1_1 has 5 output channels");
+  }
+
   TEST_CASE("perceptual_distance: unit feature vectors compared layer by layer, against plain loops") {
     auto vgg = tiny_vgg(7);
     Rng gen(8);

@@ -2,6 +2,7 @@
 // the bilinear sampler.
 #include "gf/data/transforms.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -146,6 +147,35 @@ Tensor rotate(const Tensor& image, double degrees) {
   return out;
 }
 
+Tensor rotate90(const Tensor& image, int quarter_turns) {
+  Tensor x = checked_image(image, "rotate90");
+  // One counter-clockwise quarter turn, as often as asked (3 for one clockwise).
+  // The right column, read downwards, becomes the top row: out(r, c) = in(c, W - 1 - r).
+  for (int turn = 0; turn < ((quarter_turns % 4) + 4) % 4; ++turn) {
+    const std::int64_t c = x.size(0), h = x.size(1), w = x.size(2);
+    Tensor out = Tensor::empty({c, w, h}, {x.dtype()});
+    GF_DTYPE_DISPATCH_FLOATING(x.dtype(), "rotate90", [&] {
+      const scalar_t* src = x.data<scalar_t>();
+      scalar_t* dst = out.data<scalar_t>();
+      for (std::int64_t ch = 0; ch < c; ++ch)
+        for (std::int64_t r = 0; r < w; ++r)
+          for (std::int64_t col = 0; col < h; ++col)
+            dst[(ch * w + r) * h + col] = src[(ch * h + col) * w + (w - 1 - r)];
+    });
+    x = out;
+  }
+  return x;
+}
+
+Tensor resize_shorter(const Tensor& image, std::int64_t side) {
+  const Tensor x = checked_image(image, "resize_shorter");
+  GF_CHECK(side > 0, "resize_shorter: side must be positive, got ", side);
+  const double scale = static_cast<double>(side) / static_cast<double>(std::min(x.size(1), x.size(2)));
+  return clamp(resize(x, std::max<std::int64_t>(side, std::llround(static_cast<double>(x.size(1)) * scale)),
+                      std::max<std::int64_t>(side, std::llround(static_cast<double>(x.size(2)) * scale))),
+               0.0, 1.0);
+}
+
 Tensor normalize(const Tensor& image) { return image * 2.0 - 1.0; }
 
 Tensor denormalize(const Tensor& image) { return (image + 1.0) * 0.5; }
@@ -168,6 +198,13 @@ Tensor random_horizontal_flip(const Tensor& image, double p, Rng& gen) {
 
 Tensor random_rotation(const Tensor& image, double max_degrees, Rng& gen) {
   return rotate(image, (2.0 * gen.uniform_double() - 1.0) * max_degrees);
+}
+
+Tensor random_zoom_crop(const Tensor& image, std::int64_t size, double max_zoom, Rng& gen) {
+  GF_CHECK(max_zoom >= 1.0, "random_zoom_crop: max_zoom must be at least 1, got ", max_zoom);
+  const double zoom = 1.0 + (max_zoom - 1.0) * gen.uniform_double();
+  const Tensor scaled = resize_shorter(image, std::llround(zoom * static_cast<double>(size)));
+  return random_horizontal_flip(random_crop(scaled, size, size, 0, gen), 0.5, gen);
 }
 
 Tensor Compose::operator()(const Tensor& image, Rng& gen) const {

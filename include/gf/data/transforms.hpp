@@ -48,6 +48,14 @@ Tensor hflip(const Tensor& image);
 /// Rotates counter-clockwise by `degrees` about the centre, bilinear, with 0
 /// where the rotated image uncovers the corners.
 Tensor rotate(const Tensor& image, double degrees);
+/// Rotates counter-clockwise by `quarter_turns` x 90 degrees exactly, by
+/// moving pixels (no resampling): (C, H, W) -> (C, W, H) for odd turns.
+/// Any integer, negative ones turn clockwise.
+Tensor rotate90(const Tensor& image, int quarter_turns);
+/// Bilinear resize so the shorter side is `side`, aspect ratio kept, values
+/// clamped to [0, 1] (bilinear resampling of a photo stays in range; the clamp
+/// guards against rounding).
+Tensor resize_shorter(const Tensor& image, std::int64_t side);
 /// [0, 1] -> [-1, 1] (x * 2 - 1), the range of a tanh generator. Any shape.
 Tensor normalize(const Tensor& image);
 /// [-1, 1] -> [0, 1] ((x + 1) / 2), for saving generated images. Any shape.
@@ -62,6 +70,10 @@ Tensor random_crop(const Tensor& image, std::int64_t height, std::int64_t width,
 Tensor random_horizontal_flip(const Tensor& image, double p, Rng& gen);
 /// rotate by an angle uniform in [-max_degrees, max_degrees].
 Tensor random_rotation(const Tensor& image, double max_degrees, Rng& gen);
+/// Many different views of a few photos: the shorter side scaled to size x
+/// zoom with zoom uniform in [1, max_zoom], a random (C, size, size) window of
+/// that, flipped left-right half the time.
+Tensor random_zoom_crop(const Tensor& image, std::int64_t size, double max_zoom, Rng& gen);
 
 // ---- composition ----------------------------------------------------------------
 
@@ -97,6 +109,9 @@ inline Transform random_horizontal_flip(double p = 0.5) {
 }
 inline Transform random_rotation(double max_degrees) {
   return [=](const Tensor& x, Rng& g) { return data::random_rotation(x, max_degrees, g); };
+}
+inline Transform random_zoom_crop(std::int64_t size, double max_zoom) {
+  return [=](const Tensor& x, Rng& g) { return data::random_zoom_crop(x, size, max_zoom, g); };
 }
 }  // namespace transforms
 

@@ -106,16 +106,14 @@ void AdainNet::freeze_encoder() {
 }
 
 void AdainNet::load_vgg_weights(const std::string& path) {
-  GF_CHECK(config.width_divisor == 1, "AdainNet: pretrained VGG-19 weights need width_divisor 1, this network has ",
-           config.width_divisor);
   Rng scratch(0);
-  Vgg19Features vgg(Vgg19Config{}, scratch);
-  load_vgg19_weights(vgg, path);
-  // vgg.features' state is named "<index>.weight": keep the indices the encoder has.
-  std::map<std::string, Tensor> state;
-  for (const auto& [name, t] : vgg.features->state_dict())
-    if (std::stoll(name.substr(0, name.find('.'))) < static_cast<std::int64_t>(encoder->size())) state[name] = t;
-  encoder->load_state_dict(state);
+  Vgg19Features vgg(Vgg19Config{.width_divisor = config.width_divisor}, scratch);
+  load_vgg19_weights(vgg, path);  // names the file and every mis-shaped tensor when its width is another
+  // The encoder holds the front of vgg.features, the same modules at the same indices.
+  for (std::size_t i = 0; i < encoder->size(); ++i) {
+    const nn::NamedTensors layer = (*vgg.features)[i]->state_dict();
+    (*encoder)[i]->load_state_dict(std::map<std::string, Tensor>(layer.begin(), layer.end()));
+  }
 }
 
 std::vector<Tensor> AdainNet::encode_stages(const Tensor& images) {

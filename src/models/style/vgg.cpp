@@ -122,6 +122,27 @@ void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
            hint);
 }
 
+std::int64_t vgg19_width_divisor(const std::string& path) {
+  GF_CHECK(std::filesystem::exists(path), "vgg19_width_divisor: no weights file '", path, "'");
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  const auto conv1_1 = file.tensors.find("features.0.weight");
+  GF_CHECK(conv1_1 != file.tensors.end() && conv1_1->second.dim() == 4,
+           "vgg19_width_divisor: '", path, "' holds no VGG-19 conv1_1 weight (a 4-D tensor features.0.weight)");
+  const std::int64_t channels = conv1_1->second.size(0);
+  GF_CHECK(channels >= 1 && 64 % channels == 0, "vgg19_width_divisor: '", path, "': conv1_1 has ", channels,
+           " output channels, VGG-19's 64 divided by a whole number expected");
+  return 64 / channels;
+}
+
+void save_vgg19_weights(const std::string& path, const Vgg19Features& vgg, const io::Metadata& metadata) {
+  io::Metadata meta = metadata;
+  meta["kind"] = kVgg19FeaturesKind;
+  meta["width_divisor"] = std::to_string(vgg.config.width_divisor);
+  io::NamedTensors tensors;
+  for (const auto& [name, t] : vgg.state_dict()) tensors.emplace_back(name, t);
+  io::save_safetensors(path, tensors, meta);
+}
+
 Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
                            const std::vector<std::string>& layers) {
   GF_CHECK(a.shape() == b.shape(), "perceptual_distance: images of different shapes ", a.shape(), " and ",

@@ -92,8 +92,9 @@ FeatureFusion parse_fusion(const std::string& name);
 
 struct AdainConfig {
   /// Every VGG-19 width (64, 128, 256, 512) and the decoder's mirror widths are
-  /// divided by this. 1 is the paper's network and the only one pretrained VGG
-  /// weights fit; 4 or 8 train in minutes on a CPU with a random encoder.
+  /// divided by this. 1 is the paper's network and the width torchvision's
+  /// pretrained weights fit; 4 or 8 train in minutes on a CPU, with a random
+  /// encoder or one feature_train taught.
   std::int64_t width_divisor = 1;
   /// The recolour head (see the top of this file); false: the paper's decoder.
   bool recolour = false;
@@ -115,8 +116,10 @@ class AdainNet : public nn::Module {
   AdainNet(const AdainConfig& config, Rng& gen);
 
   /// Replaces the encoder's weights by the first 10 convolutions of a
-  /// torchvision-named VGG-19 safetensors file (see load_vgg19_weights).
-  /// Needs width_divisor 1; throws otherwise, or naming what the file lacks.
+  /// torchvision-named VGG-19 safetensors file (see load_vgg19_weights) of
+  /// this network's width (vgg19_width_divisor tells a file's): torchvision's
+  /// pretrained VGG-19 at width_divisor 1, feature_train's at its own. Throws
+  /// naming the file and what it lacks or what has another shape.
   void load_vgg_weights(const std::string& path);
 
   /// The encoder's activations at relu1_1, relu2_1, relu3_1, relu4_1 for RGB

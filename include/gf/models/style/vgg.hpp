@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "gf/core/rng.hpp"
+#include "gf/io/safetensors.hpp"
 #include "gf/nn/nn.hpp"
 
 namespace gf::models {
@@ -86,5 +87,21 @@ Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
 /// missing, unexpected, mis-shaped or non-floating tensor, and says how to make
 /// the file when it does not exist.
 void load_vgg19_weights(Vgg19Features& vgg, const std::string& path);
+
+/// The width divisor of the VGG-19 features in a weights file, read from the
+/// shape of conv1_1's weight (64 / divisor output channels): 1 for
+/// torchvision's, more for the narrow networks feature_train writes. Build the
+/// Vgg19Features with it before load_vgg19_weights. Throws naming the file when
+/// it holds no conv1_1 weight or one of no valid width.
+std::int64_t vgg19_width_divisor(const std::string& path);
+
+/// The "kind" in the metadata of VGG-19 weights ganforge wrote: weights it
+/// taught itself (feature_train), where torchvision's files have none.
+inline constexpr const char* kVgg19FeaturesKind = "ganforge-vgg19-features";
+
+/// Writes `vgg`'s weights in torchvision's names ("features.0.weight" ...)
+/// with `metadata` (say what they were trained on) and kind
+/// kVgg19FeaturesKind, atomically.
+void save_vgg19_weights(const std::string& path, const Vgg19Features& vgg, const io::Metadata& metadata);
 
 }  // namespace gf::models
