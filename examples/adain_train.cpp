@@ -31,6 +31,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "gf/gf.hpp"
 #include "gf/models/style/adain.hpp"
@@ -223,9 +224,11 @@ int main(int argc, char** argv) {
         std::cout << "note: --fusion ignored, " << o.resume << " has " << models::fusion_name(net->config.fusion)
                   << " fusion\n";
     } else {
-      const std::int64_t divisor = o.width_divisor > 0          ? o.width_divisor
-                                   : o.vgg_weights.empty()       ? kDivisorOffline
-                                                                 : models::vgg19_width_divisor(o.vgg_weights);
+      const std::optional<models::Vgg19WeightsInfo> weights =
+          o.vgg_weights.empty() ? std::nullopt : std::optional(models::inspect_vgg19_weights(o.vgg_weights));
+      const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor
+                                   : weights           ? weights->width_divisor
+                                                       : kDivisorOffline;
       Rng gen(o.seed);
       net = std::make_shared<models::AdainNet>(
           models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour",
@@ -235,11 +238,7 @@ int main(int argc, char** argv) {
         encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
       } else {
         net->load_vgg_weights(o.vgg_weights);
-        const io::Metadata about = io::load_safetensors(o.vgg_weights).metadata;
-        const auto kind = about.find("kind");
-        const bool ours = kind != about.end() && kind->second == models::kVgg19FeaturesKind;
-        encoder = (ours ? "VGG-19 taught by feature_train (" : "pretrained VGG-19 (") +
-                  fs::path(o.vgg_weights).filename().string() + ")";
+        encoder = weights->description;
       }
     }
     net->to(device);

@@ -135,13 +135,11 @@ int main(int argc, char** argv) {
                       {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"}});
     }
     if (!o.vgg_weights.empty()) {
-      Rng gen(0);
-      models::Vgg19Features vgg(models::Vgg19Config{}, gen);
-      models::load_vgg19_weights(vgg, o.vgg_weights);
-      vgg.to(device);
-      vgg.eval();
+      const auto vgg = models::load_vgg19(o.vgg_weights);
+      vgg->to(device);
+      vgg->eval();
       metrics.push_back({"perceptual_distance", "perceptual distance (VGG-19)",
-                         {models::perceptual_distance(vgg, a.unsqueeze(0), b.unsqueeze(0)).item()}, ""});
+                         {models::perceptual_distance(*vgg, a.unsqueeze(0), b.unsqueeze(0)).item()}, ""});
     }
     if (o.json)
       print_json(o, a, metrics);

@@ -248,18 +248,18 @@ int main(int argc, char** argv) {
         bar.update(step, shown);
       };
       if (gatys) {
-        Rng gen(o.seed);
-        auto vgg = std::make_shared<models::Vgg19Features>(
-            models::Vgg19Config{.pooling = o.pooling == "avg" ? models::VggPooling::kAverage : models::VggPooling::kMax},
-            gen);
+        const models::VggPooling pooling = o.pooling == "avg" ? models::VggPooling::kAverage : models::VggPooling::kMax;
+        std::shared_ptr<models::Vgg19Features> vgg;
         if (o.vgg_weights.empty()) {
+          Rng gen(o.seed);
+          vgg = std::make_shared<models::Vgg19Features>(models::Vgg19Config{.pooling = pooling}, gen);
           std::cout << "feature network: VGG-19 with RANDOM weights (no --vgg-weights): expect the style's palette and "
                        "structureless noise, none of its shapes. Without pretrained weights the default patch-gan "
                        "method is the better choice.\n";
         } else {
-          models::load_vgg19_weights(*vgg, o.vgg_weights);
-          std::cout << "feature network: pretrained VGG-19 from " << o.vgg_weights
-                    << ": expect the classic Gatys look.\n";
+          vgg = models::load_vgg19(o.vgg_weights, pooling);
+          std::cout << "feature network: " << models::inspect_vgg19_weights(o.vgg_weights).description
+                    << " from " << o.vgg_weights << "\n";
         }
         models::GatysOptions g;
         g.content_layers = split(o.content_layers);

@@ -104,7 +104,7 @@ TEST_SUITE("rotation pretext") {
 }
 
 TEST_SUITE("programs") {
-  TEST_CASE("feature_train writes VGG-19 weights adain_train's encoder takes at their width" *
+  TEST_CASE("feature_train writes VGG-19 weights that adain_train, stylize and image_metrics take at their width" *
             doctest::skip(!GF_BUILT_EXAMPLES)) {
     const test::TempDir scratch("feature_train");
     const fs::path& dir = scratch.path();
@@ -125,7 +125,7 @@ TEST_SUITE("programs") {
     GF_CHECK_CONTAINS(log, "tiny.png: the image is 8x8, smaller than the 16x16 minimum (crops of --crop pixels");
     GF_CHECK_CONTAINS(log, "step 2: training accuracy");
     GF_CHECK_CONTAINS(log, "validation");
-    CHECK(models::vgg19_width_divisor(weights) == 16);
+    CHECK(models::inspect_vgg19_weights(weights).width_divisor == 16);
     const io::SafetensorsFile file = io::load_safetensors(weights);
     CHECK(file.metadata.at("steps") == "3");
     CHECK(file.metadata.at("trained_on") == "p0.png, p1.png, p2.png");
@@ -144,6 +144,17 @@ TEST_SUITE("programs") {
                       "encoder VGG-19 taught by feature_train (features.safetensors) to relu4_1, width divisor 16");
     const models::AdainCheckpoint model = models::load_adain((out / "checkpoint.safetensors").string());
     GF_CHECK_CLOSE(model.net->encoder->at<nn::Conv2d>(19)->weight, file.tensors.at("features.19.weight"), 0, 0);
+
+    // stylize's Gatys method and image_metrics' perceptual distance build their VGG at the file's width too.
+    const std::string photo = (dir / "photos" / "p0.png").string();
+    REQUIRE(test::run_program("stylize", "--method gatys --content " + photo + " --style " +
+                                             (dir / "styles" / "s.png").string() + " --vgg-weights " + weights +
+                                             " --steps 2 --size 32 --out " + (dir / "g.png").string(),
+                              dir / "gatys.txt") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "gatys.txt").string()),
+                      "feature network: VGG-19 taught by feature_train (features.safetensors)");
+    REQUIRE(test::run_program("image_metrics", photo + " " + photo + " --vgg-weights " + weights, dir / "m.txt") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "m.txt").string()), "perceptual distance (VGG-19)");
 
     // Errors name the problem.
     CHECK(test::run_program("feature_train", common + " --crop 24 --out " + weights, dir / "err.txt") == 1);

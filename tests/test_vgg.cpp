@@ -121,27 +121,38 @@ TEST_SUITE("vgg") {
     GF_CHECK_CONTAINS(none, "docs/style-transfer.md");
   }
 
-  TEST_CASE("save_vgg19_weights: torchvision's names, the width read back from the file, metadata kept") {
+  TEST_CASE("save_vgg19_weights: torchvision's names; inspect and load_vgg19 read the width back; metadata kept") {
     const test::TempDir dir("vgg_save");
     auto source = tiny_vgg(8);
     save_vgg19_weights(dir.file("narrow.safetensors"), *source, {{"trained_on", "nothing"}});
-    CHECK(vgg19_width_divisor(dir.file("narrow.safetensors")) == 16);
+    const Vgg19WeightsInfo info = inspect_vgg19_weights(dir.file("narrow.safetensors"));
+    CHECK(info.width_divisor == 16);
+    CHECK(info.description == "VGG-19 taught by feature_train (narrow.safetensors)");
     const io::SafetensorsFile file = io::load_safetensors(dir.file("narrow.safetensors"));
     CHECK(file.tensors.count("features.34.bias") == 1);
     CHECK(file.metadata.at("trained_on") == "nothing");
     CHECK(file.metadata.at("width_divisor") == "16");
     CHECK(file.metadata.at("kind") == kVgg19FeaturesKind);
-    auto target = tiny_vgg(9);
-    load_vgg19_weights(*target, dir.file("narrow.safetensors"));
-    GF_CHECK_CLOSE(target->features->at<nn::Conv2d>(0)->weight, source->features->at<nn::Conv2d>(0)->weight, 0, 0);
+    const auto loaded = load_vgg19(dir.file("narrow.safetensors"), VggPooling::kAverage);
+    CHECK(loaded->config.width_divisor == 16);
+    CHECK(loaded->config.pooling == VggPooling::kAverage);
+    GF_CHECK_CLOSE(loaded->features->at<nn::Conv2d>(0)->weight, source->features->at<nn::Conv2d>(0)->weight, 0, 0);
+    GF_CHECK_CLOSE(loaded->features->at<nn::Conv2d>(34)->bias, source->features->at<nn::Conv2d>(34)->bias, 0, 0);
+
+    // A file without ganforge's kind is torchvision's.
+    io::NamedTensors plain;
+    for (const auto& [name, t] : source->state_dict()) plain.push_back({name, t});
+    io::save_safetensors(dir.file("vgg19.safetensors"), plain);
+    CHECK(inspect_vgg19_weights(dir.file("vgg19.safetensors")).description == "pretrained VGG-19 (vgg19.safetensors)");
 
     // A file without conv1_1, or with a width no divisor gives, is named.
     io::save_safetensors(dir.file("empty.safetensors"), {{"features.2.weight", zeros({4, 4, 3, 3})}});
-    GF_CHECK_CONTAINS(test::error_of([&] { vgg19_width_divisor(dir.file("empty.safetensors")); }),
+    GF_CHECK_CONTAINS(test::error_of([&] { inspect_vgg19_weights(dir.file("empty.safetensors")); }),
                       "empty.safetensors' holds no VGG-19 conv1_1 weight");
     io::save_safetensors(dir.file("odd.safetensors"), {{"features.0.weight", zeros({5, 3, 3, 3})}});
-    GF_CHECK_CONTAINS(test::error_of([&] { vgg19_width_divisor(dir.file("odd.safetensors")); }),
+    GF_CHECK_CONTAINS(test::error_of([&] { inspect_vgg19_weights(dir.file("odd.safetensors")); }),
                       "conv1_1 has 5 output channels");
+    GF_CHECK_CONTAINS(test::error_of([&] { load_vgg19(dir.file("nowhere.safetensors")); }), "no weights file");
   }
 
   TEST_CASE("perceptual_distance: unit feature vectors compared layer by layer, against plain loops") {

@@ -122,16 +122,27 @@ void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
            hint);
 }
 
-std::int64_t vgg19_width_divisor(const std::string& path) {
-  GF_CHECK(std::filesystem::exists(path), "vgg19_width_divisor: no weights file '", path, "'");
+Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path) {
+  GF_CHECK(std::filesystem::exists(path), "inspect_vgg19_weights: no weights file '", path, "'");
   const io::SafetensorsFile file = io::load_safetensors(path);
   const auto conv1_1 = file.tensors.find("features.0.weight");
-  GF_CHECK(conv1_1 != file.tensors.end() && conv1_1->second.dim() == 4,
-           "vgg19_width_divisor: '", path, "' holds no VGG-19 conv1_1 weight (a 4-D tensor features.0.weight)");
+  GF_CHECK(conv1_1 != file.tensors.end() && conv1_1->second.dim() == 4, "inspect_vgg19_weights: '", path,
+           "' holds no VGG-19 conv1_1 weight (a 4-D tensor features.0.weight)");
   const std::int64_t channels = conv1_1->second.size(0);
-  GF_CHECK(channels >= 1 && 64 % channels == 0, "vgg19_width_divisor: '", path, "': conv1_1 has ", channels,
+  GF_CHECK(channels >= 1 && 64 % channels == 0, "inspect_vgg19_weights: '", path, "': conv1_1 has ", channels,
            " output channels, VGG-19's 64 divided by a whole number expected");
-  return 64 / channels;
+  const auto kind = file.metadata.find("kind");
+  const bool taught = kind != file.metadata.end() && kind->second == kVgg19FeaturesKind;
+  const std::string name = std::filesystem::path(path).filename().string();
+  return {64 / channels, (taught ? "VGG-19 taught by feature_train (" : "pretrained VGG-19 (") + name + ")"};
+}
+
+std::shared_ptr<Vgg19Features> load_vgg19(const std::string& path, VggPooling pooling) {
+  Rng scratch(0);  // the weights drawn here are all replaced
+  auto vgg = std::make_shared<Vgg19Features>(
+      Vgg19Config{.pooling = pooling, .width_divisor = inspect_vgg19_weights(path).width_divisor}, scratch);
+  load_vgg19_weights(*vgg, path);
+  return vgg;
 }
 
 void save_vgg19_weights(const std::string& path, const Vgg19Features& vgg, const io::Metadata& metadata) {

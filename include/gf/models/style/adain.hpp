@@ -117,7 +117,7 @@ class AdainNet : public nn::Module {
 
   /// Replaces the encoder's weights by the first 10 convolutions of a
   /// torchvision-named VGG-19 safetensors file (see load_vgg19_weights) of
-  /// this network's width (vgg19_width_divisor tells a file's): torchvision's
+  /// this network's width (inspect_vgg19_weights tells a file's): torchvision's
   /// pretrained VGG-19 at width_divisor 1, feature_train's at its own. Throws
   /// naming the file and what it lacks or what has another shape.
   void load_vgg_weights(const std::string& path);

@@ -88,12 +88,22 @@ Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
 /// the file when it does not exist.
 void load_vgg19_weights(Vgg19Features& vgg, const std::string& path);
 
-/// The width divisor of the VGG-19 features in a weights file, read from the
-/// shape of conv1_1's weight (64 / divisor output channels): 1 for
-/// torchvision's, more for the narrow networks feature_train writes. Build the
-/// Vgg19Features with it before load_vgg19_weights. Throws naming the file when
-/// it holds no conv1_1 weight or one of no valid width.
-std::int64_t vgg19_width_divisor(const std::string& path);
+/// What a VGG-19 weights file holds, read before building a network for it.
+struct Vgg19WeightsInfo {
+  /// From conv1_1's weight (64 / divisor output channels): 1 for
+  /// torchvision's files, more for the narrow ones feature_train writes.
+  std::int64_t width_divisor = 1;
+  /// "pretrained VGG-19 (vgg19.safetensors)", or "VGG-19 taught by
+  /// feature_train (...)" for a file of kind kVgg19FeaturesKind.
+  std::string description;
+};
+/// Throws naming the file when it is missing or holds no conv1_1 weight of a
+/// valid width.
+Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path);
+
+/// A VGG-19 built at the file's width and loaded from it (inspect_vgg19_weights,
+/// then load_vgg19_weights).
+std::shared_ptr<Vgg19Features> load_vgg19(const std::string& path, VggPooling pooling = VggPooling::kMax);
 
 /// The "kind" in the metadata of VGG-19 weights ganforge wrote: weights it
 /// taught itself (feature_train), where torchvision's files have none.
