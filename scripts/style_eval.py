@@ -179,10 +179,10 @@ def main():
         measure("optimise", cells)
 
     lines = ["| method | photo | style | SSIM to photo | colour distance to style | blobs % |", "|---|---|---|---|---|---|"]
-    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} | {blobs:.2f} |" for m, p, s, ssim, colour, blobs in rows]
+    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} | {flat:.2f} |" for m, p, s, ssim, colour, flat in rows]
     by_method = {}
-    for m, _, _, ssim, colour, blobs in rows:
-        by_method.setdefault(m, []).append((ssim, colour, blobs))
+    for m, _, _, ssim, colour, flat in rows:
+        by_method.setdefault(m, []).append((ssim, colour, flat))
     lines += ["", "| method | mean SSIM | mean colour | mean blobs % | worst SSIM | worst colour | worst blobs % |",
               "|---|---|---|---|---|---|---|"]
     for m, values in by_method.items():
