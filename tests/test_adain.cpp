@@ -188,7 +188,7 @@ TEST_SUITE("adain") {
                          "AdainConfig: width_divisor must divide 64, got 3", Error);
   }
 
-  TEST_CASE("load_vgg_weights: the encoder takes the file's first ten convolutions at the network's width") {
+  TEST_CASE("load_vgg_weights: the encoder takes the file's first nine convolutions at the network's width") {
     const test::TempDir dir("adain_vgg");
     Rng gen(3);
     models::Vgg19Features vgg(models::Vgg19Config{.width_divisor = 16}, gen);

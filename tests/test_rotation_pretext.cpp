@@ -67,9 +67,9 @@ TEST_SUITE("rotation pretext") {
     RotationPretext pretext({.width_divisor = 16}, gen);
     CHECK(pretext(rand({5, 3, 16, 16}, {}, &gen)).shape() == Shape{5, 4});
     CHECK(pretext(rand({1, 3, 32, 32}, {}, &gen)).shape() == Shape{1, 4});
-    // The ten convolutions up to relu4_1 (weight and bias each) and the head's two.
+    // The nine convolutions conv1_1 ... conv4_1 (weight and bias each) and the head's two.
     const std::vector<Tensor> taught = pretext.trained_parameters();
-    CHECK(taught.size() == 22);
+    CHECK(taught.size() == 20);
     CHECK(taught.front().is_same(pretext.head->weight));
     CHECK(taught.back().is_same(pretext.vgg->features->at<nn::Conv2d>(19)->bias));
     CHECK_THROWS_WITH_AS(pretext(zeros({1, 3, 24, 24})), doctest::Contains("S a multiple of 16, got (1, 3, 24, 24)"),

@@ -115,7 +115,7 @@ class AdainNet : public nn::Module {
   /// channels dead), which would leave AdaIN nothing but eps to work with.
   AdainNet(const AdainConfig& config, Rng& gen);
 
-  /// Replaces the encoder's weights by the first 10 convolutions of a
+  /// Replaces the encoder's weights by the first 9 convolutions of a
   /// torchvision-named VGG-19 safetensors file (see load_vgg19_weights) of
   /// this network's width (inspect_vgg19_weights tells a file's): torchvision's
   /// pretrained VGG-19 at width_divisor 1, feature_train's at its own. Throws
