@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
                       {"psnr_db", "PSNR", {metrics::psnr(a, b).item()}, "dB"}});
     }
     if (!o.vgg_weights.empty()) {
-      const auto vgg = models::load_vgg19(o.vgg_weights);
+      const auto vgg = models::load_vgg19(o.vgg_weights).vgg;
       vgg->to(device);
       vgg->eval();
       metrics.push_back({"perceptual_distance", "perceptual distance (VGG-19)",

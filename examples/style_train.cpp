@@ -378,7 +378,7 @@ int main(int argc, char** argv) {
     optim::Adam opt_d(D.parameters(), {.lr = o.lr_d, .beta1 = 0.5, .beta2 = 0.99});
     Perceptual perceptual;
     if (!o.vgg_weights.empty()) {
-      perceptual.vgg = models::load_vgg19(o.vgg_weights);
+      perceptual.vgg = models::load_vgg19(o.vgg_weights).vgg;
       perceptual.vgg->to(device);
       perceptual.vgg->eval();
       NoGradGuard no_grad;

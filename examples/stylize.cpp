@@ -257,9 +257,9 @@ int main(int argc, char** argv) {
                        "structureless noise, none of its shapes. Without pretrained weights the default patch-gan "
                        "method is the better choice.\n";
         } else {
-          vgg = models::load_vgg19(o.vgg_weights, pooling);
-          std::cout << "feature network: " << models::inspect_vgg19_weights(o.vgg_weights).description
-                    << " from " << o.vgg_weights << "\n";
+          const models::LoadedVgg19 loaded = models::load_vgg19(o.vgg_weights, pooling);
+          vgg = loaded.vgg;
+          std::cout << "feature network: " << loaded.info.description << " from " << o.vgg_weights << "\n";
         }
         models::GatysOptions g;
         g.content_layers = split(o.content_layers);

@@ -133,11 +133,13 @@ TEST_SUITE("vgg") {
     CHECK(file.metadata.at("trained_on") == "nothing");
     CHECK(file.metadata.at("width_divisor") == "16");
     CHECK(file.metadata.at("kind") == kVgg19FeaturesKind);
-    const auto loaded = load_vgg19(dir.file("narrow.safetensors"), VggPooling::kAverage);
-    CHECK(loaded->config.width_divisor == 16);
-    CHECK(loaded->config.pooling == VggPooling::kAverage);
-    GF_CHECK_CLOSE(loaded->features->at<nn::Conv2d>(0)->weight, source->features->at<nn::Conv2d>(0)->weight, 0, 0);
-    GF_CHECK_CLOSE(loaded->features->at<nn::Conv2d>(34)->bias, source->features->at<nn::Conv2d>(34)->bias, 0, 0);
+    const LoadedVgg19 loaded = load_vgg19(dir.file("narrow.safetensors"), VggPooling::kAverage);
+    CHECK(loaded.vgg->config.width_divisor == 16);
+    CHECK(loaded.vgg->config.pooling == VggPooling::kAverage);
+    CHECK(loaded.info.description == info.description);
+    GF_CHECK_CLOSE(loaded.vgg->features->at<nn::Conv2d>(0)->weight, source->features->at<nn::Conv2d>(0)->weight, 0,
+                   0);
+    GF_CHECK_CLOSE(loaded.vgg->features->at<nn::Conv2d>(34)->bias, source->features->at<nn::Conv2d>(34)->bias, 0, 0);
 
     // A file without ganforge's kind is torchvision's.
     io::NamedTensors plain;

@@ -44,9 +44,7 @@ std::int64_t Vgg19Features::layer_index(const std::string& name) {
   const auto& names = layer_names();
   const auto it = std::find(names.begin(), names.end(), name);
   if (it == names.end()) {
-    std::string valid;
-    for (const auto& n : names) valid += (valid.empty() ? "" : ", ") + n;
-    throw Error("vgg19: unknown layer '" + name + "'; valid layers: " + valid);
+    throw Error("vgg19: unknown layer '" + name + "'; valid layers: " + detail::join(names));
   }
   return it - names.begin();
 }
@@ -95,12 +93,19 @@ std::map<std::string, Tensor> Vgg19Features::extract(const Tensor& images, const
 
 Tensor Vgg19Features::forward(const Tensor& images) { return (*features)(imagenet_normalize(images)); }
 
-void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
-  const std::string hint =
-      "\n  make the file from torchvision with the Python lines in docs/style-transfer.md "
-      "(save_file({k: v for k, v in vgg19(weights=...).features.state_dict().items()} ...))";
-  GF_CHECK(std::filesystem::exists(path), "load_vgg19_weights: no weights file '", path, "'", hint);
-  const io::SafetensorsFile file = io::load_safetensors(path);
+namespace {
+
+constexpr const char* kMakeFileHint =
+    "\n  make the file from torchvision with the Python lines in docs/style-transfer.md "
+    "(save_file({k: v for k, v in vgg19(weights=...).features.state_dict().items()} ...))";
+
+// The file at `path`, read once; `who` names the caller in the error when there is none.
+io::SafetensorsFile read_weights(const std::string& path, const char* who) {
+  GF_CHECK(std::filesystem::exists(path), who, ": no weights file '", path, "'", kMakeFileHint);
+  return io::load_safetensors(path);
+}
+
+void load_weights_from(Vgg19Features& vgg, const io::SafetensorsFile& file, const std::string& path) {
   std::map<std::string, Tensor> state;
   std::vector<std::string> wrong_dtype;
   for (const auto& [name, t] : file.tensors) {
@@ -119,12 +124,10 @@ void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
     problems = std::string("\n  ") + e.what();
   }
   GF_CHECK(problems.empty(), "load_vgg19_weights: '", path, "' does not hold torchvision VGG-19 features", problems,
-           hint);
+           kMakeFileHint);
 }
 
-Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path) {
-  GF_CHECK(std::filesystem::exists(path), "inspect_vgg19_weights: no weights file '", path, "'");
-  const io::SafetensorsFile file = io::load_safetensors(path);
+Vgg19WeightsInfo info_of(const io::SafetensorsFile& file, const std::string& path) {
   const auto conv1_1 = file.tensors.find("features.0.weight");
   GF_CHECK(conv1_1 != file.tensors.end() && conv1_1->second.dim() == 4, "inspect_vgg19_weights: '", path,
            "' holds no VGG-19 conv1_1 weight (a 4-D tensor features.0.weight)");
@@ -137,12 +140,24 @@ Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path) {
   return {64 / channels, (taught ? "VGG-19 taught by feature_train (" : "pretrained VGG-19 (") + name + ")"};
 }
 
-std::shared_ptr<Vgg19Features> load_vgg19(const std::string& path, VggPooling pooling) {
+}  // namespace
+
+void load_vgg19_weights(Vgg19Features& vgg, const std::string& path) {
+  load_weights_from(vgg, read_weights(path, "load_vgg19_weights"), path);
+}
+
+Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path) {
+  return info_of(read_weights(path, "inspect_vgg19_weights"), path);
+}
+
+LoadedVgg19 load_vgg19(const std::string& path, VggPooling pooling) {
+  const io::SafetensorsFile file = read_weights(path, "load_vgg19");
+  LoadedVgg19 loaded{nullptr, info_of(file, path)};
   Rng scratch(0);  // the weights drawn here are all replaced
-  auto vgg = std::make_shared<Vgg19Features>(
-      Vgg19Config{.pooling = pooling, .width_divisor = inspect_vgg19_weights(path).width_divisor}, scratch);
-  load_vgg19_weights(*vgg, path);
-  return vgg;
+  loaded.vgg = std::make_shared<Vgg19Features>(
+      Vgg19Config{.pooling = pooling, .width_divisor = loaded.info.width_divisor}, scratch);
+  load_weights_from(*loaded.vgg, file, path);
+  return loaded;
 }
 
 void save_vgg19_weights(const std::string& path, const Vgg19Features& vgg, const io::Metadata& metadata) {

@@ -88,6 +88,10 @@ Tensor perceptual_distance(Vgg19Features& vgg, const Tensor& a, const Tensor& b,
 /// the file when it does not exist.
 void load_vgg19_weights(Vgg19Features& vgg, const std::string& path);
 
+/// The "kind" in the metadata of VGG-19 weights ganforge wrote: weights it
+/// taught itself (feature_train), where torchvision's files have none.
+inline constexpr const char* kVgg19FeaturesKind = "ganforge-vgg19-features";
+
 /// What a VGG-19 weights file holds, read before building a network for it.
 struct Vgg19WeightsInfo {
   /// From conv1_1's weight (64 / divisor output channels): 1 for
@@ -101,13 +105,13 @@ struct Vgg19WeightsInfo {
 /// valid width.
 Vgg19WeightsInfo inspect_vgg19_weights(const std::string& path);
 
-/// A VGG-19 built at the file's width and loaded from it (inspect_vgg19_weights,
-/// then load_vgg19_weights).
-std::shared_ptr<Vgg19Features> load_vgg19(const std::string& path, VggPooling pooling = VggPooling::kMax);
-
-/// The "kind" in the metadata of VGG-19 weights ganforge wrote: weights it
-/// taught itself (feature_train), where torchvision's files have none.
-inline constexpr const char* kVgg19FeaturesKind = "ganforge-vgg19-features";
+/// A VGG-19 built at the width of the weights in `path` and loaded from them
+/// (the file read once), with what inspect_vgg19_weights tells of the file.
+struct LoadedVgg19 {
+  std::shared_ptr<Vgg19Features> vgg;
+  Vgg19WeightsInfo info;
+};
+LoadedVgg19 load_vgg19(const std::string& path, VggPooling pooling = VggPooling::kMax);
 
 /// Writes `vgg`'s weights in torchvision's names ("features.0.weight" ...)
 /// with `metadata` (say what they were trained on) and kind
