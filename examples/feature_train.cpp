@@ -56,13 +56,13 @@ constexpr double kTrainBytesPerPixel = 4e3;
 // otherwise be resized at full size for every crop).
 std::vector<Tensor> load_photos(const std::vector<std::string>& folders, const Options& o,
                                 std::vector<std::string>& names) {
+  const auto side = static_cast<std::int64_t>(static_cast<double>(o.crop) * o.max_zoom);
   std::vector<Tensor> photos;
   for (const std::string& folder : folders) {
     const data::ImageFolder found(folder, {.channels = 3, .min_side = o.crop,
                                            .min_side_why = "crops of --crop pixels are cut from it"});
     for (std::int64_t i = 0; i < found.size(); ++i) {
       const Tensor photo = found.get(i).image;
-      const auto side = static_cast<std::int64_t>(static_cast<double>(o.crop) * o.max_zoom);
       photos.push_back(std::min(photo.size(1), photo.size(2)) > side ? data::resize_shorter(photo, side) : photo);
       names.push_back(fs::path(found.paths()[static_cast<std::size_t>(i)]).filename().string());
     }
@@ -83,12 +83,6 @@ std::vector<Tensor> random_crops(const std::vector<Tensor>& photos, std::int64_t
 double accuracy_on(models::RotationPretext& pretext, const models::QuarterTurnBatch& batch) {
   NoGradGuard no_grad;
   return models::rotation_accuracy(pretext(batch.images), batch.labels);
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string all;
-  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-  return all;
 }
 
 }  // namespace
@@ -160,7 +154,7 @@ int main(int argc, char** argv) {
       if (fs::path(o.out).has_parent_path()) fs::create_directories(fs::path(o.out).parent_path());
       io::Metadata meta{{"pretext", "rotation prediction (Gidaris et al. 2018)"},
                         {"taught_layers", "conv1_1 to relu4_1; deeper layers He-random"},
-                        {"trained_on", join(names)},
+                        {"trained_on", detail::join(names)},
                         {"steps", std::to_string(step)},
                         {"crop", std::to_string(o.crop)},
                         {"train_accuracy", std::to_string(running_accuracy)}};

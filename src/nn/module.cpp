@@ -20,12 +20,6 @@ std::string indent(const std::string& s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
-
 }  // namespace
 
 Tensor Module::forward(const Tensor&) {
@@ -146,10 +140,11 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
 
   if (!mismatched.empty() || (strict && (!missing.empty() || !unexpected.empty()))) {
     std::string msg = "load_state_dict: the state does not fit " + type_name();
-    if (strict && !missing.empty()) msg += detail::concat("\n  missing (", missing.size(), "): ", join(missing));
+    if (strict && !missing.empty()) msg += detail::concat("\n  missing (", missing.size(), "): ", detail::join(missing));
     if (strict && !unexpected.empty())
-      msg += detail::concat("\n  unexpected (", unexpected.size(), "): ", join(unexpected));
-    if (!mismatched.empty()) msg += detail::concat("\n  shape mismatch (", mismatched.size(), "): ", join(mismatched));
+      msg += detail::concat("\n  unexpected (", unexpected.size(), "): ", detail::join(unexpected));
+    if (!mismatched.empty())
+      msg += detail::concat("\n  shape mismatch (", mismatched.size(), "): ", detail::join(mismatched));
     throw Error(msg);
   }
 

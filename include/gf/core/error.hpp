@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gf {
 
@@ -22,6 +23,12 @@ std::string concat(const Args&... args) {
   std::ostringstream os;
   (os << ... << args);
   return os.str();
+}
+// The items one after another with `separator` between: join({"a", "b"}) is "a, b".
+inline std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
 }
 }  // namespace detail
 
