@@ -224,11 +224,14 @@ int main(int argc, char** argv) {
         std::cout << "note: --fusion ignored, " << o.resume << " has " << models::fusion_name(net->config.fusion)
                   << " fusion\n";
     } else {
-      const std::optional<models::Vgg19WeightsInfo> weights =
-          o.vgg_weights.empty() ? std::nullopt : std::optional(models::inspect_vgg19_weights(o.vgg_weights));
+      // The weights file is read once: its width sets the network's unless --width-divisor names one.
+      const std::optional<models::LoadedVgg19> weights =
+          o.vgg_weights.empty() ? std::nullopt : std::optional(models::load_vgg19(o.vgg_weights));
       const std::int64_t divisor = o.width_divisor > 0 ? o.width_divisor
-                                   : weights           ? weights->width_divisor
+                                   : weights           ? weights->info.width_divisor
                                                        : kDivisorOffline;
+      GF_CHECK(!weights || divisor == weights->info.width_divisor, "--width-divisor ", divisor, ": ", o.vgg_weights,
+               " holds a VGG-19 at width divisor ", weights->info.width_divisor, " (leave --width-divisor out)");
       Rng gen(o.seed);
       net = std::make_shared<models::AdainNet>(
           models::AdainConfig{.width_divisor = divisor, .recolour = o.head == "recolour",
@@ -237,8 +240,8 @@ int main(int argc, char** argv) {
       if (o.vgg_weights.empty()) {
         encoder = "random VGG-19 (seed " + std::to_string(o.seed) + ")";
       } else {
-        net->load_vgg_weights(o.vgg_weights);
-        encoder = weights->description;
+        net->load_vgg_weights(*weights->vgg);
+        encoder = weights->info.description;
       }
     }
     net->to(device);

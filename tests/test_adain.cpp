@@ -208,6 +208,11 @@ TEST_SUITE("adain") {
     GF_CHECK_CONTAINS(msg, "w8.safetensors");
     GF_CHECK_CONTAINS(msg, "features.0.weight expects (4, 3, 3, 3), got (8, 3, 3, 3)");
     GF_CHECK_CLOSE(net->encoder->at<nn::Conv2d>(0)->weight, before, 0, 0);
+    // From a VGG already in memory: the same copy, and the same refusal of another width.
+    auto other = tiny_net(2);
+    other->load_vgg_weights(vgg);
+    GF_CHECK_CLOSE(other->encoder->at<nn::Conv2d>(19)->weight, vgg.features->at<nn::Conv2d>(19)->weight, 0, 0);
+    GF_CHECK_CONTAINS(test::error_of([&] { other->load_vgg_weights(wide); }), "a VGG-19 at width 1/8 for an encoder at width 1/16");
   }
 
   TEST_CASE("stylize: any size, alpha 0 ignores the style, weights pick styles") {

@@ -144,6 +144,13 @@ TEST_SUITE("programs") {
                       "encoder VGG-19 taught by feature_train (features.safetensors) to relu4_1, width divisor 16");
     const models::AdainCheckpoint model = models::load_adain((out / "checkpoint.safetensors").string());
     GF_CHECK_CLOSE(model.net->encoder->at<nn::Conv2d>(19)->weight, file.tensors.at("features.19.weight"), 0, 0);
+    // A --width-divisor the file contradicts is refused, naming both.
+    CHECK(test::run_program("adain_train", "--content " + (dir / "photos").string() + " --style " +
+                                               (dir / "styles").string() + " --vgg-weights " + weights +
+                                               " --width-divisor 8 --steps 1 --out " + (dir / "adain8").string(),
+                            dir / "adain8.txt") != 0);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "adain8.txt").string()),
+                      "--width-divisor 8: " + weights + " holds a VGG-19 at width divisor 16");
 
     // stylize's Gatys method and image_metrics' perceptual distance build their VGG at the file's width too.
     const std::string photo = (dir / "photos" / "p0.png").string();

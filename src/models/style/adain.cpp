@@ -109,6 +109,12 @@ void AdainNet::load_vgg_weights(const std::string& path) {
   Rng scratch(0);
   Vgg19Features vgg(Vgg19Config{.width_divisor = config.width_divisor}, scratch);
   load_vgg19_weights(vgg, path);  // names the file and every mis-shaped tensor when its width is another
+  load_vgg_weights(vgg);
+}
+
+void AdainNet::load_vgg_weights(const Vgg19Features& vgg) {
+  GF_CHECK(vgg.config.width_divisor == config.width_divisor, "AdainNet::load_vgg_weights: a VGG-19 at width 1/",
+           vgg.config.width_divisor, " for an encoder at width 1/", config.width_divisor);
   // The encoder holds the front of vgg.features, the same modules at the same indices.
   for (std::size_t i = 0; i < encoder->size(); ++i) {
     const nn::NamedTensors layer = (*vgg.features)[i]->state_dict();

@@ -64,6 +64,7 @@
 #include "gf/io/safetensors.hpp"
 #include "gf/models/style/adain_op.hpp"
 #include "gf/models/style/style_attention.hpp"
+#include "gf/models/style/vgg.hpp"
 #include "gf/nn/nn.hpp"
 #include "gf/optim/optimizer.hpp"
 
@@ -121,6 +122,9 @@ class AdainNet : public nn::Module {
   /// pretrained VGG-19 at width_divisor 1, feature_train's at its own. Throws
   /// naming the file and what it lacks or what has another shape.
   void load_vgg_weights(const std::string& path);
+  /// The same from a VGG-19 already loaded (load_vgg19), of this network's
+  /// width; throws naming both widths otherwise.
+  void load_vgg_weights(const Vgg19Features& vgg);
 
   /// The encoder's activations at relu1_1, relu2_1, relu3_1, relu4_1 for RGB
   /// images (N, 3, H, W) in [0, 1] (ImageNet-normalised first, as VGG expects):
