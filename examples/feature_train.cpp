@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "gf/gf.hpp"
+#include "gf/metrics/accuracy.hpp"
 #include "gf/models/style/rotation_pretext.hpp"
 #include "option_bounds.hpp"
 
@@ -82,7 +83,7 @@ std::vector<Tensor> random_crops(const std::vector<Tensor>& photos, std::int64_t
 // Accuracy on a fixed batch, without building a graph.
 double accuracy_on(models::RotationPretext& pretext, const models::QuarterTurnBatch& batch) {
   NoGradGuard no_grad;
-  return models::rotation_accuracy(pretext(batch.images), batch.labels);
+  return metrics::accuracy(pretext(batch.images), batch.labels);
 }
 
 }  // namespace
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
       adam.zero_grad();
       loss.backward();
       adam.step();
-      running_accuracy = 0.95 * running_accuracy + 0.05 * models::rotation_accuracy(logits, batch.labels);
+      running_accuracy = 0.95 * running_accuracy + 0.05 * metrics::accuracy(logits, batch.labels);
       std::vector<io::Metric> shown{{"loss", loss.item()}, {"acc", running_accuracy}};
       if (val_accuracy) shown.push_back({"val", *val_accuracy});
       bar.update(step, shown);

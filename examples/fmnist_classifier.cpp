@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "gf/gf.hpp"
+#include "gf/metrics/accuracy.hpp"
 #include "gf/models/gan/classifier.hpp"
 #include "option_bounds.hpp"
 
@@ -41,10 +42,8 @@ double accuracy(models::FashionClassifier& model, const data::DataLoader& loader
   model.eval();
   std::int64_t correct = 0, total = 0;
   for (auto& batch : loader.epoch(0)) {
-    const auto predicted = argmax(model(batch.images), 1).to_vector<std::int64_t>();
-    const auto labels = batch.labels.to_vector<std::int64_t>();
-    for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
-    total += static_cast<std::int64_t>(labels.size());
+    correct += metrics::correct_predictions(model(batch.images), batch.labels);
+    total += batch.labels.numel();
   }
   model.train();
   return static_cast<double>(correct) / static_cast<double>(total);

@@ -5,6 +5,7 @@
 
 #include "gf/data/transforms.hpp"
 #include "gf/io/image.hpp"
+#include "gf/metrics/accuracy.hpp"
 #include "gf/models/style/adain.hpp"
 #include "gf/models/style/rotation_pretext.hpp"
 #include "gf/ops/loss.hpp"
@@ -57,11 +58,6 @@ TEST_SUITE("rotation pretext") {
                          "quarter_turn_batch: crops must be square (C, S, S), got (3, 4, 5)", Error);
   }
 
-  TEST_CASE("rotation_accuracy counts the rows whose largest logit is the label") {
-    const Tensor logits = from_vector<float>({5, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3}, {3, 4});
-    CHECK(models::rotation_accuracy(logits, from_vector<std::int64_t>({0, 1, 3}, {3})) == doctest::Approx(2.0 / 3.0));
-  }
-
   TEST_CASE("the network: shapes, the parameters it teaches, clear errors") {
     Rng gen(2);
     RotationPretext pretext({.width_divisor = 16}, gen);
@@ -86,7 +82,7 @@ TEST_SUITE("rotation pretext") {
     const models::QuarterTurnBatch test_batch = models::quarter_turn_batch(upright_pictures(16, 16, data));
     const auto test_accuracy = [&] {
       NoGradGuard no_grad;
-      return models::rotation_accuracy(pretext(test_batch.images), test_batch.labels);
+      return metrics::accuracy(pretext(test_batch.images), test_batch.labels);
     };
     const double before = test_accuracy();
     for (int step = 0; step < 60; ++step) {

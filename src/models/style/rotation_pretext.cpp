@@ -66,14 +66,4 @@ QuarterTurnBatch quarter_turn_batch(const std::vector<Tensor>& crops) {
   return {stack(images, 0), from_vector<std::int64_t>(labels, {static_cast<std::int64_t>(labels.size())})};
 }
 
-double rotation_accuracy(const Tensor& logits, const Tensor& labels) {
-  const auto predicted = argmax(logits, 1).to_vector<std::int64_t>();
-  const auto truth = labels.to_vector<std::int64_t>();
-  GF_CHECK(predicted.size() == truth.size() && !truth.empty(), "rotation_accuracy: ", predicted.size(),
-           " predictions for ", truth.size(), " labels");
-  std::int64_t correct = 0;
-  for (std::size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i];
-  return static_cast<double>(correct) / static_cast<double>(truth.size());
-}
-
 }  // namespace gf::models

@@ -65,7 +65,5 @@ struct QuarterTurnBatch {
 };
 QuarterTurnBatch quarter_turn_batch(const std::vector<Tensor>& crops);
 
-/// Share of rows whose largest logit is at the label: logits (N, 4), labels (N,).
-double rotation_accuracy(const Tensor& logits, const Tensor& labels);
 
 }  // namespace gf::models
