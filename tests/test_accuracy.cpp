@@ -17,6 +17,8 @@ TEST_SUITE("accuracy") {
     const Tensor logits = zeros({3, 4});
     GF_CHECK_CONTAINS(test::error_of([&] { metrics::accuracy(logits, from_vector<std::int64_t>({0, 1}, {2})); }),
                       "3 predictions for 2 labels");
+    GF_CHECK_CONTAINS(test::error_of([] { metrics::accuracy(zeros({0, 4}), zeros({0}, {DType::kInt64})); }),
+                      "0 predictions for 0 labels");
     GF_CHECK_CONTAINS(test::error_of([&] { metrics::accuracy(zeros({4}), from_vector<std::int64_t>({0}, {1})); }),
                       "expected logits (N, K), got (4,)");
   }

@@ -4,7 +4,6 @@
 #include "gf/data/transforms.hpp"
 #include "gf/nn/init.hpp"
 #include "gf/ops/pool.hpp"
-#include "gf/ops/reduce.hpp"
 #include "gf/ops/shape.hpp"
 
 namespace gf::models {

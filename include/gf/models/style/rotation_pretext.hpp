@@ -65,5 +65,4 @@ struct QuarterTurnBatch {
 };
 QuarterTurnBatch quarter_turn_batch(const std::vector<Tensor>& crops);
 
-
 }  // namespace gf::models
