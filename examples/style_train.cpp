@@ -182,9 +182,11 @@ int main(int argc, char** argv) {
       "(adversarial patch discriminator + colour / structure losses; Johnson's VGG perceptual losses too with "
       "--vgg-weights). Without pretrained weights expect the style's palette and local texture on a readable "
       "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
-      "(docs/style-transfer.md, held-out evaluation, 2026-12-07): luminance SSIM to the photo 0.65 (worst 0.51), "
-      "colour distance to the style 0.018 (worst 0.051); a style that is partly flat black itself (a dark surround) "
-      "blackens part of a photo with few dark areas. The defaults train in about 11 minutes on 2 cores."};
+      "(docs/style-transfer.md, held-out evaluation, 2026-12-07, three --seed values): luminance SSIM to the photo "
+      "0.62-0.65 (worst picture 0.50), colour distance to the style 0.018-0.021 (worst picture 0.05-0.08); some "
+      "dark regions of a photo may come out flat black or navy (1-4 % of the pixels on average, up to 11 % of a "
+      "picture when the style is itself partly flat black). The seed changes these figures: train two and keep the "
+      "better. The defaults train in about 11 minutes on 2 cores."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
