@@ -4,6 +4,7 @@ every method to photos and styles that were never used for training or
 tuning, and prints the table docs/style-transfer.md shows.
 
   /usr/bin/python3 scripts/style_eval.py [--set heldout|dev] [--methods reinhard,network,adain,attention,optimise]
+                                         [--seeds 1,2,3]
 
 Pictures: scripts/style_eval_images.py (all from Debian packages). For each
 style of the set, style_train (defaults) trains a network on train_photos and
@@ -12,6 +13,11 @@ train_styles and adain_apply applies it to the set's styles at alpha 1, 0.5
 and 0 ("attention": the same with adain_train --fusion attention); stylize
 runs the per-image optimisation (default settings) and the Reinhard colour
 transfer. Every result is 384 px on its longest side.
+
+One training is one draw: with other seeds the network's figures move (its
+blob share threefold, docs/style-transfer.md round 6). --seeds trains the
+networks once per seed and gives each seed its own rows ("network seed 2");
+compare variants over the same seeds.
 
 Figures, both from image_metrics:
   SSIM   luminance SSIM of the result to the photo (Rec. 601 Y; 11x11
@@ -95,6 +101,9 @@ def main():
     parser.add_argument("--methods", default="reinhard,network,adain,optimise")
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--out", default=os.path.join(ROOT, "runs", "style_eval"))
+    parser.add_argument("--seeds", default="1",
+                        help="comma-separated --seed values: style_train and adain_train train once per seed (default 1, "
+                             "the programs' own default)")
     parser.add_argument("--train-args", default="", help="extra style_train arguments (for experiments)")
     parser.add_argument("--adain-args", default="", help="extra adain_train arguments (for experiments)")
     parser.add_argument("--reuse-models", action="store_true",
@@ -110,6 +119,15 @@ def main():
                               for f in sorted(os.listdir(os.path.join(data, folder)))}
     photos, styles = listing(f"{args.set}_photos"), listing(f"{args.set}_styles")
     methods = args.methods.split(",")
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        sys.exit(f"style_eval: --seeds takes comma-separated integers, got '{args.seeds}'")
+    if "--seed" in (args.train_args + " " + args.adain_args).split():
+        sys.exit("style_eval: give seeds with --seeds, not inside --train-args or --adain-args")
+    # Names of one seed's runs and rows: seed 1 alone keeps the names of a single run.
+    tag = (lambda seed: "") if seeds == [1] else (lambda seed: f"_seed{seed}")  # noqa: E731
+    label = (lambda seed: "") if seeds == [1] else (lambda seed: f" seed {seed}")  # noqa: E731
     rows, notes = [], []
 
     def measure(method, cells):
@@ -127,44 +145,46 @@ def main():
                      "--size", str(SIDE), "--out", cells[(pname, sname)]], f"{out}/reinhard.log")
         measure("reinhard", cells)
 
-    if "network" in methods:
+    for seed in seeds if "network" in methods else []:
         cells = {}
         for sname, style in styles.items():
-            net_dir = f"{out}/net_{sname}"
+            net_dir = f"{out}/net_{sname}{tag(seed)}"
             if not (args.reuse_models and os.path.exists(f"{net_dir}/style_net.safetensors")):
                 seconds = run([f"{bin_dir}/style_train", "--content", os.path.join(data, "train_photos"), "--style",
-                               style, "--out", net_dir, "--overwrite"] + args.train_args.split(),
-                              f"{out}/style_train_{sname}.log")
-                notes.append(f"style_train {sname}: {seconds / 60:.1f} min")
+                               style, "--out", net_dir, "--overwrite", "--seed", str(seed)] + args.train_args.split(),
+                              f"{out}/style_train_{sname}{tag(seed)}.log")
+                notes.append(f"style_train {sname}{label(seed)}: {seconds / 60:.1f} min")
             for pname, photo in photos.items():
-                cells[(pname, sname)] = f"{out}/network_{pname}_{sname}.png"
+                cells[(pname, sname)] = f"{out}/network{tag(seed)}_{pname}_{sname}.png"
                 run([f"{bin_dir}/style_apply", "--model", f"{net_dir}/style_net.safetensors", "--size", str(SIDE),
                      photo, cells[(pname, sname)]], f"{out}/style_apply.log")
-        measure("network", cells)
+        measure(f"network{label(seed)}", cells)
 
-    def arbitrary_style(method, extra_args):
+    def arbitrary_style(method, extra_args, seed):
         """Trains one adain_train model (defaults + extra_args) on train_styles, applies it at three alphas."""
-        model = f"{out}/{method}/checkpoint.safetensors"
+        run_dir = f"{out}/{method}{tag(seed)}"
+        model = f"{run_dir}/checkpoint.safetensors"
         if not (args.reuse_models and os.path.exists(model)):
             seconds = run([f"{bin_dir}/adain_train", "--content", os.path.join(data, "train_photos"), "--style",
-                           os.path.join(data, "train_styles"), "--out", f"{out}/{method}", "--overwrite"]
+                           os.path.join(data, "train_styles"), "--out", run_dir, "--overwrite", "--seed", str(seed)]
                           + extra_args + args.adain_args.split(),
-                          f"{out}/{method}_train.log")
-            notes.append(f"adain_train ({method}): {seconds / 60:.1f} min")
+                          f"{run_dir}_train.log")
+            notes.append(f"adain_train ({method}{label(seed)}): {seconds / 60:.1f} min")
         for alpha in ("1", "0.5", "0"):
             cells = {}
             for pname, photo in photos.items():
                 for sname, style in styles.items():
-                    cells[(pname, sname)] = f"{out}/{method}{alpha}_{pname}_{sname}.png"
+                    cells[(pname, sname)] = f"{out}/{method}{alpha}{tag(seed)}_{pname}_{sname}.png"
                     run([f"{bin_dir}/adain_apply", "--model", model, "--content", photo, "--style", style,
                          "--alpha", alpha, "--size", str(SIDE), "--out", cells[(pname, sname)]],
-                        f"{out}/{method}_apply.log")
-            measure(f"{method} alpha {alpha}", cells)
+                        f"{run_dir}_apply.log")
+            measure(f"{method}{label(seed)} alpha {alpha}", cells)
 
-    if "adain" in methods:
-        arbitrary_style("adain", [])
-    if "attention" in methods:
-        arbitrary_style("attention", ["--fusion", "attention"])
+    for seed in seeds:
+        if "adain" in methods:
+            arbitrary_style("adain", [], seed)
+        if "attention" in methods:
+            arbitrary_style("attention", ["--fusion", "attention"], seed)
 
     if "optimise" in methods:
         cells = {}
