@@ -11,7 +11,10 @@
 //   flat saturated fraction of each image: the share of pixels whose 5x5
 //     window is flat (every channel within 2/255) and black or white in some
 //     channel (gf::metrics::flat_saturated_fraction): the blobs a clamped
-//     generator leaves; a photo has few.
+//     generator leaves; a photo has few. The near flat saturated fraction
+//     loosens both thresholds to 8/255 (gf::metrics::kNearFlatSaturated): it
+//     also counts a blob lifted a few levels off the clip or given a faint
+//     texture, which looks no different.
 //   perceptual distance (with --vgg-weights): unit-normalised VGG-19 features
 //     at relu1_1..relu4_1, mean squared difference averaged over the layers
 //     (gf::models::perceptual_distance); 0 = same features, up to 4.
@@ -118,9 +121,14 @@ int main(int argc, char** argv) {
     NoGradGuard no_grad;
     std::vector<Metric> metrics = {{"color_stats_distance", "colour distance (L2 of RGB means and stds)",
                                     {image::color_stats_distance(a, b).item()}, ""}};
-    if (std::min({a.size(1), a.size(2), b.size(1), b.size(2)}) >= 5)
+    if (std::min({a.size(1), a.size(2), b.size(1), b.size(2)}) >= 5) {
       metrics.push_back({"flat_saturated_fraction", "flat saturated fraction (a, b)",
                          {metrics::flat_saturated_fraction(a), metrics::flat_saturated_fraction(b)}, ""});
+      metrics.push_back({"near_flat_saturated_fraction", "near flat saturated fraction, 8/255 (a, b)",
+                         {metrics::flat_saturated_fraction(a, metrics::kNearFlatSaturated),
+                          metrics::flat_saturated_fraction(b, metrics::kNearFlatSaturated)},
+                         ""});
+    }
     // A result against its style picture: only the colour distance is defined.
     if (a.shape() != b.shape()) {
       std::cerr << "image_metrics: " << o.first << " is " << a.size(2) << "x" << a.size(1) << ", " << o.second

@@ -27,6 +27,9 @@ Figures, both from image_metrics:
   blobs  the result's flat saturated fraction: the share of pixels whose 5x5
          window is flat (every channel within 2/255) and 0 or 1 in some
          channel (metrics::flat_saturated_fraction), in percent
+  near   the same with both thresholds 8/255 (flat within 8/255, within 8/255
+         of 0 or 1: metrics::kNearFlatSaturated), in percent: it also counts a
+         blob lifted a few levels off the clip or given a faint texture
 The bars (issue 11): network SSIM >= 0.5 and colour <= 0.06; AdaIN at alpha 1
 SSIM >= 0.4 and colour <= 0.08, at alpha 0 SSIM >= 0.7.
 Writes runs/style_eval/<set>/: the results, table.md, and contact sheets
@@ -66,15 +69,17 @@ def metrics(bin_dir, a, b):
     return json.loads(out.stdout)
 
 
-def blobs(measured):
-    """The first picture's flat saturated fraction, in %, from image_metrics' JSON."""
-    return 100 * measured["flat_saturated_fraction"][0]
+def blobs(measured, key="flat_saturated_fraction"):
+    """The first picture's flat saturated fraction (or another of image_metrics' fractions), in %."""
+    return 100 * measured[key][0]
 
 
 def figures(bin_dir, result, photo, style):
-    """(SSIM of the result to the photo, colour distance of the result to the style, the result's blobs in %)."""
+    """(SSIM of the result to the photo, colour distance of the result to the style, the result's blobs and near
+    blobs in %)."""
     to_photo = metrics(bin_dir, result, photo)
-    return (to_photo["ssim_luminance"], metrics(bin_dir, result, style)["color_stats_distance"], blobs(to_photo))
+    return (to_photo["ssim_luminance"], metrics(bin_dir, result, style)["color_stats_distance"], blobs(to_photo),
+            blobs(to_photo, "near_flat_saturated_fraction"))
 
 
 def sheet(path, photos, styles, cells, title):
@@ -198,20 +203,23 @@ def main():
         notes.append(f"stylize (optimisation): {(time.time() - start) / len(cells):.0f} s per picture")
         measure("optimise", cells)
 
-    lines = ["| method | photo | style | SSIM to photo | colour distance to style | blobs % |", "|---|---|---|---|---|---|"]
-    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} | {flat:.2f} |" for m, p, s, ssim, colour, flat in rows]
+    lines = ["| method | photo | style | SSIM to photo | colour distance to style | blobs % | near blobs % |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {m} | {p} | {s} | {ssim:.3f} | {colour:.3f} | {flat:.2f} | {near:.2f} |"
+              for m, p, s, ssim, colour, flat, near in rows]
     by_method = {}
-    for m, _, _, ssim, colour, flat in rows:
-        by_method.setdefault(m, []).append((ssim, colour, flat))
-    lines += ["", "| method | mean SSIM | mean colour | mean blobs % | worst SSIM | worst colour | worst blobs % |",
-              "|---|---|---|---|---|---|---|"]
+    for m, _, _, *values in rows:
+        by_method.setdefault(m, []).append(values)
+    lines += ["", "| method | mean SSIM | mean colour | mean blobs % | mean near blobs % | worst SSIM | worst colour | "
+              "worst blobs % | worst near blobs % |", "|---|---|---|---|---|---|---|---|---|"]
     for m, values in by_method.items():
-        s, c, b = ([v[i] for v in values] for i in range(3))
+        s, c, b, n = ([v[i] for v in values] for i in range(4))
         lines.append(f"| {m} | {sum(s) / len(s):.3f} | {sum(c) / len(c):.3f} | {sum(b) / len(b):.2f} | "
-                     f"{min(s):.3f} | {max(c):.3f} | {max(b):.2f} |")
+                     f"{sum(n) / len(n):.2f} | {min(s):.3f} | {max(c):.3f} | {max(b):.2f} | {max(n):.2f} |")
     # A style that is itself flat and saturated in places (retina's black
     # surround) asks for some of that in its results: its own share is the yardstick.
-    own = [f"{s} {blobs(metrics(bin_dir, path, path)):.2f} %" for s, path in styles.items()]
+    own = [f"{s} {blobs(measured):.2f} % (near {blobs(measured, 'near_flat_saturated_fraction'):.2f} %)"
+           for s, measured in ((s, metrics(bin_dir, path, path)) for s, path in styles.items())]
     notes.append("the styles' own blobs: " + ", ".join(own))
     lines += [""] + notes
     text = "\n".join(lines)

@@ -93,6 +93,26 @@ TEST_SUITE("flat_regions") {
     CHECK(total > 0);  // the pictures did hold blobs
   }
 
+  TEST_CASE("coverage marks the blob's pixels, edges included, and nothing else") {
+    Rng g(6);
+    const Tensor img = noise_with_square(20, 24, 5, 7, 10, 0.0, g);
+    Tensor expected = zeros({20, 24});
+    expected.narrow(0, 5, 10).narrow(1, 7, 10).fill_(1.0);
+    GF_CHECK_CLOSE(metrics::flat_saturated_coverage(img), expected, 0, 0);
+    GF_CHECK_CLOSE(metrics::flat_saturated_coverage(img.unsqueeze(0)), expected, 0, 0);
+    // The fraction is the share of window centres, the coverage the pixels those windows hold.
+    CHECK(sum(metrics::flat_saturated_coverage(img)).item() == 100.0);
+  }
+
+  TEST_CASE("the near thresholds also count a blob lifted a few levels and given a faint texture") {
+    Rng g(7);
+    Tensor img = noise_with_square(20, 20, 4, 4, 12, 0.0, g);
+    // The square at 2..6 / 255: off the clip and not flat to 2/255, yet black to the eye.
+    img.narrow(1, 4, 12).narrow(2, 4, 12).copy_(add(mul(rand({3, 12, 12}, {}, &g), 4.0 / 255), 2.0 / 255));
+    CHECK(metrics::flat_saturated_fraction(img) == 0.0);
+    CHECK(metrics::flat_saturated_fraction(img, metrics::kNearFlatSaturated) == doctest::Approx(64.0 / (16 * 16)));
+  }
+
   TEST_CASE("bad shapes are named") {
     GF_CHECK_CONTAINS(test::error_of([] { metrics::flat_saturated_fraction(zeros({3, 4, 9})); }), "H, W >= 5");
     GF_CHECK_CONTAINS(test::error_of([] { metrics::flat_saturated_fraction(zeros({2, 3, 9, 9})); }), "(2, 3, 9, 9)");

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "gf/io/untrusted_image.hpp"
+#include "gf/metrics/flat_regions.hpp"
+#include "gf/ops/reduce.hpp"
 #include "gf/serve/service.hpp"
 #include "serve_helpers.hpp"
 
@@ -84,6 +86,24 @@ TEST_SUITE("serve service") {
     CHECK(json::parse(bad.body) ==
           json{{"error", "alpha must be a number in [0, 1], got '7'"}, {"field", "alpha"}});
     CHECK(service.metrics().body.find("gf_uploads_rejected_total{reason=\"bad_field\"} 1") != std::string::npos);
+  }
+
+  TEST_CASE("a network that clips the photo to black gets the photo's detail back, as style_apply does") {
+    test::TempDir dir("dark_style");
+    Rng gen(9);
+    models::StyleNet net({.width = 4, .residual_blocks = 1, .head = models::StyleNetHead::kMatched}, &gen);
+    net.style_mean.fill_(-5.0);  // every pixel far below 0: a black picture once clamped
+    models::save_style_net(dir.file("dark.safetensors"), net);
+    test::write_bytes(dir.file("dark.png"), test::png_bytes({.width = 48, .height = 40}, test::pattern_sample));
+    auto registry = std::make_shared<StyleRegistry>();
+    std::ostringstream log;
+    registry->add_directory(dir.path().string(), log);
+    Service service({.workers = 1}, registry);
+    const Reply r = service.stylize(test::form_type(), body({test::photo_field(48, 40), {"style", "dark", ""}}));
+    REQUIRE(r.status == 200);
+    const Tensor out = io::decode_untrusted_image(r.body, {}).pixels;
+    CHECK(max(out).item() > 0.05);
+    CHECK(metrics::flat_saturated_fraction(out) < 0.2);
   }
 
   TEST_CASE("a job: 202 with its place, status, events to the end, result, then forgotten on DELETE") {

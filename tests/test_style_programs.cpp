@@ -1,12 +1,14 @@
 // style_train and style_apply end to end on tiny generated images: training
 // writes the network, samples and a checkpoint, resumes from it, and
-// style_apply stylises in one pass, by tiles and with pyramid fusion; bad
-// input gets a clear message and exit code 1.
+// style_apply stylises in one pass, by tiles and with pyramid fusion, and puts
+// the photo's detail back where a network clipped to black; bad input gets a
+// clear message and exit code 1.
 #include <filesystem>
 
 #include "helpers.hpp"
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
+#include "gf/metrics/flat_regions.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -68,6 +70,22 @@ TEST_SUITE("programs") {
                                                  (dir / "fused.png").string(),
                               dir / "a3.txt") == 0);
     CHECK(io::read_image((dir / "fused.png").string()).shape() == Shape{3, 20, 36});
+
+    // A network forged to clip everything to black (its style mean far below 0):
+    // by default the photo's detail comes back, --no-clipped-detail leaves the black.
+    io::SafetensorsFile dark = io::load_safetensors((out / "style_net.safetensors").string());
+    dark.tensors.at("recolour_mean") = full({3}, -5.0);
+    io::save_safetensors((dir / "dark.safetensors").string(), io::NamedTensors(dark.tensors.begin(), dark.tensors.end()),
+                         dark.metadata);
+    const std::string dark_model = "--threads 1 --model " + (dir / "dark.safetensors").string() + " ";
+    REQUIRE(test::run_program("style_apply", dark_model + "--no-clipped-detail " + photo + " " + (dir / "black.png").string(),
+                              dir / "a4.txt") == 0);
+    REQUIRE(test::run_program("style_apply", dark_model + photo + " " + (dir / "restored.png").string(), dir / "a5.txt") == 0);
+    const Tensor black = io::read_image((dir / "black.png").string()), restored = io::read_image((dir / "restored.png").string());
+    CHECK(max(black).item() == 0.0);
+    CHECK(metrics::flat_saturated_fraction(black) == 1.0);
+    CHECK(metrics::flat_saturated_fraction(restored) < 0.2);
+    CHECK(max(restored).item() > 0.05);
 
     // Errors: no model file, a file that is not a model, an unreadable photo, too big without --tile.
     const auto fails_with = [&](const std::string& args, const std::string& expected) {

@@ -1,6 +1,7 @@
 #include "gf/serve/stylize_job.hpp"
 
 #include "gf/autograd/grad_mode.hpp"
+#include "gf/image/clipped_detail.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/metrics/ssim.hpp"
@@ -53,7 +54,9 @@ JobResult run_stylize(const StylizeRequest& r, JobContext& context, Device devic
   const Tensor photo = r.photo.to(device);  // (1, 3, h, w)
   Tensor out;
   switch (r.method()) {
-    case StyleKind::kNetwork: out = apply_network(*r.style->network, photo, context); break;
+    case StyleKind::kNetwork:
+      out = image::restore_clipped_detail(apply_network(*r.style->network, photo, context), photo);
+      break;
     case StyleKind::kAdain: out = apply_adain(*r.style->adain, photo, r.style_image.to(device), r.alpha, context); break;
     case StyleKind::kOptimise: out = optimise(photo, r.style_image.to(device), context); break;
   }

@@ -4,8 +4,10 @@
 //
 //   network   tiled_apply of the StyleNet (one tile up to kTile x kTile, so a
 //             small image is one pass; bigger ones go tile by tile, which
-//             bounds memory and lets a cancel take effect between tiles);
-//             alpha blends the result with the photo;
+//             bounds memory and lets a cancel take effect between tiles),
+//             then the photo's detail put back where the network clipped a
+//             region flat (image::restore_clipped_detail, as style_apply does
+//             by default); alpha blends the result with the photo;
 //   adain     the AdaIN net with the style picture's statistics, the photo's
 //             statistics taken over the whole image, tiles as above; alpha
 //             mixes the features (the paper's trade-off);
