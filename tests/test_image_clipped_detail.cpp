@@ -34,7 +34,8 @@ Tensor result_with_square(std::int64_t H, std::int64_t W, std::int64_t top, std:
 }
 
 // The header's formulas, pixel by pixel, in float64: the coverage C by the
-// window definition, the blurs as full 2-D windows with reflected reads.
+// window definition (near thresholds, 8/255), the blurs as full 2-D windows
+// with reflected reads.
 Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, double lift, double feather) {
   const Planes s = Planes::of(result), p = Planes::of(photo);
   const std::int64_t H = s.h, W = s.w;
@@ -49,8 +50,8 @@ Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, do
             lo = std::min(lo, s.at(c, y + a, x + b));
             hi = std::max(hi, s.at(c, y + a, x + b));
           }
-        flat = flat && hi - lo <= 2.0 / 255;
-        saturated = saturated || hi <= 0.5 / 255 || lo >= 254.5 / 255;
+        flat = flat && hi - lo <= 8.0 / 255;
+        saturated = saturated || hi <= 8.0 / 255 || lo >= 247.0 / 255;
       }
       if (flat && saturated)
         for (std::int64_t a = 0; a < 5; ++a)
@@ -135,6 +136,17 @@ TEST_SUITE("image_clipped_detail") {
     // Far from the square (beyond the feather's reach) nothing moved.
     GF_CHECK_CLOSE(restored.narrow(1, 0, 4), result.narrow(1, 0, 4), 0, 0);
     GF_CHECK_CLOSE(restored.narrow(2, 36, 4), result.narrow(2, 36, 4), 0, 0);
+  }
+
+  TEST_CASE("a near-black square with a faint texture of its own counts as clipped too") {
+    Rng g(15);
+    const Tensor photo = textured_photo(40, 40, g);
+    Tensor result = result_with_square(40, 40, 10, 10, 20, 0.0);
+    result.narrow(1, 10, 20).narrow(2, 10, 20).copy_(add(mul(rand({3, 20, 20}, {}, &g), 4.0 / 255), 1.0 / 255));
+    REQUIRE(metrics::flat_saturated_fraction(result) == 0.0);  // not a blob to the exact thresholds
+    const Tensor restored = image::restore_clipped_detail(result, photo);
+    CHECK(metrics::flat_saturated_fraction(restored, metrics::kNearFlatSaturated) == 0.0);
+    CHECK(mean(restored.narrow(1, 14, 12).narrow(2, 14, 12)).item() > 0.1);
   }
 
   TEST_CASE("a white square is lowered, not lifted; batch form and device kept") {

@@ -46,7 +46,7 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
   const std::int64_t H = result.size(1), W = result.size(2);
   if (H < 5 || W < 5) return stylised;  // no 5 x 5 window, so no blob
 
-  const Tensor covered = metrics::flat_saturated_coverage(result);  // C, (H, W)
+  const Tensor covered = metrics::flat_saturated_coverage(result, metrics::kNearFlatSaturated);  // C, (H, W)
   const std::vector<float> c = covered.to_vector<float>();
   if (std::find(c.begin(), c.end(), 1.0F) == c.end()) return stylised;
 
