@@ -182,11 +182,12 @@ int main(int argc, char** argv) {
       "(adversarial patch discriminator + colour / structure losses; Johnson's VGG perceptual losses too with "
       "--vgg-weights). Without pretrained weights expect the style's palette and local texture on a readable "
       "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
-      "(docs/style-transfer.md, held-out evaluation, 2026-12-07, three --seed values): luminance SSIM to the photo "
-      "0.62-0.65 (worst picture 0.50), colour distance to the style 0.018-0.021 (worst picture 0.05-0.08); some "
-      "dark regions of a photo may come out flat black or navy (1-4 % of the pixels on average, up to 11 % of a "
-      "picture when the style is itself partly flat black). The seed changes these figures: train two and keep the "
-      "better. The defaults train in about 11 minutes on 2 cores."};
+      "(docs/style-transfer.md, held-out evaluation round 7, 2026-12-08, three --seed values, applied by "
+      "style_apply, which by default puts the photo's detail back where the network clips a region to black or "
+      "white): luminance SSIM to the photo 0.66-0.68 (worst picture 0.51), colour distance to the style "
+      "0.034-0.040 (worst picture 0.12-0.14, a cat's face on a style that is partly black); no region clipped "
+      "flat, but dark flat parts of a photo stay dark and flat in the style's palette. The seed changes these "
+      "figures: train two and keep the better. The defaults train in about 11 minutes on 2 cores."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
