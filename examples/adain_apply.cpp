@@ -13,7 +13,9 @@
 // statistics of the WHOLE image's features (computed tile by tile first,
 // AdainNet::content_stats), so the tiles agree and no seam shows.
 //
-// Afterwards --fuse pyramid|weighted fuses the result with the photo
+// Afterwards the photo's detail goes back where the result is clipped flat to
+// black or white (gf::image::restore_clipped_detail; --no-clipped-detail to
+// keep the decoder's output), and --fuse pyramid|weighted fuses the result with the photo
 // (gf::image::fuse_with_content / weighted_blend) so it keeps the photo's finest
 // detail. Prints the time, the luminance SSIM to the photo and the colour
 // mean/std distance to the (first) style.
@@ -58,6 +60,7 @@ struct Options {
   std::int64_t style_size = kDefaultStyleSize;
   std::int64_t tile = 0;
   std::int64_t overlap = 64;
+  bool clipped_detail = true;
   cli::FuseOptions fusion;
   std::string out = "stylized.png";
   std::string device = "cpu";
@@ -86,7 +89,10 @@ int main(int argc, char** argv) {
       "colours). A model trained offline (randomly initialised VGG-19, the default recolour head) gives, measured "
       "on photos and styles it never saw (scripts/style_eval.py): the style's palette over the whole photo "
       "(luminance SSIM to the photo 0.68-0.95, colour distance to the style 0.02-0.06 at --alpha 1) and none of "
-      "the style's shapes; --alpha 0 returns the photo (docs/style-transfer.md). On a busy machine set "
+      "the style's shapes; --alpha 0 returns the photo (docs/style-transfer.md). Where the result is clipped flat to "
+      "black or white the photo's detail is put back (held out at --alpha 1: flat clipped pixels 2.3 % -> 0.1 % on "
+      "average, SSIM and colour distance unchanged within 0.004; --no-clipped-detail keeps the decoder's output). "
+      "On a busy machine set "
       "OMP_WAIT_POLICY=passive. Writes PNG or JPEG (by extension)."};
   app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();
   app.add_option("--content", o.content, "the content photo")->required();
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
   app.add_option("--overlap", o.overlap, "tiles overlap by this many pixels, blended smoothly")
       ->check(cli::in_range(0, 32768))
       ->capture_default_str();
+  cli::add_clipped_detail_flag(app, o.clipped_detail);
   cli::add_fuse_options(app, o.fusion, "the photo");
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
@@ -157,7 +164,8 @@ int main(int argc, char** argv) {
     const double style_at_once = static_cast<double>(largest_style.first * largest_style.second);
     check_memory_budget(
         std::max(content_at_once, style_at_once) * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
-            kImageBytesPerPixel * static_cast<double>(h * w),
+            (kImageBytesPerPixel + (o.clipped_detail ? cli::kClippedDetailBytesPerPixel : 0.0)) *
+                static_cast<double>(h * w),
         detail::concat("stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
                        o.tile > 0 ? std::to_string(o.tile) : std::string(), " with a ", largest_style.second, "x",
                        largest_style.first, " style image"),
@@ -186,6 +194,7 @@ int main(int argc, char** argv) {
         1e3 * std::chrono::duration<double>(std::chrono::steady_clock::now() - stylize_start).count();
 
     NoGradGuard no_grad;
+    if (o.clipped_detail) result = image::restore_clipped_detail(result, content);
     result = cli::fuse(result, content, o.fusion);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

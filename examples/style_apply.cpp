@@ -27,13 +27,13 @@
 
 #include "gf/data/transforms.hpp"
 #include "gf/gf.hpp"
-#include "gf/image/clipped_detail.hpp"
 #include "gf/image/filter.hpp"
 #include "gf/image/pyramid.hpp"
 #include "gf/io/image.hpp"
 #include "gf/io/progress.hpp"
 #include "gf/models/style/style_net.hpp"
 #include "gf/models/style/tiled_apply.hpp"
+#include "fuse_options.hpp"
 #include "option_bounds.hpp"
 
 using namespace gf;
@@ -46,9 +46,6 @@ namespace {
 constexpr double kBytesPerPixelPerWidth = 20.0;
 // The photo, its resized copy, the result and the fused result as float32 RGB.
 constexpr double kImageBytesPerPixel = 4 * 3 * 4;
-// What restore_clipped_detail adds when a result has blobs (its planes and
-// blurs): measured 207 MB more at 1920x1200, 90 bytes per pixel, rounded up.
-constexpr double kClippedDetailBytesPerPixel = 96;
 // The smallest photo: the network's first 9x9 convolution mirrors 4 pixels
 // beyond each edge, which needs 5 pixels to mirror.
 constexpr std::int64_t kMinSide = 5;
@@ -99,9 +96,7 @@ int main(int argc, char** argv) {
   app.add_option("--overlap", o.overlap, "pixels shared by neighbouring tiles, blended smoothly")
       ->check(cli::in_range(0, 65536))
       ->capture_default_str();
-  app.add_flag("--clipped-detail,!--no-clipped-detail", o.clipped_detail,
-               "put the photo's detail back where the network clipped a region flat to black or white "
-               "(gf::image::restore_clipped_detail; default on)");
+  cli::add_clipped_detail_flag(app, o.clipped_detail);
   app.add_option("--fuse", o.fuse, "fuse with the photo: none, pyramid (keeps its finest detail) or weighted")
       ->check(CLI::IsMember({"none", "pyramid", "weighted"}))
       ->capture_default_str();
@@ -134,7 +129,7 @@ int main(int argc, char** argv) {
     const auto [h, w] = data::size_with_longest_side(file.size(1), file.size(2), o.size);
     const double at_once = o.tile > 0 ? static_cast<double>(o.tile * o.tile) : static_cast<double>(h * w);
     check_memory_budget(kBytesPerPixelPerWidth * static_cast<double>(net->config.width) * at_once +
-                            (kImageBytesPerPixel + (o.clipped_detail ? kClippedDetailBytesPerPixel : 0.0)) *
+                            (kImageBytesPerPixel + (o.clipped_detail ? cli::kClippedDetailBytesPerPixel : 0.0)) *
                                 static_cast<double>(h * w),
                         detail::concat(o.input, " at ", w, "x", h, o.tile > 0 ? " in tiles of " : " in one pass",
                                        o.tile > 0 ? std::to_string(o.tile) : std::string()),

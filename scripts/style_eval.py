@@ -111,6 +111,8 @@ def main():
                              "the programs' own default)")
     parser.add_argument("--train-args", default="", help="extra style_train arguments (for experiments)")
     parser.add_argument("--adain-args", default="", help="extra adain_train arguments (for experiments)")
+    parser.add_argument("--apply-args", default="",
+                        help="extra style_apply and adain_apply arguments (for experiments, e.g. --no-clipped-detail)")
     parser.add_argument("--reuse-models", action="store_true",
                         help="apply the networks an earlier run of this set left in --out instead of training anew "
                              "(only valid when no default changed since)")
@@ -162,7 +164,7 @@ def main():
             for pname, photo in photos.items():
                 cells[(pname, sname)] = f"{out}/network{tag(seed)}_{pname}_{sname}.png"
                 run([f"{bin_dir}/style_apply", "--model", f"{net_dir}/style_net.safetensors", "--size", str(SIDE),
-                     photo, cells[(pname, sname)]], f"{out}/style_apply.log")
+                     photo, cells[(pname, sname)]] + args.apply_args.split(), f"{out}/style_apply.log")
         measure(f"network{label(seed)}", cells)
 
     def arbitrary_style(method, extra_args, seed):
@@ -181,8 +183,8 @@ def main():
                 for sname, style in styles.items():
                     cells[(pname, sname)] = f"{out}/{method}{alpha}{tag(seed)}_{pname}_{sname}.png"
                     run([f"{bin_dir}/adain_apply", "--model", model, "--content", photo, "--style", style,
-                         "--alpha", alpha, "--size", str(SIDE), "--out", cells[(pname, sname)]],
-                        f"{run_dir}_apply.log")
+                         "--alpha", alpha, "--size", str(SIDE), "--out", cells[(pname, sname)]]
+                        + args.apply_args.split(), f"{run_dir}_apply.log")
             measure(f"{method}{label(seed)} alpha {alpha}", cells)
 
     for seed in seeds:

@@ -5,6 +5,7 @@
 
 #include "helpers.hpp"
 #include "io_helpers.hpp"
+#include "gf/metrics/flat_regions.hpp"
 #include "gf/models/style/adain.hpp"
 #include "gf/models/style/vgg.hpp"
 #include "program_helpers.hpp"
@@ -476,6 +477,20 @@ TEST_SUITE("programs") {
                                                  (dir / "tiled.jpg").string(),
                               dir / "apply2.txt") == 0);
     CHECK(io::read_image((dir / "tiled.jpg").string()).shape() == Shape{3, 40, 48});
+
+    // A black style: the recolour head makes the result mostly black, clipped flat. By default the photo's
+    // detail comes back (image::restore_clipped_detail); --no-clipped-detail keeps the black.
+    const std::string black_style = (dir / "black.png").string();
+    io::write_image(black_style, zeros({3, 32, 32}));
+    const std::string on_black = "--model " + model + " --content " + content + " --style " + black_style + " --size 48";
+    REQUIRE(test::run_program("adain_apply", on_black + " --no-clipped-detail --out " + (dir / "black_out.png").string(),
+                              dir / "apply3.txt") == 0);
+    REQUIRE(test::run_program("adain_apply", on_black + " --out " + (dir / "restored.png").string(), dir / "apply4.txt") ==
+            0);
+    const Tensor black_out = io::read_image((dir / "black_out.png").string());
+    const Tensor restored = io::read_image((dir / "restored.png").string());
+    CHECK(metrics::flat_saturated_fraction(black_out) > 0.5);
+    CHECK(metrics::flat_saturated_fraction(restored) < 0.5 * metrics::flat_saturated_fraction(black_out));
 
     // Errors: exit code 1 and a message that names the problem.
     auto fails_with = [&](const std::string& args, const std::string& expected) {

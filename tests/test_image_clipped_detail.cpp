@@ -16,10 +16,12 @@ using test::Planes;
 
 namespace {
 
-// A photo with texture everywhere: a smooth gradient plus noise, (3, H, W).
-Tensor textured_photo(std::int64_t H, std::int64_t W, Rng& g) {
+// A photo with texture everywhere: a smooth gradient plus noise of amplitude
+// `noise` (luminance std about noise / 6; 0.5 gives 0.09, well above the
+// texture floor 0.02), values in [0, 1], (3, H, W).
+Tensor textured_photo(std::int64_t H, std::int64_t W, Rng& g, double noise = 0.5) {
   const Tensor ramp = arange(0, static_cast<double>(W)).reshape({1, 1, W}) / static_cast<double>(2 * W);
-  return add(add(mul(rand({3, H, W}, {}, &g), 0.3), ramp), 0.2);
+  return add(add(mul(rand({3, H, W}, {}, &g), noise), ramp), 0.5 - noise);
 }
 
 // A result of flat mid-orange with a size x size square of `value` in every channel.
@@ -36,7 +38,7 @@ Tensor result_with_square(std::int64_t H, std::int64_t W, std::int64_t top, std:
 // The header's formulas, pixel by pixel, in float64: the coverage C by the
 // window definition (near thresholds, 8/255), the blurs as full 2-D windows
 // with reflected reads.
-Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, double lift, double feather) {
+Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, double lift, double floor, double ramp) {
   const Planes s = Planes::of(result), p = Planes::of(photo);
   const std::int64_t H = s.h, W = s.w;
   Planes cover{1, H, W, std::vector<double>(static_cast<std::size_t>(H * W), 0.0)};
@@ -68,7 +70,7 @@ Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, do
         y.at(0, i, j) = 0.299 * x.at(0, i, j) + 0.587 * x.at(1, i, j) + 0.114 * x.at(2, i, j);
     return y;
   };
-  const Planes Y = luma(p), own = blur(luma(s), 2.0), weight = blur(cover, sigma), blend = blur(cover, feather);
+  const Planes Y = luma(p), own = blur(luma(s), 2.0), weight = blur(cover, sigma), inside = blur(cover, ramp);
   Planes cy = cover, detail = cover;
   for (std::size_t i = 0; i < cy.v.size(); ++i) cy.v[i] = cover.v[i] * Y.v[i];
   const Planes weighted_y = blur(cy, sigma);
@@ -81,11 +83,11 @@ Tensor naive_restore(const Tensor& result, const Tensor& photo, double sigma, do
   Planes out = s;
   for (std::int64_t i = 0; i < H; ++i)
     for (std::int64_t j = 0; j < W; ++j) {
-      const double m = blend.at(0, i, j), w = weight.at(0, i, j);
+      const double m = std::clamp(2 * inside.at(0, i, j) - 1, 0.0, 1.0), w = weight.at(0, i, j);
       if (m <= 0) continue;
       const double amplitude = w > 1e-6 ? std::sqrt(std::max(spread.at(0, i, j) / w, 0.0)) : 0.0;
       const double direction = own.at(0, i, j) < 0.5 ? 1.0 : -1.0;
-      const double shift = m * (direction * lift * amplitude + detail.at(0, i, j));
+      const double shift = m * (direction * lift * std::max(amplitude - floor, 0.0) + detail.at(0, i, j));
       for (std::int64_t c = 0; c < 3; ++c) out.at(c, i, j) = std::clamp(s.at(c, i, j) + shift, 0.0, 1.0);
     }
   return out.tensor({3, H, W});
@@ -112,8 +114,9 @@ TEST_SUITE("image_clipped_detail") {
       for (const double sigma : {2.0, 6.0}) {
         const Tensor photo = textured_photo(26, 30, g);
         const Tensor result = result_with_square(26, 30, 4, 9, 12, value);
-        const Tensor ours = image::restore_clipped_detail(result, photo, {.sigma = sigma, .lift = 2.0, .feather = 1.5});
-        GF_CHECK_CLOSE(ours, naive_restore(result, photo, sigma, 2.0, 1.5), 0, 2e-5);
+        const Tensor ours =
+            image::restore_clipped_detail(result, photo, {.sigma = sigma, .lift = 2.0, .floor = 0.02, .ramp = 2.0});
+        GF_CHECK_CLOSE(ours, naive_restore(result, photo, sigma, 2.0, 0.02, 2.0), 0, 2e-5);
       }
   }
 
@@ -124,7 +127,8 @@ TEST_SUITE("image_clipped_detail") {
     REQUIRE(metrics::flat_saturated_fraction(result) > 0.1);
     const Tensor restored = image::restore_clipped_detail(result, photo);
     CHECK(metrics::flat_saturated_fraction(restored) == 0.0);
-    // Inside the square (4 pixels in from its edge, where the blend weight is 1) the luminance follows the photo's.
+    // Inside the square (4 pixels in from its edge, where the blend weight is near 1) the luminance follows the
+    // photo's.
     const auto inner = [](const Tensor& t) {
       return image::rgb_to_luminance(t).narrow(1, 14, 12).narrow(2, 14, 12).contiguous().to_vector<double>();
     };
@@ -133,9 +137,9 @@ TEST_SUITE("image_clipped_detail") {
     const Tensor inside = restored.narrow(1, 12, 16).narrow(2, 12, 16);
     CHECK(mean(inside).item() > 0.1);
     GF_CHECK_CLOSE(inside.select(0, 0), inside.select(0, 2), 0, 1e-6);
-    // Far from the square (beyond the feather's reach) nothing moved.
-    GF_CHECK_CLOSE(restored.narrow(1, 0, 4), result.narrow(1, 0, 4), 0, 0);
-    GF_CHECK_CLOSE(restored.narrow(2, 36, 4), result.narrow(2, 36, 4), 0, 0);
+    // Outside the square nothing moved (the blend weight is 0 from the blob's edge outwards).
+    GF_CHECK_CLOSE(restored.narrow(1, 0, 10), result.narrow(1, 0, 10), 0, 0);
+    GF_CHECK_CLOSE(restored.narrow(2, 30, 10), result.narrow(2, 30, 10), 0, 0);
   }
 
   TEST_CASE("a near-black square with a faint texture of its own counts as clipped too") {
@@ -168,6 +172,14 @@ TEST_SUITE("image_clipped_detail") {
     const Tensor flat_photo = full({3, 24, 24}, 0.4);
     const Tensor blob = result_with_square(24, 24, 4, 4, 12, 0.0);
     GF_CHECK_CLOSE(image::restore_clipped_detail(blob, flat_photo), blob, 0, 1e-6);
+    // A smooth photo (texture below the floor) gets no lift: its faint detail alone, mostly clamped away, and the
+    // blob stays near black rather than turning grey with an outline.
+    // (Luminance std about 0.017, below the floor 0.02.)
+    const Tensor square = result_with_square(40, 40, 10, 10, 20, 0.0), smooth = textured_photo(40, 40, g, 0.1);
+    const auto inside_mean = [](const Tensor& t) { return mean(t.narrow(1, 10, 20).narrow(2, 10, 20)).item(); };
+    const double floored = inside_mean(image::restore_clipped_detail(square, smooth));
+    const double lifted = inside_mean(image::restore_clipped_detail(square, smooth, {.floor = 0.0}));
+    CHECK(floored < 0.5 * lifted);
     // Too small for a 5 x 5 window: returned as it is.
     GF_CHECK_CLOSE(image::restore_clipped_detail(zeros({3, 4, 4}), zeros({3, 4, 4})), zeros({3, 4, 4}), 0, 0);
   }
@@ -179,6 +191,6 @@ TEST_SUITE("image_clipped_detail") {
                       "expected an RGB result");
     GF_CHECK_CONTAINS(
         test::error_of([] { image::restore_clipped_detail(zeros({3, 9, 9}), zeros({3, 9, 9}), {.sigma = 0}); }),
-        "sigma and feather must be > 0");
+        "sigma and ramp must be > 0");
   }
 }

@@ -88,22 +88,33 @@ TEST_SUITE("serve service") {
     CHECK(service.metrics().body.find("gf_uploads_rejected_total{reason=\"bad_field\"} 1") != std::string::npos);
   }
 
-  TEST_CASE("a network that clips the photo to black gets the photo's detail back, as style_apply does") {
-    test::TempDir dir("dark_style");
+  TEST_CASE("results clipped to black get the photo's detail back, as style_apply and adain_apply do") {
+    test::TempDir dir("dark_styles");
     Rng gen(9);
+    // A network whose recolour target lies far below 0: a black picture once clamped.
     models::StyleNet net({.width = 4, .residual_blocks = 1, .head = models::StyleNetHead::kMatched}, &gen);
-    net.style_mean.fill_(-5.0);  // every pixel far below 0: a black picture once clamped
+    net.style_mean.fill_(-5.0);
     models::save_style_net(dir.file("dark.safetensors"), net);
     test::write_bytes(dir.file("dark.png"), test::png_bytes({.width = 48, .height = 40}, test::pattern_sample));
+    // An AdaIN model with the recolour head: a black style picture gives a black result.
+    std::filesystem::create_directories(dir.path() / "recolour");
+    models::save_adain(dir.file("recolour/checkpoint.safetensors"),
+                       models::AdainNet({.width_divisor = 16, .recolour = true}, gen));
     auto registry = std::make_shared<StyleRegistry>();
     std::ostringstream log;
     registry->add_directory(dir.path().string(), log);
     Service service({.workers = 1}, registry);
-    const Reply r = service.stylize(test::form_type(), body({test::photo_field(48, 40), {"style", "dark", ""}}));
-    REQUIRE(r.status == 200);
-    const Tensor out = io::decode_untrusted_image(r.body, {}).pixels;
-    CHECK(max(out).item() > 0.05);
-    CHECK(metrics::flat_saturated_fraction(out) < 0.2);
+    const std::string black = test::png_bytes({.width = 24, .height = 24}, [](int, int, int) { return 0.0; });
+    for (const auto& fields : {std::vector<test::FormField>{test::photo_field(48, 40), {"style", "dark", ""}},
+                               std::vector<test::FormField>{test::photo_field(48, 40), {"style", "recolour", ""},
+                                                            {"style_image", black, "black.png"}}}) {
+      CAPTURE(fields[1].data);
+      const Reply r = service.stylize(test::form_type(), body(fields));
+      REQUIRE(r.status == 200);
+      const Tensor out = io::decode_untrusted_image(r.body, {}).pixels;
+      CHECK(max(out).item() > 0.05);
+      CHECK(metrics::flat_saturated_fraction(out) < 0.2);
+    }
   }
 
   TEST_CASE("a job: 202 with its place, status, events to the end, result, then forgotten on DELETE") {

@@ -40,9 +40,9 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
            "(1, 3, H, W), got ", stylised.shape());
   GF_CHECK(photo.shape() == result.shape(), "restore_clipped_detail: the photo ", content.shape(),
            " must have the result's shape ", stylised.shape(), " (resize it first)");
-  GF_CHECK(options.sigma > 0 && options.feather > 0 && options.lift >= 0,
-           "restore_clipped_detail: sigma and feather must be > 0 and lift >= 0, got sigma ", options.sigma,
-           ", feather ", options.feather, ", lift ", options.lift);
+  GF_CHECK(options.sigma > 0 && options.ramp > 0 && options.lift >= 0 && options.floor >= 0,
+           "restore_clipped_detail: sigma and ramp must be > 0, lift and floor >= 0, got sigma ", options.sigma,
+           ", ramp ", options.ramp, ", lift ", options.lift, ", floor ", options.floor);
   const std::int64_t H = result.size(1), W = result.size(2);
   if (H < 5 || W < 5) return stylised;  // no 5 x 5 window, so no blob
 
@@ -56,22 +56,24 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
   const std::vector<float> weighted_y = blur_plane(covered * luma, options.sigma);  // G(C Y)
   std::vector<float> detail(y.size()), weighted_sq(y.size());
   for (std::size_t i = 0; i < y.size(); ++i) {
-    // Far from every blob G(C) vanishes; M vanishes sooner (feather < sigma), so d is not used there.
+    // Far from every blob G(C) vanishes; M is 0 outside the blobs, so d is not used there.
     const float mean = weight[i] > 1e-6F ? weighted_y[i] / weight[i] : y[i];
     detail[i] = y[i] - mean;
     weighted_sq[i] = c[i] * detail[i] * detail[i];
   }
   const std::vector<float> spread = blur_plane(plane_of(weighted_sq, H, W), options.sigma);  // G(C d^2)
-  const std::vector<float> blend = blur_plane(covered, options.feather);                     // M
+  const std::vector<float> inside = blur_plane(covered, options.ramp);  // G_ramp(C): 1/2 on a straight edge
   const std::vector<float> own_luma = blur_plane(rgb_to_luminance(result).select(0, 0), 2.0);
 
   std::vector<float> out = result.to_vector<float>();
   const std::size_t plane = y.size();
   for (std::size_t i = 0; i < plane; ++i) {
-    if (blend[i] <= 0.0F) continue;
+    const float blend = std::clamp(2.0F * inside[i] - 1.0F, 0.0F, 1.0F);  // M
+    if (blend <= 0.0F) continue;
     const float amplitude = weight[i] > 1e-6F ? std::sqrt(std::max(spread[i] / weight[i], 0.0F)) : 0.0F;
+    const float texture = std::max(amplitude - static_cast<float>(options.floor), 0.0F);
     const float direction = own_luma[i] < 0.5F ? 1.0F : -1.0F;
-    const float shift = blend[i] * (direction * static_cast<float>(options.lift) * amplitude + detail[i]);
+    const float shift = blend * (direction * static_cast<float>(options.lift) * texture + detail[i]);
     for (std::size_t ch = 0; ch < 3; ++ch) out[ch * plane + i] = std::clamp(out[ch * plane + i] + shift, 0.0F, 1.0F);
   }
   Tensor restored = from_vector<float>(out, {3, H, W}).to(stylised.dtype()).to(stylised.device());

@@ -57,7 +57,10 @@ JobResult run_stylize(const StylizeRequest& r, JobContext& context, Device devic
     case StyleKind::kNetwork:
       out = image::restore_clipped_detail(apply_network(*r.style->network, photo, context), photo);
       break;
-    case StyleKind::kAdain: out = apply_adain(*r.style->adain, photo, r.style_image.to(device), r.alpha, context); break;
+    case StyleKind::kAdain:
+      out = image::restore_clipped_detail(
+          apply_adain(*r.style->adain, photo, r.style_image.to(device), r.alpha, context), photo);
+      break;
     case StyleKind::kOptimise: out = optimise(photo, r.style_image.to(device), context); break;
   }
 

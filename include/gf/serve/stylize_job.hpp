@@ -9,8 +9,10 @@
 //             region flat (image::restore_clipped_detail, as style_apply does
 //             by default); alpha blends the result with the photo;
 //   adain     the AdaIN net with the style picture's statistics, the photo's
-//             statistics taken over the whole image, tiles as above; alpha
-//             mixes the features (the paper's trade-off);
+//             statistics taken over the whole image, tiles as above, then the
+//             photo's detail in clipped regions as for a network (as
+//             adain_apply does by default); alpha mixes the features (the
+//             paper's trade-off);
 //   optimise  patch_gan_transfer (stylize's offline method) for
 //             kOptimiseSteps steps, progress and cancellation at every step;
 //             alpha blends with the photo.
