@@ -184,10 +184,11 @@ int main(int argc, char** argv) {
       "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
       "(docs/style-transfer.md, held-out evaluation round 7, 2026-12-08, three --seed values, applied by "
       "style_apply, which by default puts the photo's detail back where the network clips a region to black or "
-      "white): luminance SSIM to the photo 0.66-0.68 (worst picture 0.51), colour distance to the style "
-      "0.034-0.040 (worst picture 0.12-0.14, a cat's face on a style that is partly black); no region clipped "
-      "flat, but dark flat parts of a photo stay dark and flat in the style's palette. The seed changes these "
-      "figures: train two and keep the better. The defaults train in about 11 minutes on 2 cores."};
+      "white): luminance SSIM to the photo 0.64-0.66 (worst picture 0.51), colour distance to the style "
+      "0.025-0.029 (worst picture 0.09-0.12, a cat's face on a style that is partly black); 0.04-0.13 % of the "
+      "pixels left clipped flat, but smooth dark parts of a photo stay dark and flat in the style's palette. The "
+      "seed changes these figures: train two and keep the better. The defaults train in about 11 minutes on 2 "
+      "cores."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
