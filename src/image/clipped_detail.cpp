@@ -26,10 +26,6 @@ std::vector<float> blur_plane(const Tensor& plane, double sigma) {
       .to_vector<float>();
 }
 
-Tensor plane_of(const std::vector<float>& values, std::int64_t H, std::int64_t W) {
-  return from_vector<float>(values, {H, W});
-}
-
 }  // namespace
 
 Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, const ClippedDetailOptions& options) {
@@ -52,7 +48,7 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
 
   const Tensor luma = rgb_to_luminance(photo).select(0, 0);  // Y, (H, W)
   const std::vector<float> y = luma.to_vector<float>();
-  const std::vector<float> weight = blur_plane(covered, options.sigma);       // G(C)
+  const std::vector<float> weight = blur_plane(covered, options.sigma);             // G(C)
   const std::vector<float> weighted_y = blur_plane(covered * luma, options.sigma);  // G(C Y)
   std::vector<float> detail(y.size()), weighted_sq(y.size());
   for (std::size_t i = 0; i < y.size(); ++i) {
@@ -61,7 +57,7 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
     detail[i] = y[i] - mean;
     weighted_sq[i] = c[i] * detail[i] * detail[i];
   }
-  const std::vector<float> spread = blur_plane(plane_of(weighted_sq, H, W), options.sigma);  // G(C d^2)
+  const std::vector<float> spread = blur_plane(from_vector<float>(weighted_sq, {H, W}), options.sigma);  // G(C d^2)
   const std::vector<float> inside = blur_plane(covered, options.ramp);  // G_ramp(C): 1/2 on a straight edge
   const std::vector<float> own_luma = blur_plane(rgb_to_luminance(result).select(0, 0), 2.0);
 
