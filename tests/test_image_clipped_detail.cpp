@@ -120,6 +120,20 @@ TEST_SUITE("image_clipped_detail") {
       }
   }
 
+  TEST_CASE("small blobs in a larger picture: the work confined around them gives the whole picture's answer") {
+    Rng g(16);
+    const Tensor photo = textured_photo(64, 96, g);
+    // A black blob in a corner (its window meets the border) and a white one inside: one bounding box.
+    Tensor result = result_with_square(64, 96, 0, 0, 9, 0.0);
+    result.narrow(1, 20, 8).narrow(2, 30, 8).fill_(1.0);
+    GF_CHECK_CLOSE(image::restore_clipped_detail(result, photo), naive_restore(result, photo, 6.0, 2.0, 0.02, 2.0), 0,
+                   2e-5);
+    // One blob far inside: the window stops short of every border.
+    const Tensor inner = result_with_square(64, 96, 28, 44, 8, 0.0);
+    GF_CHECK_CLOSE(image::restore_clipped_detail(inner, photo), naive_restore(inner, photo, 6.0, 2.0, 0.02, 2.0), 0,
+                   2e-5);
+  }
+
   TEST_CASE("a black square over a textured photo takes the photo's texture, lifted off black") {
     Rng g(12);
     const Tensor photo = textured_photo(40, 40, g);
