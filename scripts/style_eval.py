@@ -220,8 +220,10 @@ def main():
                      f"{sum(n) / len(n):.2f} | {min(s):.3f} | {max(c):.3f} | {max(b):.2f} | {max(n):.2f} |")
     # A style that is itself flat and saturated in places (retina's black
     # surround) asks for some of that in its results: its own share is the yardstick.
-    own = [f"{s} {blobs(measured):.2f} % (near {blobs(measured, 'near_flat_saturated_fraction'):.2f} %)"
-           for s, measured in ((s, metrics(bin_dir, path, path)) for s, path in styles.items())]
+    own = []
+    for sname, path in styles.items():
+        measured = metrics(bin_dir, path, path)
+        own.append(f"{sname} {blobs(measured):.2f} % (near {blobs(measured, 'near_flat_saturated_fraction'):.2f} %)")
     notes.append("the styles' own blobs: " + ", ".join(own))
     lines += [""] + notes
     text = "\n".join(lines)

@@ -12,6 +12,7 @@
 #include "gf/image/filter.hpp"
 #include "gf/metrics/flat_regions.hpp"
 #include "gf/ops/elementwise.hpp"
+#include "image/layout.hpp"
 
 namespace gf::image {
 namespace {
@@ -66,15 +67,17 @@ Tensor restore_window(const Tensor& result, const Tensor& photo, const Tensor& c
 }  // namespace
 
 Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, const ClippedDetailOptions& options) {
-  const auto image_of = [](const Tensor& t) { return t.dim() == 4 && t.size(0) == 1 ? t.select(0, 0) : t; };
-  const Tensor result = image_of(stylised).to(Device::cpu()).to(DType::kFloat32).contiguous();
-  const Tensor photo = image_of(content).to(Device::cpu()).to(DType::kFloat32).contiguous();
-  GF_CHECK(result.dim() == 3 && result.size(0) == 3, "restore_clipped_detail: expected an RGB result (3, H, W) or ",
-           "(1, 3, H, W), got ", stylised.shape());
-  GF_CHECK(photo.shape() == result.shape(), "restore_clipped_detail: the photo ", content.shape(),
-           " must have the result's shape ", stylised.shape(), " (resize it first)");
+  const char* op = "restore_clipped_detail";
+  const Tensor batch = detail::to_batch(op, stylised);
+  GF_CHECK(batch.size(0) == 1 && batch.size(1) == 3, op, ": expected an RGB result (3, H, W) or (1, 3, H, W), got ",
+           stylised.shape());
+  const Tensor photo_batch = detail::to_batch(op, content);
+  GF_CHECK(photo_batch.shape() == batch.shape(), op, ": the photo ", content.shape(), " must have the result's shape ",
+           stylised.shape(), " (resize it first)");
+  const Tensor result = batch.select(0, 0).to(Device::cpu()).to(DType::kFloat32).contiguous();
+  const Tensor photo = photo_batch.select(0, 0).to(Device::cpu()).to(DType::kFloat32).contiguous();
   GF_CHECK(options.sigma > 0 && options.ramp > 0 && options.lift >= 0 && options.floor >= 0,
-           "restore_clipped_detail: sigma and ramp must be > 0, lift and floor >= 0, got sigma ", options.sigma,
+           op, ": sigma and ramp must be > 0, lift and floor >= 0, got sigma ", options.sigma,
            ", ramp ", options.ramp, ", lift ", options.lift, ", floor ", options.floor);
   const std::int64_t H = result.size(1), W = result.size(2);
   if (H < 5 || W < 5) return stylised;  // no 5 x 5 window, so no blob
@@ -107,8 +110,7 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
   restored.narrow(1, y0, y1 - y0)
       .narrow(2, x0, x1 - x0)
       .copy_(restore_window(window(result), window(photo), window(covered), widths, options));
-  restored = restored.to(stylised.dtype()).to(stylised.device());
-  return stylised.dim() == 4 ? restored.unsqueeze(0) : restored;
+  return detail::like_input(restored.to(stylised.dtype()).to(stylised.device()).unsqueeze(0), stylised);
 }
 
 }  // namespace gf::image
