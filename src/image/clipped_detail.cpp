@@ -68,14 +68,10 @@ Tensor restore_window(const Tensor& result, const Tensor& photo, const Tensor& c
 
 Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, const ClippedDetailOptions& options) {
   const char* op = "restore_clipped_detail";
-  const Tensor batch = detail::to_batch(op, stylised);
-  GF_CHECK(batch.size(0) == 1 && batch.size(1) == 3, op, ": expected an RGB result (3, H, W) or (1, 3, H, W), got ",
-           stylised.shape());
-  const Tensor photo_batch = detail::to_batch(op, content);
-  GF_CHECK(photo_batch.shape() == batch.shape(), op, ": the photo ", content.shape(), " must have the result's shape ",
-           stylised.shape(), " (resize it first)");
-  const Tensor result = batch.select(0, 0).to(Device::cpu()).to(DType::kFloat32).contiguous();
-  const Tensor photo = photo_batch.select(0, 0).to(Device::cpu()).to(DType::kFloat32).contiguous();
+  const Tensor result = detail::cpu_rgb_picture(op, stylised, "result");
+  GF_CHECK(detail::to_batch(op, content).shape() == result.unsqueeze(0).shape(), op, ": the photo ", content.shape(),
+           " must have the result's shape ", stylised.shape(), " (resize it first)");
+  const Tensor photo = detail::cpu_rgb_picture(op, content, "photo");
   GF_CHECK(options.sigma > 0 && options.ramp > 0 && options.lift >= 0 && options.floor >= 0,
            op, ": sigma and ramp must be > 0, lift and floor >= 0, got sigma ", options.sigma,
            ", ramp ", options.ramp, ", lift ", options.lift, ", floor ", options.floor);
