@@ -188,7 +188,9 @@ int main(int argc, char** argv) {
       "0.025-0.029 (worst picture 0.09-0.12, a cat's face on a style that is partly black); 0.04-0.13 % of the "
       "pixels left clipped flat, but smooth dark parts of a photo stay dark and flat in the style's palette. The "
       "seed changes these figures: train two and keep the better. The defaults train in about 11 minutes on 2 "
-      "cores."};
+      "cores. style_net.safetensors also holds the style picture at --style-size, whose texture style_apply adds "
+      "to the result's smooth regions by default (round 8: the style's shapes in skies and blurred backgrounds; "
+      "mean SSIM 0.59-0.61, colour 0.022-0.026)."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
@@ -405,7 +407,8 @@ int main(int argc, char** argv) {
                             {"width", std::to_string(o.width)}, {"residual_blocks", std::to_string(o.residual_blocks)},
                             {"head", o.head}});
       models::save_style_net((fs::path(o.out) / "style_net.safetensors").string(), net,
-                             {{"step", std::to_string(step)}, {"style", fs::path(o.style).filename().string()}});
+                             {{"step", std::to_string(step)}, {"style", fs::path(o.style).filename().string()}},
+                             style);
     };
     if (!o.resume.empty()) {
       const io::SafetensorsFile& f = resumed;

@@ -134,6 +134,33 @@ TEST_SUITE("style_net") {
           std::string::npos);
   }
 
+  TEST_CASE("StyleNet: the style picture saved beside the weights comes back; a bad one is refused, named") {
+    Rng g(7);
+    models::StyleNet net({8, 1}, &g);
+    const test::TempDir dir("style_net_picture");
+    const Tensor picture = rand({1, 3, 20, 28}, {}, &g);
+    models::save_style_net(dir.file("with.safetensors"), net, {}, picture);
+    GF_CHECK_CLOSE(models::load_style_picture(dir.file("with.safetensors")), picture.select(0, 0), 0.0, 0.0);
+    NoGradGuard no_grad;
+    const Tensor x = rand({1, 3, 12, 16}, {}, &g);
+    GF_CHECK_CLOSE(models::load_style_net(dir.file("with.safetensors"))->forward(x), net.forward(x), 0.0, 0.0);
+    // A network saved without one (as before the picture was stored) has none.
+    models::save_style_net(dir.file("without.safetensors"), net);
+    CHECK_FALSE(models::load_style_picture(dir.file("without.safetensors")).defined());
+    // Not a picture, or values outside [0, 1]: refused, naming the file and the tensor.
+    const auto forged = [&](const std::string& name, const Tensor& bad) {
+      auto state = net.state_dict();
+      state.emplace_back("style_picture", bad);
+      io::save_safetensors(dir.file(name), io::NamedTensors(state.begin(), state.end()));
+      return test::error_of([&] { models::load_style_picture(dir.file(name)); });
+    };
+    GF_CHECK_CONTAINS(forged("grey.safetensors", zeros({1, 20, 20})), "grey.safetensors: style_picture has shape");
+    GF_CHECK_CONTAINS(forged("tiny.safetensors", zeros({3, 4, 20})), "at least 8x8");
+    GF_CHECK_CONTAINS(forged("bright.safetensors", full({3, 10, 10}, 2.0)), "outside [0, 1]");
+    GF_CHECK_CONTAINS(test::error_of([&] { models::save_style_net(dir.file("x.safetensors"), net, {}, zeros({20, 20})); }),
+                      "the style picture must be (3, h, w)");
+  }
+
   TEST_CASE("StyleNet: parameter counts without building, and forged files refused before allocating") {
     Rng g(6);
     for (const models::StyleNetConfig c : {models::StyleNetConfig{8, 1}, models::StyleNetConfig{16, 5},

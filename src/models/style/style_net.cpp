@@ -1,5 +1,7 @@
 #include "gf/models/style/style_net.hpp"
 
+#include <algorithm>
+#include <map>
 #include <vector>
 
 #include "gf/autograd/grad_mode.hpp"
@@ -15,6 +17,10 @@
 
 namespace gf::models {
 namespace {
+
+// The tensor that holds the style picture in a saved network, and its smallest side.
+constexpr const char* kStylePictureName = "style_picture";
+constexpr std::int64_t kSmallestStylePicture = 8;
 
 /// x (N, C, H, W) padded by one pixel on each side with copies of its edge pixels.
 Tensor replicate_pad1(const Tensor& x) {
@@ -206,14 +212,37 @@ std::string StyleNet::extra_repr() const {
                         ", head=", style_net_head_name(config.head));
 }
 
-void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata) {
+void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata,
+                    const Tensor& style_picture) {
   io::Metadata meta = metadata;
   meta["kind"] = "ganforge-style-net";
   meta["width"] = std::to_string(net.config.width);
   meta["residual_blocks"] = std::to_string(net.config.residual_blocks);
   meta["head"] = style_net_head_name(net.config.head);
   const nn::NamedTensors state = net.state_dict();
-  io::save_safetensors(path, io::NamedTensors(state.begin(), state.end()), meta);
+  io::NamedTensors tensors(state.begin(), state.end());
+  if (style_picture.defined()) {
+    const Tensor picture = style_picture.dim() == 4 ? style_picture.select(0, 0) : style_picture;
+    GF_CHECK(picture.dim() == 3 && picture.size(0) == 3, "save_style_net: the style picture must be (3, h, w) or ",
+             "(1, 3, h, w), got ", style_picture.shape());
+    tensors.emplace_back(kStylePictureName, picture.to(Device::cpu()).to(DType::kFloat32).contiguous());
+  }
+  io::save_safetensors(path, tensors, meta);
+}
+
+Tensor load_style_picture(const std::string& path) {
+  const io::SafetensorsFile file = io::load_safetensors(path);
+  const auto found = file.tensors.find(kStylePictureName);
+  if (found == file.tensors.end()) return {};
+  const Tensor picture = found->second.to(DType::kFloat32).contiguous();
+  GF_CHECK(picture.dim() == 3 && picture.size(0) == 3 && picture.size(1) >= kSmallestStylePicture &&
+               picture.size(2) >= kSmallestStylePicture,
+           "load_style_picture: ", path, ": ", kStylePictureName, " has shape ", picture.shape(),
+           ", expected an RGB picture (3, h, w) of at least ", kSmallestStylePicture, "x", kSmallestStylePicture);
+  const std::vector<float> values = picture.to_vector<float>();
+  GF_CHECK(std::all_of(values.begin(), values.end(), [](float v) { return v >= 0.0F && v <= 1.0F; }),
+           "load_style_picture: ", path, ": ", kStylePictureName, " holds values outside [0, 1]");
+  return picture;
 }
 
 std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
@@ -237,8 +266,10 @@ std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
            config.width, " needs ", config.parameter_count(), " parameters, the file holds only ",
            io::count_values(file), " values (a damaged or foreign file)");
   auto net = std::make_shared<StyleNet>(config);
+  std::map<std::string, Tensor> state = file.tensors;
+  state.erase(kStylePictureName);  // the picture the network was trained on, not a weight
   try {
-    net->load_state_dict(file.tensors);
+    net->load_state_dict(state);
   } catch (const Error& e) {
     throw Error(detail::concat("load_style_net: ", path, ": ", e.what()));
   }

@@ -133,14 +133,25 @@ class StyleNet : public nn::Module {
 };
 
 /// Writes the network's state dict to `path` atomically (safetensors), with
-/// metadata kind = "ganforge-style-net" plus `metadata`.
-void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata = {});
+/// metadata kind = "ganforge-style-net" plus `metadata`, and, when given, the
+/// style picture it was trained on, (3, h, w) or (1, 3, h, w) with values in
+/// [0, 1], as the tensor "style_picture" (what image::transfer_style_texture
+/// takes its pieces from when the network is applied).
+void save_style_net(const std::string& path, const StyleNet& net, const io::Metadata& metadata = {},
+                    const Tensor& style_picture = {});
+
+/// The style picture save_style_net stored in `path`, (3, h, w) float32 on the
+/// CPU, or an undefined tensor when the file holds none (networks saved before
+/// it was stored, the PyTorch twin's). A "style_picture" that is not an RGB
+/// picture of at least 8 x 8 pixels with values in [0, 1] throws, naming the file.
+Tensor load_style_picture(const std::string& path);
 
 /// Reads a network saved by save_style_net, or any safetensors file holding
 /// the same names (e.g. the PyTorch twin's state_dict saved with
 /// safetensors.torch.save_file): the width comes from head.conv.weight, the
 /// number of residual blocks from the res.* names, and the head from whether
-/// recolour_mean is there. A missing or malformed
+/// recolour_mean is there; a stored style picture is not part of the network.
+/// A missing or malformed
 /// file, or missing / mismatched tensors, throw a gf::Error naming the file.
 std::shared_ptr<StyleNet> load_style_net(const std::string& path);
 
