@@ -15,7 +15,9 @@
 //
 // Afterwards the photo's detail goes back where the result is clipped flat to
 // black or white (gf::image::restore_clipped_detail; --no-clipped-detail to
-// keep the decoder's output), and --fuse pyramid|weighted fuses the result with the photo
+// keep the decoder's output), the most heavily weighted style's texture is
+// added where the result is smooth, at strength alpha times --style-texture
+// (gf::image::transfer_style_texture), and --fuse pyramid|weighted fuses the result with the photo
 // (gf::image::fuse_with_content / weighted_blend) so it keeps the photo's finest
 // detail. Prints the time, the luminance SSIM to the photo and the colour
 // mean/std distance to the (first) style.
@@ -61,6 +63,7 @@ struct Options {
   std::int64_t tile = 0;
   std::int64_t overlap = 64;
   bool clipped_detail = true;
+  double style_texture = 1.0;
   cli::FuseOptions fusion;
   std::string out = "stylized.png";
   std::string device = "cpu";
@@ -78,6 +81,12 @@ Tensor resized(Tensor image, std::int64_t h, std::int64_t w) {
   return image.unsqueeze(0);
 }
 
+// The index of the style with the largest --style-weight (the first of equals; all weigh 1 when none are given).
+std::size_t heaviest_style(const std::vector<double>& weights, std::size_t count) {
+  if (weights.empty()) return 0;
+  return static_cast<std::size_t>(std::max_element(weights.begin(), weights.begin() + count) - weights.begin());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +101,9 @@ int main(int argc, char** argv) {
       "the style's shapes; --alpha 0 returns the photo (docs/style-transfer.md). Where the result is clipped flat to "
       "black or white the photo's detail is put back (held out at --alpha 1: flat clipped pixels 2.3 % -> 0.1 % on "
       "average, SSIM and colour distance unchanged within 0.004; --no-clipped-detail keeps the decoder's output). "
+      "Then, where the result is smooth, pieces of the (most heavily weighted) style's own texture of matching "
+      "colour are added at strength --alpha, so its shapes show (held out at --alpha 1: mean SSIM 0.82 -> 0.75, "
+      "worst 0.49; colour 0.042 -> 0.039; +0.2 s at 512 px; --style-texture 0 for none; round 8). "
       "On a busy machine set "
       "OMP_WAIT_POLICY=passive. Writes PNG or JPEG (by extension)."};
   app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();
@@ -114,6 +126,7 @@ int main(int argc, char** argv) {
       ->check(cli::in_range(0, 32768))
       ->capture_default_str();
   cli::add_clipped_detail_flag(app, o.clipped_detail);
+  cli::add_style_texture_option(app, o.style_texture);
   cli::add_fuse_options(app, o.fusion, "the photo");
   app.add_option("--out", o.out, "output image, .png or .jpg")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N (needs ganforge built with CUDA)")->capture_default_str();
@@ -164,7 +177,7 @@ int main(int argc, char** argv) {
     const double style_at_once = static_cast<double>(largest_style.first * largest_style.second);
     check_memory_budget(
         std::max(content_at_once, style_at_once) * kBytesPerPixel / static_cast<double>(net.config.width_divisor) +
-            (kImageBytesPerPixel + (o.clipped_detail ? cli::kClippedDetailBytesPerPixel : 0.0)) *
+            (kImageBytesPerPixel + cli::finishing_bytes_per_pixel(o.clipped_detail, o.style_texture)) *
                 static_cast<double>(h * w),
         detail::concat("stylising ", w, "x", h, o.tile > 0 ? " in tiles of " : "",
                        o.tile > 0 ? std::to_string(o.tile) : std::string(), " with a ", largest_style.second, "x",
@@ -195,6 +208,10 @@ int main(int argc, char** argv) {
 
     NoGradGuard no_grad;
     if (o.clipped_detail) result = image::restore_clipped_detail(result, content);
+    // The texture of the most heavily weighted style, as strong as the style is in the mix.
+    if (o.style_texture > 0 && o.alpha > 0)
+      result = image::transfer_style_texture(result, styles[heaviest_style(o.style_weights, styles.size())],
+                                             {.strength = o.style_texture * o.alpha});
     result = cli::fuse(result, content, o.fusion);
     io::write_image(o.out, result.select(0, 0).to(Device::cpu()));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

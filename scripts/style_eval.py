@@ -163,8 +163,10 @@ def main():
                 notes.append(f"style_train {sname}{label(seed)}: {seconds / 60:.1f} min")
             for pname, photo in photos.items():
                 cells[(pname, sname)] = f"{out}/network{tag(seed)}_{pname}_{sname}.png"
+                # --style: networks trained before style_train stored their style picture get it here too.
                 run([f"{bin_dir}/style_apply", "--model", f"{net_dir}/style_net.safetensors", "--size", str(SIDE),
-                     photo, cells[(pname, sname)]] + args.apply_args.split(), f"{out}/style_apply.log")
+                     "--style", style, photo, cells[(pname, sname)]] + args.apply_args.split(),
+                    f"{out}/style_apply.log")
         measure(f"network{label(seed)}", cells)
 
     def arbitrary_style(method, extra_args, seed):

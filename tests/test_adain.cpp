@@ -492,6 +492,33 @@ TEST_SUITE("programs") {
     CHECK(metrics::flat_saturated_fraction(black_out) > 0.5);
     CHECK(metrics::flat_saturated_fraction(restored) < 0.5 * metrics::flat_saturated_fraction(black_out));
 
+    // The style's texture in the result's smooth regions (image::transfer_style_texture) comes from the most
+    // heavily weighted style at strength alpha: a flat photo takes a checkered style's checks by default, and
+    // neither with --style-texture 0, nor at --alpha 0, nor when a flat style outweighs the checkered one.
+    const std::string flat_photo = (dir / "flat.png").string(), checks = (dir / "checks.png").string(),
+                      grey = (dir / "grey.png").string();
+    io::write_image(flat_photo, full({3, 40, 40}, 0.5));
+    std::vector<float> squares(3 * 32 * 32);
+    for (std::size_t i = 0; i < squares.size(); ++i) squares[i] = ((i % 32) / 4 + (i / 32 % 32) / 4) % 2 ? 0.3F : 0.7F;
+    io::write_image(checks, from_vector<float>(squares, {3, 32, 32}));
+    io::write_image(grey, full({3, 32, 32}, 0.5));
+    const auto apply = [&](const std::string& args, const std::string& name) {
+      REQUIRE(test::run_program("adain_apply", "--model " + model + " --content " + flat_photo +
+                                                   " --size 40 --style-size 32 --no-clipped-detail " + args + " --out " +
+                                                   (dir / name).string(),
+                                dir / "apply5.txt") == 0);
+      return io::read_image((dir / name).string());
+    };
+    const auto differ = [](const Tensor& a, const Tensor& b) { return max(abs(sub(a, b))).item() > 0.05; };
+    CHECK(differ(apply("--style " + checks, "tex.png"), apply("--style " + checks + " --style-texture 0", "no.png")));
+    GF_CHECK_CLOSE(apply("--style " + checks + " --alpha 0", "a0.png"),
+                   apply("--style " + checks + " --alpha 0 --style-texture 0", "a0no.png"), 0, 0);
+    const std::string pair = "--style " + grey + " --style " + checks;
+    GF_CHECK_CLOSE(apply(pair + " --style-weight 3 --style-weight 1", "grey_heavy.png"),
+                   apply(pair + " --style-weight 3 --style-weight 1 --style-texture 0", "grey_heavy_no.png"), 0, 0);
+    CHECK(differ(apply(pair + " --style-weight 1 --style-weight 3", "checks_heavy.png"),
+                 apply(pair + " --style-weight 1 --style-weight 3 --style-texture 0", "checks_heavy_no.png")));
+
     // Errors: exit code 1 and a message that names the problem.
     auto fails_with = [&](const std::string& args, const std::string& expected) {
       CAPTURE(args);

@@ -9,6 +9,7 @@
 #include "io_helpers.hpp"
 #include "program_helpers.hpp"
 #include "gf/metrics/flat_regions.hpp"
+#include "gf/models/style/style_net.hpp"
 
 namespace fs = std::filesystem;
 using namespace gf;
@@ -18,6 +19,14 @@ namespace {
 // Smooth random colour pictures (3, h, w): noise blurred by upsampling.
 Tensor picture(std::int64_t h, std::int64_t w, Rng& g) {
   return clamp(upsample2d(rand({1, 3, h / 4, w / 4}, {}, &g), 4, UpsampleMode::kBilinear), 0.0, 1.0).select(0, 0);
+}
+
+// A checkerboard of 2 x 2 squares, 0 and 1, (1, side, side).
+Tensor checkerboard(std::int64_t side) {
+  std::vector<float> v(static_cast<std::size_t>(side * side));
+  for (std::int64_t y = 0; y < side; ++y)
+    for (std::int64_t x = 0; x < side; ++x) v[static_cast<std::size_t>(y * side + x)] = static_cast<float>((y / 2 + x / 2) % 2);
+  return from_vector<float>(v, {1, side, side});
 }
 
 }  // namespace
@@ -31,7 +40,10 @@ TEST_SUITE("programs") {
     fs::create_directories(dir / "content");
     for (int i = 0; i < 4; ++i) io::write_image((dir / "content" / ("c" + std::to_string(i) + ".png")).string(), picture(48, 64, g));
     test::write_bytes((dir / "content" / "broken.jpg").string(), "not a jpeg");
-    io::write_image((dir / "style.png").string(), picture(48, 48, g));
+    // The style: smooth colours under a fine checkerboard, a texture the smooth photos below lack.
+    const Tensor checks = mul(sub(checkerboard(48), 0.5), 0.3);
+    io::write_image((dir / "style.png").string(), clamp(add(picture(48, 48, g), checks), 0.0, 1.0));
+    io::write_image((dir / "flat.png").string(), full({3, 40, 72}, 0.5));
     io::write_image((dir / "photo.png").string(), picture(40, 72, g));
 
     const fs::path out = dir / "run";
@@ -78,14 +90,39 @@ TEST_SUITE("programs") {
     io::save_safetensors((dir / "dark.safetensors").string(), io::NamedTensors(dark.tensors.begin(), dark.tensors.end()),
                          dark.metadata);
     const std::string dark_model = "--threads 1 --model " + (dir / "dark.safetensors").string() + " ";
-    REQUIRE(test::run_program("style_apply", dark_model + "--no-clipped-detail " + photo + " " + (dir / "black.png").string(),
+    REQUIRE(test::run_program("style_apply", dark_model + "--style-texture 0 --no-clipped-detail " + photo + " " +
+                                                 (dir / "black.png").string(),
                               dir / "a4.txt") == 0);
-    REQUIRE(test::run_program("style_apply", dark_model + photo + " " + (dir / "restored.png").string(), dir / "a5.txt") == 0);
+    REQUIRE(test::run_program("style_apply", dark_model + "--style-texture 0 " + photo + " " + (dir / "restored.png").string(),
+                              dir / "a5.txt") == 0);
     const Tensor black = io::read_image((dir / "black.png").string()), restored = io::read_image((dir / "restored.png").string());
     CHECK(max(black).item() == 0.0);
     CHECK(metrics::flat_saturated_fraction(black) == 1.0);
     CHECK(metrics::flat_saturated_fraction(restored) < 0.2);
     CHECK(max(restored).item() > 0.05);
+
+    // The model holds the style picture it was trained on, and by default the result's smooth regions take its
+    // texture: --style-texture 0 gives the network's output; so does a model without the picture (older ones),
+    // with a note, unless --style brings the picture.
+    REQUIRE(models::load_style_picture((out / "style_net.safetensors").string()).defined());
+    const std::string flat = (dir / "flat.png").string();
+    REQUIRE(test::run_program("style_apply", model + flat + " " + (dir / "textured.png").string(), dir / "a6.txt") == 0);
+    REQUIRE(test::run_program("style_apply", model + "--style-texture 0 " + flat + " " + (dir / "plain.png").string(),
+                              dir / "a6.txt") == 0);
+    const Tensor plain = io::read_image((dir / "plain.png").string());
+    CHECK(max(abs(sub(io::read_image((dir / "textured.png").string()), plain))).item() > 0.02);
+    io::SafetensorsFile bare = io::load_safetensors((out / "style_net.safetensors").string());
+    bare.tensors.erase("style_picture");
+    io::save_safetensors((dir / "bare.safetensors").string(), io::NamedTensors(bare.tensors.begin(), bare.tensors.end()),
+                         bare.metadata);
+    const std::string bare_model = "--threads 1 --model " + (dir / "bare.safetensors").string() + " ";
+    REQUIRE(test::run_program("style_apply", bare_model + flat + " " + (dir / "bare.png").string(), dir / "a7.txt") == 0);
+    GF_CHECK_CONTAINS(test::read_bytes((dir / "a7.txt").string()), "holds no style picture");
+    GF_CHECK_CLOSE(io::read_image((dir / "bare.png").string()), plain, 0, 0);
+    REQUIRE(test::run_program("style_apply", bare_model + "--style " + (dir / "style.png").string() + " " + flat + " " +
+                                                 (dir / "given.png").string(),
+                              dir / "a8.txt") == 0);
+    CHECK(max(abs(sub(io::read_image((dir / "given.png").string()), plain))).item() > 0.02);
 
     // Errors: no model file, a file that is not a model, an unreadable photo, too big without --tile.
     const auto fails_with = [&](const std::string& args, const std::string& expected) {
