@@ -8,6 +8,7 @@
 
 #include "gf/io/untrusted_image.hpp"
 #include "gf/metrics/flat_regions.hpp"
+#include "gf/ops/elementwise.hpp"
 #include "gf/ops/reduce.hpp"
 #include "gf/serve/service.hpp"
 #include "serve_helpers.hpp"
@@ -37,6 +38,18 @@ std::string header(const Reply& r, const std::string& name) {
 }
 
 std::string body(const std::vector<test::FormField>& fields) { return test::multipart_body(fields); }
+
+// The styles of `dir` once an untrained AdaIN model with the recolour head is added in its sub-folder "recolour"
+// (its result takes the uploaded style's colour statistics, whatever they are).
+std::shared_ptr<StyleRegistry> with_recolour_adain(const test::TempDir& dir, Rng& gen) {
+  std::filesystem::create_directories(dir.path() / "recolour");
+  models::save_adain(dir.file("recolour/checkpoint.safetensors"),
+                     models::AdainNet({.width_divisor = 16, .recolour = true}, gen));
+  auto registry = std::make_shared<StyleRegistry>();
+  std::ostringstream log;
+  registry->add_directory(dir.path().string(), log);
+  return registry;
+}
 
 // An optimisation job: a couple of seconds at this size, stoppable at every step.
 std::vector<test::FormField> slow_job() { return {test::photo_field(64, 64), {"style", "plain", ""}}; }
@@ -97,13 +110,7 @@ TEST_SUITE("serve service") {
     models::save_style_net(dir.file("dark.safetensors"), net);
     test::write_bytes(dir.file("dark.png"), test::png_bytes({.width = 48, .height = 40}, test::pattern_sample));
     // An AdaIN model with the recolour head: a black style picture gives a black result.
-    std::filesystem::create_directories(dir.path() / "recolour");
-    models::save_adain(dir.file("recolour/checkpoint.safetensors"),
-                       models::AdainNet({.width_divisor = 16, .recolour = true}, gen));
-    auto registry = std::make_shared<StyleRegistry>();
-    std::ostringstream log;
-    registry->add_directory(dir.path().string(), log);
-    Service service({.workers = 1}, registry);
+    Service service({.workers = 1}, with_recolour_adain(dir, gen));
     const std::string black = test::png_bytes({.width = 24, .height = 24}, [](int, int, int) { return 0.0; });
     for (const auto& fields : {std::vector<test::FormField>{test::photo_field(48, 40), {"style", "dark", ""}},
                                std::vector<test::FormField>{test::photo_field(48, 40), {"style", "recolour", ""},
@@ -115,6 +122,33 @@ TEST_SUITE("serve service") {
       CHECK(max(out).item() > 0.05);
       CHECK(metrics::flat_saturated_fraction(out) < 0.2);
     }
+  }
+
+  TEST_CASE("smooth results take the style picture's texture, as style_apply and adain_apply do") {
+    test::TempDir dir("textured_styles");
+    Rng gen(10);
+    // A grey checkerboard of 4 x 4 squares: the style; a flat grey photo: nothing of its own to keep.
+    const auto checks = [](int x, int y, int) { return (x / 4 + y / 4) % 2 == 0 ? 0.3 : 0.7; };
+    const Tensor checkered = io::decode_untrusted_image(test::png_bytes({.width = 48, .height = 48}, checks), {}).pixels;
+    const std::string flat = test::png_bytes({.width = 48, .height = 40}, [](int, int, int) { return 0.5; });
+    // The same recolour network twice, aiming at the checkerboard's colours: one file holds the style picture.
+    models::StyleNet net({.width = 4, .residual_blocks = 1, .head = models::StyleNetHead::kRecolour}, &gen);
+    net.set_style_colours(checkered);
+    models::save_style_net(dir.file("bare.safetensors"), net);
+    models::save_style_net(dir.file("checked.safetensors"), net, {}, checkered);
+    Service service({.workers = 1}, with_recolour_adain(dir, gen));
+    const auto spread = [&](const std::vector<test::FormField>& fields) {
+      const Reply r = service.stylize(test::form_type(), body(fields));
+      REQUIRE(r.status == 200);
+      const Tensor out = io::decode_untrusted_image(r.body, {}).pixels;
+      return max(out).item() + max(neg(out)).item();  // max - min
+    };
+    const test::FormField photo{"image", flat, "flat.png"};
+    CHECK(spread({photo, {"style", "bare", ""}}) < 0.05);
+    CHECK(spread({photo, {"style", "checked", ""}}) > 0.15);
+    const test::FormField style_image{"style_image", test::png_bytes({.width = 48, .height = 48}, checks), "checks.png"};
+    CHECK(spread({photo, {"style", "recolour", ""}, style_image}) > 0.15);
+    CHECK(spread({photo, {"style", "recolour", ""}, style_image, {"alpha", "0", ""}}) < 0.05);  // the photo
   }
 
   TEST_CASE("a job: 202 with its place, status, events to the end, result, then forgotten on DELETE") {

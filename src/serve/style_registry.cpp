@@ -173,6 +173,10 @@ std::optional<Style> model_style(const fs::path& path, const std::string& id, co
     s.kind = StyleKind::kNetwork;
     s.network = models::load_style_net(path.string());
     s.network->eval();
+    // The texture for the result's smooth regions: the picture the network was trained on, else the one beside it.
+    const Tensor trained_on = models::load_style_picture(path.string());
+    if (trained_on.defined() || picture.defined())
+      s.image = (trained_on.defined() ? trained_on : picture).unsqueeze(0).to(device);
     // Without a picture of the style, show what the network does to the built-in scene.
     s.thumbnail_png = thumbnail_of(
         picture.defined() ? picture

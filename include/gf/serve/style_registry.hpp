@@ -13,7 +13,9 @@
 //     runs/any/checkpoint.safetensors  an adain_train model          -> style "any",               kind adain
 //
 // Kinds:
-//   network   one pass of a trained StyleNet: fast (a fraction of a second);
+//   network   one pass of a trained StyleNet: fast (a fraction of a second),
+//             its smooth regions filled with the texture of the style picture
+//             stored in the model (or beside it);
 //   optimise  the per-image optimisation of stylize (patch GAN on the style
 //             image, models/style/patch_gan_style.hpp): slow (tens of seconds) with
 //             progress, any style image, no training;
@@ -54,7 +56,10 @@ struct Style {
   std::string thumbnail_png{};  // at most kThumbnailSide pixels on its longest side
   std::shared_ptr<models::StyleNet> network{};  // kNetwork
   std::shared_ptr<models::AdainNet> adain{};    // kAdain
-  Tensor image{};  // kOptimise: the style image (1, 3, h, w), longest side <= kStyleImageSide
+  // kOptimise: the style image (1, 3, h, w), longest side <= kStyleImageSide; kNetwork: the picture whose
+  // texture fills the result's smooth regions (image::transfer_style_texture): the one style_train stored in the
+  // model, else the picture beside it, else undefined (no texture).
+  Tensor image{};
 };
 
 class StyleRegistry {
