@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
       "average, SSIM and colour distance unchanged within 0.004; --no-clipped-detail keeps the decoder's output). "
       "Then, where the result is smooth, pieces of the (most heavily weighted) style's own texture of matching "
       "colour are added at strength --alpha, so its shapes show (held out at --alpha 1: mean SSIM 0.82 -> 0.75, "
-      "worst 0.49; colour 0.042 -> 0.039; +0.2 s at 512 px; --style-texture 0 for none; round 8). "
+      "worst 0.49; colour 0.042 -> 0.039; +0.1 s at 512 px; --style-texture 0 for none; round 8). "
       "On a busy machine set "
       "OMP_WAIT_POLICY=passive. Writes PNG or JPEG (by extension)."};
   app.add_option("--model", o.model, "AdaIN checkpoint written by adain_train")->required();

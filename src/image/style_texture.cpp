@@ -69,12 +69,15 @@ class BoxSums {
   std::vector<double> s_;
 };
 
-// The colour description of the patch x patch window at (y, x): kBlocks x kBlocks block means per channel.
-void describe(const BoxSums& colour, std::int64_t y, std::int64_t x, std::int64_t patch, float* out) {
+// The colour description of the patch x patch window at (y, x): kBlocks x kBlocks block means per channel,
+// number i written to out[i * stride].
+void describe(const BoxSums& colour, std::int64_t y, std::int64_t x, std::int64_t patch, float* out,
+              std::size_t stride = 1) {
   const std::int64_t block = patch / kBlocks;
   for (std::int64_t c = 0; c < 3; ++c)
     for (std::int64_t by = 0; by < kBlocks; ++by)
-      for (std::int64_t bx = 0; bx < kBlocks; ++bx) *out++ = colour.mean(c, y + by * block, x + bx * block, block);
+      for (std::int64_t bx = 0; bx < kBlocks; ++bx, out += stride)
+        *out = colour.mean(c, y + by * block, x + bx * block, block);
 }
 
 // A piece of the style: its top-left corner.
@@ -157,11 +160,13 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
   for (std::int64_t y = 0; y + patch <= h; y += kCandidateStride)
     for (std::int64_t x = 0; x + patch <= w; x += kCandidateStride) corner_y.push_back(y), corner_x.push_back(x);
   const auto count = static_cast<std::int64_t>(corner_y.size());
+  // Number i of candidate k's description at descriptors[i * count + k]: the colour search runs along k,
+  // where it vectorises, and adds each candidate's squares in the same order as colour_distance.
   std::vector<float> descriptors(static_cast<std::size_t>(count) * kDescriptor);
   parallel_for(0, count, 64, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t k = begin; k < end; ++k)
       describe(style_sums, corner_y[static_cast<std::size_t>(k)], corner_x[static_cast<std::size_t>(k)], patch,
-               descriptors.data() + static_cast<std::size_t>(k) * kDescriptor);
+               descriptors.data() + k, static_cast<std::size_t>(count));
   });
   const std::int64_t keep = std::min(o.candidates, count);
 
@@ -190,17 +195,23 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
       // coherence), which keeps the style's shapes larger than a piece whole.
       float target[kDescriptor];
       describe(result_sums, y0, x0, patch, target);
-      parallel_for(0, count, 256, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t k = begin; k < end; ++k)
-          colour_cost[static_cast<std::size_t>(k)] =
-              colour_distance(descriptors.data() + static_cast<std::size_t>(k) * kDescriptor, target);
+      parallel_for(0, count, 1024, [&](std::int64_t begin, std::int64_t end) {
+        float* cost = colour_cost.data();
+        std::fill(cost + begin, cost + end, 0.0F);
+        for (std::size_t i = 0; i < kDescriptor; ++i) {
+          const float* d = descriptors.data() + i * static_cast<std::size_t>(count);
+          for (std::int64_t k = begin; k < end; ++k) cost[k] += (d[k] - target[i]) * (d[k] - target[i]);
+        }
+        for (std::int64_t k = begin; k < end; ++k) cost[k] /= static_cast<float>(kBlocks * kBlocks);
       });
       std::iota(order.begin(), order.end(), 0);
       const std::int64_t ranked = std::min(kRankedPerKept * keep, count);
-      std::partial_sort(order.begin(), order.begin() + ranked, order.end(), [&](std::int64_t a, std::int64_t b) {
+      const auto cheaper = [&](std::int64_t a, std::int64_t b) {
         const float ca = colour_cost[static_cast<std::size_t>(a)], cb = colour_cost[static_cast<std::size_t>(b)];
         return ca < cb || (ca == cb && a < b);
-      });
+      };
+      std::nth_element(order.begin(), order.begin() + (ranked - 1), order.end(), cheaper);
+      std::sort(order.begin(), order.begin() + ranked, cheaper);
       // Pieces the neighbours above and to the left took, which a cell may only carry on from, not take again.
       std::vector<Piece> around;
       if (j > 0) around.push_back(placed[i * cols.size() + j - 1]);

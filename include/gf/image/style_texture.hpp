@@ -57,8 +57,8 @@
 // style must hold a patch. A result smaller than a patch is filled with
 // pieces of its own size (at least 8 pixels; below that it comes back as it
 // is). Everything runs on the CPU; the result comes back on the result's
-// device and dtype. Cost on two cores with a 256 x 256 style: 0.14-0.2 s at
-// 512 x 320, 1.5-2.8 s at 1920 x 1200 (mostly the colour search), 96 bytes
+// device and dtype. Cost on two cores with a 256 x 256 style: 0.11-0.18 s at
+// 512 x 320, 1.0-1.8 s at 1920 x 1200 (mostly the colour search), 96 bytes
 // per pixel; less where the result has texture of its own.
 #include <cstdint>
 
