@@ -228,12 +228,18 @@ TEST_SUITE("image_style_texture") {
     GF_CHECK_CLOSE(mul(half, 2.0), whole, 0, 1e-6);
   }
 
-  TEST_CASE("a result smaller than a patch is filled with pieces of its own size") {
+  TEST_CASE("a result or a style smaller than a patch: pieces of the largest size both hold") {
     Rng g(23);
     const Tensor style = rand({3, 30, 30}, {}, &g);
     const Tensor small = full({3, 13, 20}, 0.5);
-    const Tensor filled = image::transfer_style_texture(small, style);  // pieces of 12
-    CHECK(max(abs(sub(filled, small))).item() > 0.01);
+    CHECK(max(abs(sub(image::transfer_style_texture(small, style), small))).item() > 0.01);  // pieces of 12
+    const Tensor flat = full({3, 40, 40}, 0.5);
+    CHECK(max(abs(sub(image::transfer_style_texture(flat, rand({3, 20, 40}, {}, &g)), flat))).item() > 0.01);  // 20
+    GF_CHECK_CLOSE(image::transfer_style_texture(flat, rand({3, 7, 40}, {}, &g)), flat, 0, 0);  // under 8: none
+    // The same as asking for pieces of that size: a 16-pixel style, pieces of 16 overlapping by 6 * 16 / 24 = 4.
+    const Tensor style16 = add(mul(rand({3, 16, 32}, {}, &g), 0.4), 0.3);
+    GF_CHECK_CLOSE(image::transfer_style_texture(flat, style16),
+                   image::transfer_style_texture(flat, style16, {.patch = 16, .overlap = 4}), 0, 0);
   }
 
   TEST_CASE("bad arguments are refused with what was wrong") {
@@ -242,8 +248,8 @@ TEST_SUITE("image_style_texture") {
                          doctest::Contains("multiple of 4"), Error);
     CHECK_THROWS_WITH_AS(image::transfer_style_texture(result, style, {.patch = 16, .overlap = 8}),
                          doctest::Contains("overlap"), Error);
-    CHECK_THROWS_WITH_AS(image::transfer_style_texture(result, full({3, 20, 40}, 0.5)),
-                         doctest::Contains("style picture (40x20)"), Error);
+    CHECK_THROWS_WITH_AS(image::transfer_style_texture(result, zeros({3, 20})), doctest::Contains("transfer_style_texture"),
+                         Error);
     CHECK_THROWS_WITH_AS(image::transfer_style_texture(full({1, 32, 32}, 0.5), style), doctest::Contains("RGB result"),
                          Error);
     CHECK_THROWS_WITH_AS(image::transfer_style_texture(result, style, {.candidates = 0}),

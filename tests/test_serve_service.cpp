@@ -149,6 +149,9 @@ TEST_SUITE("serve service") {
     const test::FormField style_image{"style_image", test::png_bytes({.width = 48, .height = 48}, checks), "checks.png"};
     CHECK(spread({photo, {"style", "recolour", ""}, style_image}) > 0.15);
     CHECK(spread({photo, {"style", "recolour", ""}, style_image, {"alpha", "0", ""}}) < 0.05);  // the photo
+    // The smallest style picture the service takes (16 pixels a side) is smaller than a piece: smaller pieces.
+    const test::FormField small{"style_image", test::png_bytes({.width = 16, .height = 16}, checks), "small.png"};
+    CHECK(spread({photo, {"style", "recolour", ""}, small}) > 0.15);
   }
 
   TEST_CASE("a job: 202 with its place, status, events to the end, result, then forgotten on DELETE") {

@@ -141,12 +141,10 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
            ": need 0 <= close_match < far_match, got close_match ", o.close_match, ", far_match ", o.far_match);
   const std::int64_t H = result.size(1), W = result.size(2), h = source.size(1), w = source.size(2);
 
-  // A result smaller than a patch is filled with pieces of its own size.
-  const std::int64_t patch = std::min(o.patch, std::min(H, W) / kBlocks * kBlocks);
+  // A result or a style smaller than a patch: pieces of the largest size both hold.
+  const std::int64_t patch = std::min(o.patch, std::min({H, W, h, w}) / kBlocks * kBlocks);
   if (o.strength == 0 || patch < kSmallestPatch) return stylised;
   const std::int64_t overlap = o.overlap * patch / o.patch;
-  GF_CHECK(h >= patch && w >= patch, op, ": the style picture (", w, "x", h, ") must hold a ", patch, "x", patch,
-           " piece; use a larger style picture or a smaller patch");
 
   const double sigma_result = fitted(o.sigma, H, W), sigma_style = fitted(o.sigma, h, w);
   const Picture colour = picture_of(gaussian_blur(result, sigma_result));  // L_r
