@@ -80,14 +80,17 @@ TEST_SUITE("serve requests") {
     CHECK(r.method() == StyleKind::kNetwork);
     CHECK(r.photo.shape() == Shape{1, 3, 32, 40});  // the photo's own size: smaller than 1024
     CHECK(r.alpha == 1.0);
+    CHECK(r.texture == 1.0);
     CHECK(r.fuse == "none");
     CHECK(r.format == io::ImageFormat::kPng);
     CHECK(r.source_width == 40);
 
     const StylizeRequest s = parse({test::photo_field(40, 32), {"style", "tiny", ""}, {"size", "100", ""},
-                                    {"alpha", "0.25", ""}, {"fuse", "pyramid", ""}, {"format", "jpeg", ""}});
+                                    {"alpha", "0.25", ""}, {"texture", "0.5", ""}, {"fuse", "pyramid", ""},
+                                    {"format", "jpeg", ""}});
     CHECK(s.photo.shape() == Shape{1, 3, 80, 100});
     CHECK(s.alpha == 0.25);
+    CHECK(s.texture == 0.5);
     CHECK(s.fuse == "pyramid");
     CHECK(s.format == io::ImageFormat::kJpeg);
 
@@ -127,6 +130,8 @@ TEST_SUITE("serve requests") {
         {"alpha text", {photo, style, {"alpha", "half", ""}}, 400, "alpha", "got 'half'"},
         {"alpha nan", {photo, style, {"alpha", "nan", ""}}, 400, "alpha", "[0, 1]"},
         {"alpha trailing", {photo, style, {"alpha", "0.5x", ""}}, 400, "alpha", "[0, 1]"},
+        {"texture 2", {photo, style, {"texture", "2", ""}}, 400, "texture", "texture must be a number in [0, 1], got '2'"},
+        {"texture negative", {photo, style, {"texture", "-0.1", ""}}, 400, "texture", "[0, 1]"},
         {"fuse", {photo, style, {"fuse", "blur", ""}}, 400, "fuse", "none, pyramid or weighted"},
         {"format", {photo, style, {"format", "gif", ""}}, 400, "format", "png or jpeg"},
         {"size text", {photo, style, {"size", "big", ""}}, 400, "size", "whole number"},

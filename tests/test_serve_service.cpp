@@ -146,9 +146,11 @@ TEST_SUITE("serve service") {
     const test::FormField photo{"image", flat, "flat.png"};
     CHECK(spread({photo, {"style", "bare", ""}}) < 0.05);
     CHECK(spread({photo, {"style", "checked", ""}}) > 0.15);
+    CHECK(spread({photo, {"style", "checked", ""}, {"texture", "0", ""}}) < 0.05);  // the client turns it off
     const test::FormField style_image{"style_image", test::png_bytes({.width = 48, .height = 48}, checks), "checks.png"};
     CHECK(spread({photo, {"style", "recolour", ""}, style_image}) > 0.15);
     CHECK(spread({photo, {"style", "recolour", ""}, style_image, {"alpha", "0", ""}}) < 0.05);  // the photo
+    CHECK(spread({photo, {"style", "recolour", ""}, style_image, {"texture", "0", ""}}) < 0.05);
     // The smallest style picture the service takes (16 pixels a side) is smaller than a piece: smaller pieces.
     const test::FormField small{"style_image", test::png_bytes({.width = 16, .height = 16}, checks), "small.png"};
     CHECK(spread({photo, {"style", "recolour", ""}, small}) > 0.15);

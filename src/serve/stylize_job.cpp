@@ -57,12 +57,12 @@ JobResult run_stylize(const StylizeRequest& r, JobContext& context, Device devic
   switch (r.method()) {
     case StyleKind::kNetwork:
       out = image::restore_clipped_detail(apply_network(*r.style->network, photo, context), photo);
-      if (r.style->image.defined()) out = image::transfer_style_texture(out, r.style->image);
+      if (r.style->image.defined()) out = image::transfer_style_texture(out, r.style->image, {.strength = r.texture});
       break;
     case StyleKind::kAdain:
       out = image::restore_clipped_detail(
           apply_adain(*r.style->adain, photo, r.style_image.to(device), r.alpha, context), photo);
-      out = image::transfer_style_texture(out, r.style_image, {.strength = r.alpha});  // none at alpha 0
+      out = image::transfer_style_texture(out, r.style_image, {.strength = r.alpha * r.texture});  // none at alpha 0
       break;
     case StyleKind::kOptimise: out = optimise(photo, r.style_image.to(device), context); break;
   }

@@ -14,7 +14,7 @@
 namespace gf::serve {
 namespace {
 
-const char* const kFields[] = {"image", "style", "style_image", "alpha", "fuse", "size", "format"};
+const char* const kFields[] = {"image", "style", "style_image", "alpha", "texture", "fuse", "size", "format"};
 
 [[noreturn]] void bad_field(const std::string& field, const std::string& message) {
   throw ApiError(400, field, message, "bad_field");
@@ -27,10 +27,11 @@ std::string shown(std::string_view value) {
   return out;
 }
 
-double parse_alpha(std::string_view text) {
+// A number in [0, 1] for `field` (alpha, texture).
+double parse_unit(const std::string& field, std::string_view text) {
   const std::optional<double> v = parse_number<double>(text);
   if (!v || !std::isfinite(*v) || *v < 0.0 || *v > 1.0)
-    bad_field("alpha", "alpha must be a number in [0, 1], got " + shown(text));
+    bad_field(field, field + " must be a number in [0, 1], got " + shown(text));
   return *v;
 }
 
@@ -83,7 +84,7 @@ StylizeRequest parse_stylize_request(std::string_view content_type, std::string_
   for (FormPart& part : parse_multipart(body, multipart_boundary(content_type))) {
     if (std::find(std::begin(kFields), std::end(kFields), part.name) == std::end(kFields))
       bad_field(part.name, "unknown field " + shown(part.name) +
-                               "; the fields are image, style, style_image, alpha, fuse, size and format");
+                               "; the fields are image, style, style_image, alpha, texture, fuse, size and format");
     if (fields.count(part.name)) bad_field(part.name, "the field '" + part.name + "' is given twice");
     fields.emplace(part.name, std::move(part));
   }
@@ -109,7 +110,8 @@ StylizeRequest parse_stylize_request(std::string_view content_type, std::string_
   const bool optimise = r.method() == StyleKind::kOptimise;
 
   // ---- simple fields ---------------------------------------------------------------
-  if (const auto a = text("alpha")) r.alpha = parse_alpha(*a);
+  if (const auto a = text("alpha")) r.alpha = parse_unit("alpha", *a);
+  if (const auto t = text("texture")) r.texture = parse_unit("texture", *t);
   if (const auto f = text("fuse")) {
     if (*f != "none" && *f != "pyramid" && *f != "weighted")
       bad_field("fuse", "fuse must be none, pyramid or weighted, got " + shown(*f));

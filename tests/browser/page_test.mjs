@@ -1,6 +1,6 @@
 // The web page in a real browser: Debian's Chromium driven by playwright-core.
 // Starts the serve program with the built-in gallery, then, as a person would:
-// opens the page, uploads a photo, picks a style, moves the alpha slider with
+// opens the page, uploads a photo, picks a style, moves the alpha and texture sliders with
 // the keyboard, stylises, and checks the result is shown at the right size
 // with its SSIM; then a bad upload's error, keyboard reachability, and the
 // layout at phone width. Screenshots go where --shots says.
@@ -48,6 +48,16 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  // The text fields of every form the page sends (playwright does not show a body that holds files).
+  await page.addInitScript(() => {
+    const send = window.fetch;
+    window.sentFields = [];
+    window.fetch = (input, init) => {
+      if (init && init.body instanceof FormData)
+        window.sentFields.push(Object.fromEntries([...init.body.entries()].filter(([, v]) => typeof v === 'string')));
+      return send(input, init);
+    };
+  });
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -69,9 +79,15 @@ try {
   await page.focus('#alpha');
   for (let i = 0; i < 4; i += 1) await page.keyboard.press('ArrowLeft');
   check((await page.textContent('#alpha-value')) === '0.80', 'the alpha slider moves with the arrow keys (0.80)');
+  await page.focus('#texture');
+  for (let i = 0; i < 10; i += 1) await page.keyboard.press('ArrowLeft');
+  check((await page.textContent('#texture-value')) === '0.50', 'the texture slider moves with the arrow keys (0.50)');
   await page.selectOption('#size', '512');
 
   await page.click('#go');
+  await page.waitForFunction(() => window.sentFields.length > 0);
+  const sent = (await page.evaluate(() => window.sentFields)).map((f) => f.texture);
+  check(sent.includes('0.5'), `the request carries the texture slider (texture ${sent.join(', ')})`);
   await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
   await page.waitForFunction(() => document.getElementById('result-output').naturalWidth > 0);
   const size = await page.$eval('#result-output', (img) => [img.naturalWidth, img.naturalHeight]);

@@ -7,14 +7,16 @@
 //             bounds memory and lets a cancel take effect between tiles),
 //             then the photo's detail put back where the network clipped a
 //             region flat (image::restore_clipped_detail) and the style's
-//             texture in its smooth regions when the style has a picture
-//             (image::transfer_style_texture), as style_apply does by
-//             default; alpha blends the result with the photo;
+//             texture in its smooth regions, at strength `texture`, when the
+//             style has a picture (image::transfer_style_texture), as
+//             style_apply does by default; alpha blends the result with the
+//             photo;
 //   adain     the AdaIN net with the style picture's statistics, the photo's
 //             statistics taken over the whole image, tiles as above, then the
 //             photo's detail in clipped regions and the style picture's
-//             texture, at strength alpha, in smooth ones (as adain_apply does
-//             by default); alpha mixes the features (the paper's trade-off);
+//             texture, at strength alpha x texture, in smooth ones (as
+//             adain_apply does by default); alpha mixes the features (the
+//             paper's trade-off);
 //   optimise  patch_gan_transfer (stylize's offline method) for
 //             kOptimiseSteps steps, progress and cancellation at every step;
 //             alpha blends with the photo.

@@ -9,6 +9,9 @@
 //                the picture an AdaIN style takes its style from
 //   alpha        0..1 (default 1): how much style; AdaIN mixes features, the
 //                other methods blend the result with the photo
+//   texture      0..1 (default 1): how strongly the style picture's texture
+//                fills the result's smooth regions (network and AdaIN styles;
+//                the optimisation makes its own texture and ignores it)
 //   fuse         none | pyramid | weighted (default none): pyramid keeps the
 //                photo's finest detail, weighted averages the two evenly
 //   size         longest side of the result in pixels (default: the photo's,
@@ -37,6 +40,7 @@ struct StylizeRequest {
   std::shared_ptr<const Style> style;  // null: optimise with style_image
   Tensor style_image;                  // (1, 3, h', w') for optimise without a style, and adain; else undefined
   double alpha = 1.0;
+  double texture = 1.0;                // strength of image::transfer_style_texture (network, AdaIN)
   std::string fuse = "none";           // none, pyramid or weighted (image::fuse_by_mode's names)
   io::ImageFormat format = io::ImageFormat::kPng;
   std::int64_t source_width = 0, source_height = 0;  // the photo as uploaded

@@ -62,8 +62,8 @@ function showError(problem) {
   const box = $('error');
   box.textContent = problem.message;
   box.hidden = false;
-  const focusFor = { image: 'photo', style_image: 'style-file', alpha: 'alpha', size: 'size', format: 'format',
-                     token: 'token' };
+  const focusFor = { image: 'photo', style_image: 'style-file', alpha: 'alpha', texture: 'texture', size: 'size',
+                     format: 'format', token: 'token' };
   const target = focusFor[problem.field];
   if (target) $(target).focus();
 }
@@ -212,6 +212,7 @@ function requestBody() {
   if (choice !== UPLOAD) form.append('style', choice);
   if (needsFile) form.append('style_image', state.styleFile, state.styleFile.name);
   form.append('alpha', $('alpha').value);
+  form.append('texture', $('texture').value);
   form.append('fuse', document.querySelector('input[name=fuse]:checked').value);
   if ($('size').value) form.append('size', $('size').value);
   form.append('format', $('format').value);
@@ -312,10 +313,12 @@ async function cancel() {
 }
 
 function setupOptions() {
-  const alpha = $('alpha');
-  const show = () => { $('alpha-value').textContent = Number(alpha.value).toFixed(2); };
-  alpha.addEventListener('input', show);
-  show();
+  for (const id of ['alpha', 'texture']) {
+    const slider = $(id);
+    const show = () => { $(`${id}-value`).textContent = Number(slider.value).toFixed(2); };
+    slider.addEventListener('input', show);
+    show();
+  }
   $('token').value = state.token;
   $('token-save').addEventListener('click', () => {
     state.token = $('token').value.trim();
