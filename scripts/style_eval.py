@@ -8,7 +8,8 @@ tuning, and prints the table docs/style-transfer.md shows.
 
 Pictures: scripts/style_eval_images.py (all from Debian packages). For each
 style of the set, style_train (defaults) trains a network on train_photos and
-style_apply applies it; adain_train (defaults) trains one decoder on
+style_apply applies it with its defaults (given the style picture with
+--style, for networks trained before style_train stored it); adain_train (defaults) trains one decoder on
 train_styles and adain_apply applies it to the set's styles at alpha 1, 0.5
 and 0 ("attention": the same with adain_train --fusion attention); stylize
 runs the per-image optimisation (default settings) and the Reinhard colour
