@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
       "paper's: expect the style's brush strokes, textures and colours. Without them (offline) the encoder is a "
       "randomly initialised VGG-19 (narrowed by --width-divisor): with the default recolour head the output is the "
       "photo recoloured to the style's pixel statistics plus what the decoder learns, so expect the style's palette "
-      "over the whole photo and none of its shapes. Measured with the defaults on 6 training styles, applied to "
+      "over the whole photo and none of its shapes (adain_apply then adds the style picture's own texture to the "
+      "result's smooth regions by default). Measured with the defaults on 6 training styles, applied to "
       "photos and styles never seen (docs/style-transfer.md, held-out evaluation, 2026-12-07): luminance SSIM to the "
       "photo 0.82 (worst 0.68) and colour distance to the style 0.041 (worst 0.063) at --alpha 1, the photo itself at "
       "--alpha 0; --fusion attention gave the same figures. The defaults train in about 3 minutes on 2 cores. Train on several styles (a folder) to apply to styles "
@@ -274,8 +275,9 @@ int main(int argc, char** argv) {
               << o.batch_size << ", lambda " << o.style_weight << ", mu " << o.colour_weight << ", " << device << ", " << num_threads()
               << " threads\n";
     if (o.vgg_weights.empty() && o.resume.empty())
-      std::cout << "random encoder: expect the style's palette over the photo's layout, none of its shapes "
-                   "(pretrained VGG-19 weights via --vgg-weights give the paper's look)\n";
+      std::cout << "random encoder: expect the style's palette over the photo's layout, none of its shapes from the "
+                   "decoder (adain_apply adds the style picture's texture to smooth regions; pretrained VGG-19 "
+                   "weights via --vgg-weights give the paper's look)\n";
     if (step > 0) std::cout << "resuming from " << o.resume << " at step " << step << "\n";
     if (step >= o.steps) {
       std::cout << "nothing to do: the checkpoint is at step " << step << " of " << o.steps << "\n";
