@@ -59,8 +59,9 @@ inline constexpr double kClippedDetailBytesPerPixel = 96;
 /// 256-pixel style, 96 bytes per pixel, rounded up.
 inline constexpr double kStyleTextureBytesPerPixel = 100;
 
-/// The memory the finishing steps that are on hold per pixel of the result,
-/// for the programs' memory checks (they run one after the other).
+/// What the finishing steps that are switched on hold per pixel of the result
+/// while they run: the larger of the two, since one runs after the other.
+/// For the programs' memory checks.
 inline double finishing_bytes_per_pixel(bool clipped_detail, double style_texture) {
   return std::max(clipped_detail ? kClippedDetailBytesPerPixel : 0.0,
                   style_texture > 0 ? kStyleTextureBytesPerPixel : 0.0);
