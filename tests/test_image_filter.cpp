@@ -76,6 +76,16 @@ TEST_SUITE("image") {
                    ref.tensor({2, 5, 8}).to(DType::kFloat32), 1e-5, 1e-6);
   }
 
+  TEST_CASE("widest_gaussian_sigma: the widest blur a picture takes, and no wider") {
+    const Tensor x = full({3, 8, 13}, 0.5);
+    const double widest = image::widest_gaussian_sigma(8, 13);
+    CHECK(widest == doctest::Approx(7.0 / 3.0));
+    CHECK(image::gaussian_radius(widest) == 7);
+    GF_CHECK_CLOSE(image::gaussian_blur(x, widest), x, 0, 1e-6);
+    CHECK_THROWS_AS(image::gaussian_blur(x, widest + 0.01), Error);
+    CHECK(image::widest_gaussian_sigma(40, 5) == doctest::Approx(4.0 / 3.0));
+  }
+
   TEST_CASE("gaussian_blur keeps a constant image and is differentiable") {
     const Tensor c = full({3, 6, 9}, 0.37);
     GF_CHECK_CLOSE(image::gaussian_blur(c, 1.2), c, 0, 1e-6);

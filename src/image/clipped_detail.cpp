@@ -90,7 +90,7 @@ Tensor restore_clipped_detail(const Tensor& stylised, const Tensor& content, con
 
   // Blur widths fitted to the whole picture (a reflect border needs a radius below H and W), so that working on
   // a window gives what the whole picture would.
-  const double widest = static_cast<double>(std::min(H, W) - 1) / 3.0;
+  const double widest = widest_gaussian_sigma(H, W);
   const Widths widths{std::min(options.sigma, widest), std::min(options.ramp, widest),
                       std::min(kDirectionSigma, widest)};
   // Every blur is of a plane that is 0 away from the blobs (C, C Y, C d^2) or is read only inside them (the

@@ -1,6 +1,7 @@
 // Image filters as weighted sums of shifted views (tensor ops only).
 #include "gf/image/filter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -72,6 +73,10 @@ Tensor gaussian_kernel1d(double sigma, std::int64_t radius) {
 }
 
 std::int64_t gaussian_radius(double sigma) { return static_cast<std::int64_t>(std::ceil(3.0 * sigma)); }
+
+double widest_gaussian_sigma(std::int64_t h, std::int64_t w) {
+  return static_cast<double>(std::min(h, w) - 1) / 3.0;
+}
 
 Tensor separable_filter(const Tensor& x, const Tensor& taps, FilterBorder border) {
   GF_CHECK(taps.dim() == 1, "separable_filter: taps must be 1-D, got ", taps.shape());

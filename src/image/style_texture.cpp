@@ -38,10 +38,8 @@ Picture picture_of(const Tensor& t) {  // (C, H, W) float32 contiguous on the CP
   return {t.size(-2), t.size(-1), t.contiguous().to_vector<float>()};
 }
 
-// A blur width that a reflect border allows on an h x w picture (the radius must stay below both sides).
-double fitted(double sigma, std::int64_t h, std::int64_t w) {
-  return std::min(sigma, static_cast<double>(std::min(h, w) - 1) / 3.0);
-}
+// `sigma`, or the widest blur an h x w picture takes when that is narrower.
+double fitted(double sigma, std::int64_t h, std::int64_t w) { return std::min(sigma, widest_gaussian_sigma(h, w)); }
 
 // Sums over rectangles in O(1): S[c][y][x] = sum of the picture's channel c above and left of (y, x).
 class BoxSums {

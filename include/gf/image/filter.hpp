@@ -47,6 +47,11 @@ Tensor separable_filter(const Tensor& x, const Tensor& taps, FilterBorder border
 /// smaller than H and W (reflection needs that).
 Tensor gaussian_blur(const Tensor& x, double sigma);
 
+/// The widest sigma gaussian_blur takes on an h x w image, (min(h, w) - 1) / 3,
+/// whose radius min(h, w) - 1 still fits the reflect border: for steps that cap
+/// their blur widths on small pictures instead of failing.
+double widest_gaussian_sigma(std::int64_t h, std::int64_t w);
+
 /// Sharpening: x + amount (x - gaussian_blur(x, sigma)). A constant image is
 /// unchanged; amount 0 returns x. The result may leave [0, 1]: clamp to save.
 Tensor unsharp_mask(const Tensor& x, double sigma, double amount);
