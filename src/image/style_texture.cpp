@@ -83,11 +83,23 @@ struct Piece {
   std::int64_t y = -1, x = -1;
 };
 
-// The colour cost of a piece for a cell: squared distance of their descriptions, per block.
-float colour_distance(const float* a, const float* b) {
-  float sum = 0.0F;
-  for (std::size_t i = 0; i < kDescriptor; ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
-  return sum / static_cast<float>(kBlocks * kBlocks);
+// A piece that may fill a cell, and its colour cost there.
+struct Choice {
+  Piece piece;
+  float colour = 0.0F;
+};
+
+// The colour costs for a cell described by `target` of descriptions stored number by number (number i of
+// description k at d[i * stride + k]), k in [begin, end): the squared distance of the descriptions, per block.
+// The loop runs along k, where it vectorises.
+void colour_costs(const float* d, std::size_t stride, const float* target, std::int64_t begin, std::int64_t end,
+                  float* cost) {
+  std::fill(cost + begin, cost + end, 0.0F);
+  for (std::size_t i = 0; i < kDescriptor; ++i) {
+    const float* column = d + i * stride;
+    for (std::int64_t k = begin; k < end; ++k) cost[k] += (column[k] - target[i]) * (column[k] - target[i]);
+  }
+  for (std::int64_t k = begin; k < end; ++k) cost[k] /= static_cast<float>(kBlocks * kBlocks);
 }
 
 // How much of a piece's detail a cell takes, from how well its colour matches: 1 up to an RMS difference per
@@ -97,6 +109,66 @@ double match(float colour_cost, const StyleTextureOptions& o) {
   const double rms = std::sqrt(static_cast<double>(colour_cost) / 3.0);
   return std::clamp((o.far_match - rms) / (o.far_match - o.close_match), 0.0, 1.0);
 }
+
+// The detail D being assembled over the result, and which pixels pieces have reached.
+class Canvas {
+ public:
+  Canvas(std::int64_t H, std::int64_t W, std::int64_t patch, std::int64_t overlap)
+      : W_(W), plane_(static_cast<std::size_t>(H * W)), patch_(patch), overlap_(overlap),
+        detail_(3 * plane_, 0.0F), filled_(plane_, 0) {
+    for (std::int64_t i = 0; i < overlap; ++i) ramp_.push_back(static_cast<float>(i + 1) / static_cast<float>(overlap + 1));
+  }
+
+  // Mean over the cell's filled pixels of ||scale piece - D||^2 (0 where none is filled): how badly the piece
+  // at `piece` of `style_detail` would meet the pieces already placed.
+  double disagreement(const Picture& style_detail, Piece piece, double scale, std::int64_t y0, std::int64_t x0) const {
+    double sum = 0.0;
+    std::int64_t shared = 0;
+    for (std::int64_t y = 0; y < patch_; ++y)
+      for (std::int64_t x = 0; x < patch_; ++x) {
+        if (!filled_[pixel(y0 + y, x0 + x)]) continue;
+        ++shared;
+        for (std::int64_t c = 0; c < 3; ++c) {
+          const double diff =
+              scale * style_detail.at(c, piece.y + y, piece.x + x) - detail_[c * plane_ + pixel(y0 + y, x0 + x)];
+          sum += diff * diff;
+        }
+      }
+    return shared > 0 ? sum / static_cast<double>(shared) : 0.0;
+  }
+
+  // The piece times `scale` cross-faded in over the overlap with pieces already placed (linear ramps from the
+  // cell's top and left edges), copied as it is elsewhere.
+  void place(const Picture& style_detail, Piece piece, float scale, std::int64_t y0, std::int64_t x0) {
+    for (std::int64_t y = 0; y < patch_; ++y)
+      for (std::int64_t x = 0; x < patch_; ++x) {
+        const std::size_t at = pixel(y0 + y, x0 + x);
+        float a = 1.0F;
+        if (filled_[at]) {
+          if (y0 > 0 && y < overlap_) a *= ramp_[static_cast<std::size_t>(y)];
+          if (x0 > 0 && x < overlap_) a *= ramp_[static_cast<std::size_t>(x)];
+        }
+        for (std::int64_t c = 0; c < 3; ++c) {
+          float& d = detail_[c * plane_ + at];
+          d = a * scale * style_detail.at(c, piece.y + y, piece.x + x) + (1.0F - a) * d;
+        }
+        filled_[at] = 1;
+      }
+  }
+
+  // D, (3, H, W) row-major: the caller turns it into the output.
+  std::vector<float>& detail() { return detail_; }
+
+ private:
+  std::size_t pixel(std::int64_t y, std::int64_t x) const { return static_cast<std::size_t>(y * W_ + x); }
+
+  std::int64_t W_;
+  std::size_t plane_;
+  std::int64_t patch_, overlap_;
+  std::vector<float> ramp_;    // cross-fade weights of the new piece across the overlap
+  std::vector<float> detail_;  // D
+  std::vector<char> filled_;   // pixels some piece has reached
+};
 
 // Where the grid's cells start along a side: every step, the last one moved to end on the border.
 std::vector<std::int64_t> cell_starts(std::int64_t side, std::int64_t patch, std::int64_t step) {
@@ -156,8 +228,7 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
   for (std::int64_t y = 0; y + patch <= h; y += kCandidateStride)
     for (std::int64_t x = 0; x + patch <= w; x += kCandidateStride) corner_y.push_back(y), corner_x.push_back(x);
   const auto count = static_cast<std::int64_t>(corner_y.size());
-  // Number i of candidate k's description at descriptors[i * count + k]: the colour search runs along k,
-  // where it vectorises, and adds each candidate's squares in the same order as colour_distance.
+  // Number i of candidate k's description at descriptors[i * count + k], as colour_costs reads them.
   std::vector<float> descriptors(static_cast<std::size_t>(count) * kDescriptor);
   parallel_for(0, count, 64, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t k = begin; k < end; ++k)
@@ -165,16 +236,11 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
                descriptors.data() + k, static_cast<std::size_t>(count));
   });
   const std::int64_t keep = std::min(o.candidates, count);
+  const std::int64_t ranked = std::min(kRankedPerKept * keep, count);
 
-  const std::size_t plane = static_cast<std::size_t>(H * W);
-  std::vector<float> assembled(3 * plane, 0.0F);  // D
-  std::vector<char> filled(plane, 0);
+  Canvas canvas(H, W, patch, overlap);
   std::vector<float> colour_cost(static_cast<std::size_t>(count));
   std::vector<std::int64_t> order(static_cast<std::size_t>(count));
-  std::vector<float> ramp(static_cast<std::size_t>(overlap));
-  for (std::int64_t i = 0; i < overlap; ++i) ramp[static_cast<std::size_t>(i)] = static_cast<float>(i + 1) / static_cast<float>(overlap + 1);
-  const auto pixel = [W](std::int64_t y, std::int64_t x) { return static_cast<std::size_t>(y * W + x); };
-
   const std::vector<std::int64_t> rows = cell_starts(H, patch, patch - overlap), cols = cell_starts(W, patch, patch - overlap);
   std::vector<Piece> placed(rows.size() * cols.size());  // the piece each cell took, {-1, -1} where none
   for (std::size_t i = 0; i < rows.size(); ++i)
@@ -182,7 +248,7 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
       const std::int64_t y0 = rows[i], x0 = cols[j];
       bool wanted = false;
       for (std::int64_t y = y0; y < y0 + patch && !wanted; ++y)
-        for (std::int64_t x = x0; x < x0 + patch && !wanted; ++x) wanted = weight[pixel(y, x)] > 0.0F;
+        for (std::int64_t x = x0; x < x0 + patch && !wanted; ++x) wanted = weight[static_cast<std::size_t>(y * W + x)] > 0.0F;
       if (!wanted) continue;
 
       // The choices: the candidates nearest in colour, in order, leaving out those within half a piece of a
@@ -192,16 +258,9 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
       float target[kDescriptor];
       describe(result_sums, y0, x0, patch, target);
       parallel_for(0, count, 1024, [&](std::int64_t begin, std::int64_t end) {
-        float* cost = colour_cost.data();
-        std::fill(cost + begin, cost + end, 0.0F);
-        for (std::size_t i = 0; i < kDescriptor; ++i) {
-          const float* d = descriptors.data() + i * static_cast<std::size_t>(count);
-          for (std::int64_t k = begin; k < end; ++k) cost[k] += (d[k] - target[i]) * (d[k] - target[i]);
-        }
-        for (std::int64_t k = begin; k < end; ++k) cost[k] /= static_cast<float>(kBlocks * kBlocks);
+        colour_costs(descriptors.data(), static_cast<std::size_t>(count), target, begin, end, colour_cost.data());
       });
       std::iota(order.begin(), order.end(), 0);
-      const std::int64_t ranked = std::min(kRankedPerKept * keep, count);
       const auto cheaper = [&](std::int64_t a, std::int64_t b) {
         const float ca = colour_cost[static_cast<std::size_t>(a)], cb = colour_cost[static_cast<std::size_t>(b)];
         return ca < cb || (ca == cb && a < b);
@@ -214,31 +273,27 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
       if (i > 0)
         for (std::size_t jj = j > 0 ? j - 1 : 0; jj <= std::min(j + 1, cols.size() - 1); ++jj)
           around.push_back(placed[(i - 1) * cols.size() + jj]);
-      const auto taken_nearby = [&](std::int64_t y, std::int64_t x) {
+      const auto taken_nearby = [&](Piece p) {
         return std::any_of(around.begin(), around.end(), [&](const Piece& n) {
-          return n.y >= 0 && 2 * std::abs(y - n.y) < patch && 2 * std::abs(x - n.x) < patch;
+          return n.y >= 0 && 2 * std::abs(p.y - n.y) < patch && 2 * std::abs(p.x - n.x) < patch;
         });
       };
-      std::vector<Piece> choices;
-      std::vector<float> colours;
-      for (std::int64_t r = 0; r < ranked && static_cast<std::int64_t>(choices.size()) < keep; ++r) {
+      const auto candidate = [&](std::int64_t r) {
         const auto k = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
-        if (taken_nearby(corner_y[k], corner_x[k])) continue;
-        choices.push_back({corner_y[k], corner_x[k]});
-        colours.push_back(colour_cost[k]);
-      }
-      if (choices.empty()) {  // every good match lies by a neighbour's piece: take the best anyway
-        const auto k = static_cast<std::size_t>(order[0]);
-        choices.push_back({corner_y[k], corner_x[k]});
-        colours.push_back(colour_cost[k]);
-      }
+        return Choice{{corner_y[k], corner_x[k]}, colour_cost[k]};
+      };
+      std::vector<Choice> choices;
+      for (std::int64_t r = 0; r < ranked && static_cast<std::int64_t>(choices.size()) < keep; ++r)
+        if (const Choice c = candidate(r); !taken_nearby(c.piece)) choices.push_back(c);
+      if (choices.empty()) choices.push_back(candidate(0));  // every good match lies by a neighbour's piece
       const auto carry_on = [&](const Piece& neighbour, std::int64_t dy, std::int64_t dx) {
         const Piece next{neighbour.y + dy, neighbour.x + dx};
         if (neighbour.y < 0 || next.y + patch > h || next.x + patch > w) return;
         float description[kDescriptor];
         describe(style_sums, next.y, next.x, patch, description);
-        choices.push_back(next);
-        colours.push_back(colour_distance(description, target));
+        Choice c{next};
+        colour_costs(description, 1, target, 0, 1, &c.colour);
+        choices.push_back(c);
       };
       if (j > 0) carry_on(placed[i * cols.size() + j - 1], 0, x0 - cols[j - 1]);
       if (i > 0) carry_on(placed[(i - 1) * cols.size() + j], y0 - rows[i - 1], 0);
@@ -247,51 +302,24 @@ Tensor transfer_style_texture(const Tensor& stylised, const Tensor& style, const
       std::size_t best = 0;
       double best_cost = std::numeric_limits<double>::infinity();
       for (std::size_t n = 0; n < choices.size(); ++n) {
-        const double scale = match(colours[n], o);
-        double disagreement = 0.0;
-        std::int64_t shared = 0;
-        for (std::int64_t y = 0; y < patch; ++y)
-          for (std::int64_t x = 0; x < patch; ++x) {
-            if (!filled[pixel(y0 + y, x0 + x)]) continue;
-            ++shared;
-            for (std::int64_t c = 0; c < 3; ++c) {
-              const double diff = scale * style_detail.at(c, choices[n].y + y, choices[n].x + x) -
-                                  assembled[c * plane + pixel(y0 + y, x0 + x)];
-              disagreement += diff * diff;
-            }
-          }
-        const double cost = colours[n] + (shared > 0 ? disagreement / static_cast<double>(shared) : 0.0);
+        const double cost = choices[n].colour + canvas.disagreement(style_detail, choices[n].piece,
+                                                                    match(choices[n].colour, o), y0, x0);
         if (cost < best_cost) best_cost = cost, best = n;
       }
-
-      // Cross-fade the winner in over the overlap with what is there, copy it elsewhere.
-      const Piece piece = choices[best];
-      const auto scale = static_cast<float>(match(colours[best], o));
-      placed[i * cols.size() + j] = piece;
-      for (std::int64_t y = 0; y < patch; ++y)
-        for (std::int64_t x = 0; x < patch; ++x) {
-          const std::size_t at = pixel(y0 + y, x0 + x);
-          float a = 1.0F;
-          if (filled[at]) {
-            if (y0 > 0 && y < overlap) a *= ramp[static_cast<std::size_t>(y)];
-            if (x0 > 0 && x < overlap) a *= ramp[static_cast<std::size_t>(x)];
-          }
-          for (std::int64_t c = 0; c < 3; ++c) {
-            float& d = assembled[c * plane + at];
-            d = a * scale * style_detail.at(c, piece.y + y, piece.x + x) + (1.0F - a) * d;
-          }
-          filled[at] = 1;
-        }
+      placed[i * cols.size() + j] = choices[best].piece;
+      canvas.place(style_detail, choices[best].piece, static_cast<float>(match(choices[best].colour, o)), y0, x0);
     }
 
   // out = clamp(result + M D), written over D.
+  std::vector<float>& out = canvas.detail();
   const float* r = result.data<float>();
+  const std::size_t plane = weight.size();
   for (std::size_t c = 0; c < 3; ++c)
     for (std::size_t i = 0; i < plane; ++i) {
-      float& d = assembled[c * plane + i];
+      float& d = out[c * plane + i];
       d = std::clamp(r[c * plane + i] + weight[i] * d, 0.0F, 1.0F);
     }
-  return detail::like_input(from_vector<float>(assembled, {1, 3, H, W}).to(stylised.dtype()).to(stylised.device()),
+  return detail::like_input(from_vector<float>(out, {1, 3, H, W}).to(stylised.dtype()).to(stylised.device()),
                             stylised);
 }
 
