@@ -171,10 +171,10 @@ std::optional<Style> model_style(const fs::path& path, const std::string& id, co
   }
   if (meta("kind") == "ganforge-style-net" || file.tensors.count("head.conv.weight")) {
     s.kind = StyleKind::kNetwork;
-    s.network = models::load_style_net(path.string());
+    s.network = models::style_net_in(file, path.string());
     s.network->eval();
     // The texture for the result's smooth regions: the picture the network was trained on, else the one beside it.
-    const Tensor trained_on = models::load_style_picture(path.string());
+    const Tensor trained_on = models::style_picture_in(file, path.string());
     if (trained_on.defined() || picture.defined())
       s.image = (trained_on.defined() ? trained_on : picture).unsqueeze(0).to(device);
     // Without a picture of the style, show what the network does to the built-in scene.

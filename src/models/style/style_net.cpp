@@ -230,8 +230,9 @@ void save_style_net(const std::string& path, const StyleNet& net, const io::Meta
   io::save_safetensors(path, tensors, meta);
 }
 
-Tensor load_style_picture(const std::string& path) {
-  const io::SafetensorsFile file = io::load_safetensors(path);
+Tensor load_style_picture(const std::string& path) { return style_picture_in(io::load_safetensors(path), path); }
+
+Tensor style_picture_in(const io::SafetensorsFile& file, const std::string& path) {
   const auto found = file.tensors.find(kStylePictureName);
   if (found == file.tensors.end()) return {};
   const Tensor picture = found->second.to(DType::kFloat32).contiguous();
@@ -245,8 +246,9 @@ Tensor load_style_picture(const std::string& path) {
   return picture;
 }
 
-std::shared_ptr<StyleNet> load_style_net(const std::string& path) {
-  const io::SafetensorsFile file = io::load_safetensors(path);
+std::shared_ptr<StyleNet> load_style_net(const std::string& path) { return style_net_in(io::load_safetensors(path), path); }
+
+std::shared_ptr<StyleNet> style_net_in(const io::SafetensorsFile& file, const std::string& path) {
   const auto head = file.tensors.find("head.conv.weight");
   GF_CHECK(head != file.tensors.end() && head->second.dim() == 4,
            "load_style_net: ", path, " holds no style network (no 4-D tensor head.conv.weight)");

@@ -145,6 +145,8 @@ void save_style_net(const std::string& path, const StyleNet& net, const io::Meta
 /// it was stored, the PyTorch twin's). A "style_picture" that is not an RGB
 /// picture of at least 8 x 8 pixels with values in [0, 1] throws, naming the file.
 Tensor load_style_picture(const std::string& path);
+/// The same from a file already read (`path` names it in errors).
+Tensor style_picture_in(const io::SafetensorsFile& file, const std::string& path);
 
 /// Reads a network saved by save_style_net, or any safetensors file holding
 /// the same names (e.g. the PyTorch twin's state_dict saved with
@@ -154,5 +156,8 @@ Tensor load_style_picture(const std::string& path);
 /// A missing or malformed
 /// file, or missing / mismatched tensors, throw a gf::Error naming the file.
 std::shared_ptr<StyleNet> load_style_net(const std::string& path);
+/// The same from a file already read (`path` names it in errors), for a
+/// caller that also reads the file's metadata or style picture.
+std::shared_ptr<StyleNet> style_net_in(const io::SafetensorsFile& file, const std::string& path);
 
 }  // namespace gf::models
