@@ -182,15 +182,15 @@ int main(int argc, char** argv) {
       "(adversarial patch discriminator + colour / structure losses; Johnson's VGG perceptual losses too with "
       "--vgg-weights). Without pretrained weights expect the style's palette and local texture on a readable "
       "photo; with them, the classic Johnson et al. look. Measured with the defaults on photos and styles never seen "
-      "(docs/style-transfer.md, held-out evaluation round 7, 2026-12-08, three --seed values, applied by "
-      "style_apply, which by default puts the photo's detail back where the network clips a region to black or "
-      "white): luminance SSIM to the photo 0.64-0.66 (worst picture 0.51), colour distance to the style "
-      "0.025-0.029 (worst picture 0.09-0.12, a cat's face on a style that is partly black); 0.04-0.13 % of the "
-      "pixels left clipped flat, but smooth dark parts of a photo stay dark and flat in the style's palette. The "
-      "seed changes these figures: train two and keep the better. The defaults train in about 11 minutes on 2 "
-      "cores. style_net.safetensors also holds the style picture at --style-size, whose texture style_apply adds "
-      "to the result's smooth regions by default (round 8: the style's shapes in skies and blurred backgrounds; "
-      "mean SSIM 0.59-0.61, colour 0.022-0.026)."};
+      "(docs/style-transfer.md, held-out evaluation round 8, 2026-12-08, three --seed values, applied by "
+      "style_apply with its defaults, which put the photo's detail back where the network clips a region to black "
+      "or white and add the style picture's texture to smooth regions): luminance SSIM to the photo 0.59-0.61 "
+      "(worst picture 0.44, a large smooth sky under many small dots), colour distance to the style 0.022-0.026 "
+      "(worst picture 0.09-0.12, a cat's face on a style that is partly black); 0.04-0.09 % of the pixels left "
+      "clipped flat. Without the texture (style_apply --style-texture 0): SSIM 0.64-0.66 (worst 0.51), colour "
+      "0.025-0.029. The seed changes these figures: train two and keep the better. The defaults train in about 11 "
+      "minutes on 2 cores. style_net.safetensors also holds the style picture at --style-size, which style_apply "
+      "takes the texture from."};
   app.add_option("--content", o.content, "folder of content photos (PNG/JPEG)")->required();
   app.add_option("--style", o.style, "the style image")->required();
   app.add_option("--out", o.out, "output folder")->capture_default_str();
